@@ -1,0 +1,75 @@
+"""Avro on the wire: single-object encoding (no registry) or Confluent framing (registry).
+
+Single-object encoding is the Avro spec's: 0xC3 0x01, the schema's 8-byte CRC-64-AVRO
+fingerprint (little-endian), then the binary datum. Any Avro reader with schemas/ resolves it.
+"""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+import fastavro
+from fastavro.schema import fingerprint, to_parsing_canonical_form
+
+from consumers.parsing.values import canonical_decimal
+from consumers.schemas import PARSE_FAILURE, TRANSACTION, parsed_schema
+
+SINGLE_OBJECT_MAGIC = b"\xc3\x01"
+CONFLUENT_MAGIC = b"\x00"
+
+
+class UnknownSchemaError(ValueError):
+    """A payload whose schema fingerprint is none of ours."""
+
+
+@cache
+def schema_fingerprint(name: str) -> bytes:
+    canonical = to_parsing_canonical_form(parsed_schema(name))
+    return bytes.fromhex(fingerprint(canonical, "CRC-64-AVRO"))
+
+
+@cache
+def _schemas_by_fingerprint() -> dict[bytes, str]:
+    return {schema_fingerprint(name): name for name in (TRANSACTION, PARSE_FAILURE)}
+
+
+def encode_datum(name: str, record: dict[str, Any]) -> bytes:
+    buffer = io.BytesIO()
+    fastavro.schemaless_writer(buffer, parsed_schema(name), record)
+    return buffer.getvalue()
+
+
+def decode_datum(name: str, payload: bytes) -> dict[str, Any]:
+    """Decode, with decimals back in canonical form (the wire pads them to the schema's scale)."""
+    record = fastavro.schemaless_reader(io.BytesIO(payload), parsed_schema(name), None)
+    return canonical_decimals(record)
+
+
+def canonical_decimals(record: dict[str, Any]) -> dict[str, Any]:
+    for key, value in record.items():
+        if isinstance(value, Decimal):
+            record[key] = canonical_decimal(value)
+    return record
+
+
+def encode_single_object(name: str, record: dict[str, Any]) -> bytes:
+    return SINGLE_OBJECT_MAGIC + schema_fingerprint(name) + encode_datum(name, record)
+
+
+def decode_single_object(payload: bytes) -> tuple[str, dict[str, Any]]:
+    """Return (schema name, record) of a single-object-encoded payload."""
+    if payload[:2] != SINGLE_OBJECT_MAGIC or len(payload) < 10:
+        raise ValueError("not an Avro single-object encoded payload")
+    name = _schemas_by_fingerprint().get(payload[2:10])
+    if name is None:
+        raise UnknownSchemaError(f"unknown schema fingerprint {payload[2:10].hex()}")
+    return name, decode_datum(name, payload[10:])
+
+
+def write_container(path: str, name: str, records: list[dict[str, Any]]) -> None:
+    """An Avro object container file (for `form4 parse --avro FILE`)."""
+    with open(path, "wb") as handle:
+        fastavro.writer(handle, parsed_schema(name), records, codec="deflate")

@@ -1,0 +1,73 @@
+"""A Filing flattened to contract records: one self-contained dict per table line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict
+from decimal import Decimal
+from typing import Any
+
+from consumers import PARSER_VERSION
+from consumers.parsing.model import LINE_FIELDS, Filing, TableLine
+
+_TABLE_TAG = {"non_derivative": "T1", "derivative": "T2", None: "T0"}
+
+# A filing with no table line at all (a Form 3 "no securities owned") still yields one record,
+# so every consumed filing is visible downstream: table null, kind "no_securities", line 0.
+NO_LINES_KIND = "no_securities"
+
+
+def record_id(accession_number: str | None, table: str | None, line: int, fallback: str) -> str:
+    """Deterministic: the same filing always yields the same ids, so consumers can de-duplicate."""
+    return f"{accession_number or fallback}:{_TABLE_TAG[table]}:{line}"
+
+
+def filing_records(filing: Filing, fallback_id: str = "unknown") -> list[dict[str, Any]]:
+    """Every record of a filing; `fallback_id` (a content hash) stands in for a missing accession."""
+    context = {
+        "accession_number": filing.accession_number,
+        "form_type": filing.form_type,
+        "is_amendment": filing.is_amendment,
+        "schema_version": filing.schema_version,
+        "source_format": filing.source_format,
+        "parser_version": PARSER_VERSION,
+        "period_of_report": filing.period_of_report,
+        "date_of_original_submission": filing.date_of_original_submission,
+        "not_subject_to_section16": filing.not_subject_to_section16,
+        "no_securities_owned": filing.no_securities_owned,
+        "aff10b5one": filing.aff10b5one,
+        "filed_at": filing.filed_at,
+        "filing_date": filing.filing_date,
+        "issuer": asdict(filing.issuer),
+        "reporting_owners": [asdict(owner) for owner in filing.reporting_owners],
+        "footnotes": [asdict(note) for note in filing.footnotes],
+        "remarks": filing.remarks,
+        "signatures": [asdict(sig) for sig in filing.signatures],
+    }
+    lines = filing.lines or [TableLine(table=None, kind=NO_LINES_KIND, line=0)]  # type: ignore[arg-type]
+    records = []
+    for line in lines:
+        record = {"record_id": record_id(filing.accession_number, line.table, line.line, fallback_id)}
+        record.update(context)
+        for name in LINE_FIELDS:
+            record[name] = getattr(line, name)
+        records.append(record)
+    return records
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.hex()
+    raise TypeError(f"cannot encode {type(value).__name__} as JSON")
+
+
+def record_json(record: dict[str, Any]) -> str:
+    """The contract's JSON: decimals as strings, dates as YYYY-MM-DD, absent values null."""
+    return json.dumps(record, default=_json_default, ensure_ascii=False, separators=(",", ":"))

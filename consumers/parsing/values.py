@@ -1,0 +1,76 @@
+"""Typed values from form text: exact decimals, dates, flags. Each failure names its field."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+from consumers.parsing.errors import ParseError, Reason
+
+# Avro decimal(38, 10) carries every value the SEC schema admits in practice; a value with
+# more places would be rounded on the wire, so it is refused instead (exact or nothing).
+DECIMAL_SCALE = 10
+DECIMAL_PRECISION = 38
+
+_DECIMAL_RE = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)")
+_DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:Z|[+-]\d{2}:\d{2})?")
+_TRUE = frozenset({"1", "true", "TRUE", "True", "Y", "y"})
+_FALSE = frozenset({"0", "false", "FALSE", "False", "N", "n"})
+
+
+def canonical_decimal(value: Decimal) -> Decimal:
+    """Drop trailing fractional zeros ("3.150" -> 3.15, "100.00" -> 100) without exponents."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
+
+
+def to_decimal(text: str | None, field: str) -> Decimal | None:
+    if text is None:
+        return None
+    raw = text.replace(",", "") if "," in text else text
+    if not _DECIMAL_RE.fullmatch(raw):
+        raise ParseError(Reason.INVALID_DECIMAL, f"{field}: {text!r} is not a decimal", field=field)
+    value = canonical_decimal(Decimal(raw))
+    exponent = value.as_tuple().exponent
+    digits = len(value.as_tuple().digits)
+    if (isinstance(exponent, int) and -exponent > DECIMAL_SCALE) or (
+        digits - max(0, -exponent) > DECIMAL_PRECISION - DECIMAL_SCALE
+    ):
+        raise ParseError(
+            Reason.DECIMAL_OUT_OF_RANGE,
+            f"{field}: {text!r} needs more than decimal({DECIMAL_PRECISION},{DECIMAL_SCALE})",
+            field=field,
+        )
+    return value
+
+
+def to_date(text: str | None, field: str) -> dt.date | None:
+    if text is None:
+        return None
+    match = _DATE_RE.fullmatch(text)
+    if match:
+        try:
+            return dt.date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError:
+            pass
+    raise ParseError(Reason.INVALID_DATE, f"{field}: {text!r} is not a date", field=field)
+
+
+def to_bool(text: str | None, field: str) -> bool | None:
+    if text is None:
+        return None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ParseError(Reason.INVALID_BOOLEAN, f"{field}: {text!r} is not 0/1", field=field)
+
+
+def clean_text(text: str | None) -> str | None:
+    """Strip; an empty or whitespace-only value is absent (None)."""
+    if text is None:
+        return None
+    text = text.strip()
+    return text or None

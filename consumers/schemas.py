@@ -1,0 +1,43 @@
+"""The Avro contracts in schemas/*.avsc, loaded once, wherever the package is installed."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import fastavro
+
+TRANSACTION = "form4_transaction"
+PARSE_FAILURE = "parse_failure"
+
+_CANDIDATES = (
+    Path(__file__).resolve().parent / "_schemas",  # inside an installed wheel
+    Path(__file__).resolve().parent.parent / "schemas",  # a source checkout / editable install
+)
+
+
+def schema_dir() -> Path:
+    for candidate in _CANDIDATES:
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("schemas/*.avsc not found beside the package")
+
+
+@cache
+def raw_schema(name: str) -> dict[str, Any]:
+    return json.loads((schema_dir() / f"{name}.avsc").read_text(encoding="utf-8"))
+
+
+@cache
+def parsed_schema(name: str) -> Any:
+    return fastavro.parse_schema(raw_schema(name))
+
+
+def schema_text(name: str) -> str:
+    return json.dumps(raw_schema(name))
+
+
+def field_names(name: str) -> list[str]:
+    return [field["name"] for field in raw_schema(name)["fields"]]
