@@ -18,8 +18,12 @@ def main() -> None:
 
 @main.command("parse")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, default=True, help="JSON lines on stdout (default).")
-@click.option("--avro", "avro_path", type=click.Path(dir_okay=False), help="Write an Avro container file.")
+@click.option(
+    "--json", "as_json", is_flag=True, default=True, help="JSON lines on stdout (default)."
+)
+@click.option(
+    "--avro", "avro_path", type=click.Path(dir_okay=False), help="Write an Avro container file."
+)
 def parse_command(paths: tuple[Path, ...], as_json: bool, avro_path: str | None) -> None:
     """Parse filings offline (files or directories) into contract records.
 

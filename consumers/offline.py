@@ -44,8 +44,13 @@ def parse_paths(
             failures += 1
             err.write(
                 json.dumps(
-                    {"file": str(path), "reason": str(error.reason), "message": error.message,
-                     "field": error.field, "source_format": error.source_format}
+                    {
+                        "file": str(path),
+                        "reason": str(error.reason),
+                        "message": error.message,
+                        "field": error.field,
+                        "source_format": error.source_format,
+                    }
                 )
                 + "\n"
             )

@@ -107,6 +107,7 @@ class Filing:
 
 LINE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(TableLine))
 OWNER_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(ReportingOwner))
+ISSUER_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Issuer))
 DECIMAL_LINE_FIELDS: frozenset[str] = frozenset(
     f.name for f in fields(TableLine) if "Decimal" in str(f.type)
 )

@@ -30,6 +30,8 @@ _PARSER = etree.XMLParser(
     huge_tree=False,
     remove_comments=True,
     remove_pis=True,
+    remove_blank_text=True,
+    collect_ids=False,
 )
 
 # XML element (local name) holding a <value> -> contract field.
@@ -91,6 +93,13 @@ def _local(tag: str) -> str:
     return tag if tag[0] != "{" else tag[tag.index("}") + 1 :]
 
 
+def _strip_namespaces(root: etree._Element) -> None:
+    """Namespaced documents are rare: rename their tags once so every lookup is a plain dict hit."""
+    for el in root.iter(_ELEMENT):
+        if el.tag[0] == "{":
+            el.tag = _local(el.tag)
+
+
 def parse_xml_root(data: bytes) -> etree._Element:
     """Parse bytes safely; refuse DOCTYPEs (the only road to entity tricks) and non-XML."""
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
@@ -115,9 +124,11 @@ def parse_xml_root(data: bytes) -> etree._Element:
 
 def parse_ownership_xml(data: bytes, source_format: str = "xml") -> Filing:
     root = parse_xml_root(data)
-    if _local(root.tag) != "ownershipDocument":
+    if root.tag[0] == "{":
+        _strip_namespaces(root)
+    if root.tag != "ownershipDocument":
         raise ParseError(
-            Reason.NOT_OWNERSHIP_FILING, f"root element is <{_local(root.tag)}>, not ownershipDocument"
+            Reason.NOT_OWNERSHIP_FILING, f"root element is <{root.tag}>, not ownershipDocument"
         )
     return _filing_from_root(root, source_format)
 
@@ -125,7 +136,7 @@ def parse_ownership_xml(data: bytes, source_format: str = "xml") -> Filing:
 def _filing_from_root(root: etree._Element, source_format: str) -> Filing:
     filing = Filing(source_format=source_format)
     for child in root.iterchildren(_ELEMENT):
-        tag = _local(child.tag)
+        tag = child.tag
         if tag == "schemaVersion":
             filing.schema_version = clean_text(child.text)
         elif tag == "documentType":
@@ -148,14 +159,14 @@ def _filing_from_root(root: etree._Element, source_format: str) -> Filing:
             filing.reporting_owners.append(_owner(child))
         elif tag in ("nonDerivativeTable", "derivativeTable"):
             for number, line_el in enumerate(
-                (el for el in child.iterchildren(_ELEMENT) if _local(el.tag) in _LINE_KINDS), 1
+                (el for el in child.iterchildren(_ELEMENT) if el.tag in _LINE_KINDS), 1
             ):
                 filing.lines.append(_line(line_el, number))
         elif tag == "footnotes":
             filing.footnotes = [
                 Footnote(id=el.get("id", "").strip(), text=clean_text("".join(el.itertext())))
                 for el in child.iterchildren(_ELEMENT)
-                if _local(el.tag) == "footnote"
+                if el.tag == "footnote"
             ]
         elif tag == "remarks":
             filing.remarks = clean_text("".join(child.itertext()))
@@ -167,7 +178,7 @@ def _filing_from_root(root: etree._Element, source_format: str) -> Filing:
 def _issuer(el: etree._Element) -> Issuer:
     issuer = Issuer()
     for child in el.iterchildren(_ELEMENT):
-        tag = _local(child.tag)
+        tag = child.tag
         if tag == "issuerCik":
             issuer.cik = clean_text(child.text)
         elif tag == "issuerName":
@@ -180,7 +191,7 @@ def _issuer(el: etree._Element) -> Issuer:
 def _owner(el: etree._Element) -> ReportingOwner:
     owner = ReportingOwner()
     for child in el.iter(_ELEMENT):
-        tag = _local(child.tag)
+        tag = child.tag
         name = _OWNER_TAGS.get(tag)
         if name is not None:
             setattr(owner, name, clean_text(child.text))
@@ -194,7 +205,7 @@ def _owner(el: etree._Element) -> ReportingOwner:
 def _signature(el: etree._Element) -> Signature:
     name = date = None
     for child in el.iterchildren(_ELEMENT):
-        tag = _local(child.tag)
+        tag = child.tag
         if tag == "signatureName":
             name = clean_text(child.text)
         elif tag == "signatureDate":
@@ -203,23 +214,10 @@ def _signature(el: etree._Element) -> Signature:
 
 
 def _line(el: etree._Element, number: int) -> TableLine:
-    table, kind = _LINE_KINDS[_local(el.tag)]
+    table, kind = _LINE_KINDS[el.tag]
     raw: dict[str, str | None] = {}
     footnote_ids: dict[str, list[str]] = {}
-    for child in el.iter(_ELEMENT):
-        tag = _local(child.tag)
-        if tag == "value":
-            parent_field = _VALUE_FIELDS.get(_local(child.getparent().tag))
-            if parent_field is not None:
-                raw[parent_field] = clean_text(child.text)
-        elif tag == "footnoteId":
-            parent_tag = _local(child.getparent().tag)
-            key = _FOOTNOTE_FIELDS.get(parent_tag, parent_tag)
-            footnote_ids.setdefault(key, []).append(child.get("id", "").strip())
-        else:
-            text_field = _TEXT_FIELDS.get(tag)
-            if text_field is not None:
-                raw[text_field] = clean_text(child.text)
+    _collect(el, raw, footnote_ids)
     line = TableLine(table=table, kind=kind, line=number, footnote_ids=footnote_ids)
     for name, text in raw.items():
         if text is None:
@@ -234,3 +232,25 @@ def _line(el: etree._Element, number: int) -> TableLine:
             value = text
         setattr(line, name, value)
     return line
+
+
+def _collect(container: etree._Element, raw: dict, footnote_ids: dict[str, list[str]]) -> None:
+    """Walk a line's elements: value holders give a field, containers are descended into."""
+    for child in container.iterchildren(_ELEMENT):
+        tag = child.tag
+        field = _VALUE_FIELDS.get(tag)
+        if field is not None:
+            for leaf in child.iterchildren(_ELEMENT):
+                if leaf.tag == "value":
+                    raw[field] = clean_text(leaf.text)
+                elif leaf.tag == "footnoteId":
+                    footnote_ids.setdefault(field, []).append(leaf.get("id", "").strip())
+            continue
+        field = _TEXT_FIELDS.get(tag)
+        if field is not None:
+            raw[field] = clean_text(child.text)
+        elif tag == "footnoteId":
+            key = _FOOTNOTE_FIELDS.get(container.tag, container.tag)
+            footnote_ids.setdefault(key, []).append(child.get("id", "").strip())
+        else:
+            _collect(child, raw, footnote_ids)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
 from consumers import PARSER_VERSION
-from consumers.parsing.model import LINE_FIELDS, Filing, TableLine
+from consumers.parsing.model import ISSUER_FIELDS, LINE_FIELDS, OWNER_FIELDS, Filing, TableLine
 
 _TABLE_TAG = {"non_derivative": "T1", "derivative": "T2", None: "T0"}
 
@@ -24,7 +23,7 @@ def record_id(accession_number: str | None, table: str | None, line: int, fallba
 
 
 def filing_records(filing: Filing, fallback_id: str = "unknown") -> list[dict[str, Any]]:
-    """Every record of a filing; `fallback_id` (a content hash) stands in for a missing accession."""
+    """Every record of a filing; `fallback_id` (a content hash) stands in for no accession."""
     context = {
         "accession_number": filing.accession_number,
         "form_type": filing.form_type,
@@ -39,26 +38,32 @@ def filing_records(filing: Filing, fallback_id: str = "unknown") -> list[dict[st
         "aff10b5one": filing.aff10b5one,
         "filed_at": filing.filed_at,
         "filing_date": filing.filing_date,
-        "issuer": asdict(filing.issuer),
-        "reporting_owners": [asdict(owner) for owner in filing.reporting_owners],
-        "footnotes": [asdict(note) for note in filing.footnotes],
+        "issuer": _as_dict(filing.issuer, ISSUER_FIELDS),
+        "reporting_owners": [_as_dict(owner, OWNER_FIELDS) for owner in filing.reporting_owners],
+        "footnotes": [{"id": note.id, "text": note.text} for note in filing.footnotes],
         "remarks": filing.remarks,
-        "signatures": [asdict(sig) for sig in filing.signatures],
+        "signatures": [{"name": sig.name, "date": sig.date} for sig in filing.signatures],
     }
     lines = filing.lines or [TableLine(table=None, kind=NO_LINES_KIND, line=0)]  # type: ignore[arg-type]
     records = []
     for line in lines:
-        record = {"record_id": record_id(filing.accession_number, line.table, line.line, fallback_id)}
-        record.update(context)
-        for name in LINE_FIELDS:
-            record[name] = getattr(line, name)
+        record = {
+            "record_id": record_id(filing.accession_number, line.table, line.line, fallback_id)
+        }
+        record.update(context)  # nested context objects are shared between records, read-only
+        record.update(_as_dict(line, LINE_FIELDS))
         records.append(record)
     return records
 
 
+def _as_dict(obj: object, names: tuple[str, ...]) -> dict[str, Any]:
+    """Shallow, unlike dataclasses.asdict's deep copy (which cost more than the XML parse)."""
+    return {name: getattr(obj, name) for name in names}
+
+
 def _json_default(value: object) -> str:
     if isinstance(value, Decimal):
-        return str(value)
+        return format(value, "f")
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
     if isinstance(value, dt.date):

@@ -56,7 +56,9 @@ def _yyyymmdd(text: str | None) -> dt.date | None:
     try:
         return dt.datetime.strptime(text, "%Y%m%d").date()
     except ValueError:
-        raise ParseError(Reason.MALFORMED_SUBMISSION, f"header date {text!r} is not a date") from None
+        raise ParseError(
+            Reason.MALFORMED_SUBMISSION, f"header date {text!r} is not a date"
+        ) from None
 
 
 def parse_header(data: bytes, dissemination: bool) -> SubmissionHeader:

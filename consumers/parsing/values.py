@@ -26,24 +26,26 @@ def canonical_decimal(value: Decimal) -> Decimal:
     return value.normalize()
 
 
+_MAX_INTEGER_DIGITS = DECIMAL_PRECISION - DECIMAL_SCALE
+
+
 def to_decimal(text: str | None, field: str) -> Decimal | None:
+    """Exact decimal from form text; canonical (no trailing fractional zeros) and range-checked."""
     if text is None:
         return None
     raw = text.replace(",", "") if "," in text else text
     if not _DECIMAL_RE.fullmatch(raw):
         raise ParseError(Reason.INVALID_DECIMAL, f"{field}: {text!r} is not a decimal", field=field)
-    value = canonical_decimal(Decimal(raw))
-    exponent = value.as_tuple().exponent
-    digits = len(value.as_tuple().digits)
-    if (isinstance(exponent, int) and -exponent > DECIMAL_SCALE) or (
-        digits - max(0, -exponent) > DECIMAL_PRECISION - DECIMAL_SCALE
-    ):
+    integer, _, fraction = raw.lstrip("+-").partition(".")
+    fraction = fraction.rstrip("0")
+    if len(fraction) > DECIMAL_SCALE or len(integer.lstrip("0")) > _MAX_INTEGER_DIGITS:
         raise ParseError(
             Reason.DECIMAL_OUT_OF_RANGE,
             f"{field}: {text!r} needs more than decimal({DECIMAL_PRECISION},{DECIMAL_SCALE})",
             field=field,
         )
-    return value
+    sign = "-" if raw[0] == "-" else ""
+    return Decimal(f"{sign}{integer or '0'}.{fraction}" if fraction else f"{sign}{integer or '0'}")
 
 
 def to_date(text: str | None, field: str) -> dt.date | None:

@@ -1,0 +1,87 @@
+"""Filings/s of the full parse (bytes -> records) vs a bare lxml parse of the same bytes, same run.
+
+    python bench/parse_xml.py [DIR ...] [--rounds N]
+
+Defaults to ../shared/corpus ownership XMLs (or tests/fixtures/xml). Single process, one core.
+Adds edgartools' Form 4 parse as a second baseline when it is installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from lxml import etree
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from consumers.parsing import parse_document  # noqa: E402
+from consumers.parsing.records import filing_records  # noqa: E402
+
+
+def _files(dirs: list[str]) -> list[bytes]:
+    candidates = [Path(d) for d in dirs] or [
+        ROOT.parent / "shared" / "corpus" / "ownership-xml",
+        ROOT / "tests" / "fixtures" / "xml",
+    ]
+    for directory in candidates:
+        paths = sorted(directory.glob("*.xml"))
+        if paths:
+            return [p.read_bytes() for p in paths]
+    raise SystemExit("no XML files found")
+
+
+def _rate(fn, docs: list[bytes], rounds: int) -> float:
+    best = 0.0
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for doc in docs:
+            fn(doc)
+        best = max(best, len(docs) / (time.perf_counter() - started))
+    return best
+
+
+def _full(doc: bytes) -> None:
+    filing_records(parse_document(doc))
+
+
+def _bare_lxml(doc: bytes) -> None:
+    etree.fromstring(doc)
+
+
+def _edgartools():
+    try:
+        from edgar.ownership import Form4  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    return lambda doc: Form4.parse_xml(doc.decode("utf-8"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("dirs", nargs="*")
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    docs = _files(args.dirs)
+    _rate(_full, docs, 1)  # warm up imports and caches
+    ours = _rate(_full, docs, args.rounds)
+    bare = _rate(_bare_lxml, docs, args.rounds)
+    print(f"files: {len(docs)}  rounds: {args.rounds} (best of)")
+    print(f"form4-stream full parse : {ours:10.0f} filings/s")
+    print(f"bare lxml parse         : {bare:10.0f} filings/s")
+    print(
+        f"ratio full/bare lxml    : {ours / bare:10.3f}  (bare lxml is {bare / ours:.2f}x faster)"
+    )
+    edgar = _edgartools()
+    if edgar is not None:
+        theirs = _rate(edgar, docs, 1)
+        print(f"edgartools Form4.parse  : {theirs:10.0f} filings/s  (we are {ours / theirs:.1f}x)")
+    else:
+        print("edgartools not installed: that baseline skipped (pip install edgartools)")
+
+
+if __name__ == "__main__":
+    main()
