@@ -73,3 +73,49 @@ def write_container(path: str, name: str, records: list[dict[str, Any]]) -> None
     """An Avro object container file (for `form4 parse --avro FILE`)."""
     with open(path, "wb") as handle:
         fastavro.writer(handle, parsed_schema(name), records, codec="deflate")
+
+
+class SplicedTransactionEncoder:
+    """Single-object encoding of a filing's records with the shared context encoded once.
+
+    Avro's binary record is the plain concatenation of its fields, so the bytes of
+    [record_id] + [filing context] + [line fields] equal the whole record's encoding; the
+    context (owners, footnotes, remarks: most of the bytes) is identical for every line of a
+    filing and needs encoding only once. A test proves the bytes equal fastavro's whole-record
+    encoding.
+    """
+
+    def __init__(self) -> None:
+        from consumers.parsing.model import LINE_FIELDS
+        from consumers.schemas import raw_schema
+
+        fields = raw_schema(TRANSACTION)["fields"]
+        first_line = next(i for i, f in enumerate(fields) if f["name"] == LINE_FIELDS[0])
+        parts = (fields[:1], fields[1:first_line], fields[first_line:])
+        self._schemas = [
+            fastavro.parse_schema(
+                {
+                    "type": "record",
+                    "name": f"Part{i}",
+                    "namespace": "io.form4stream.splice",
+                    "fields": part,
+                }
+            )
+            for i, part in enumerate(parts)
+        ]
+        self._names = [[f["name"] for f in part] for part in parts]
+        self._header = SINGLE_OBJECT_MAGIC + schema_fingerprint(TRANSACTION)
+
+    def _encode(self, part: int, record: dict[str, Any]) -> bytes:
+        buffer = io.BytesIO()
+        fastavro.schemaless_writer(buffer, self._schemas[part], record)
+        return buffer.getvalue()
+
+    def encode_all(self, records: list[dict[str, Any]]) -> list[bytes]:
+        if not records:
+            return []
+        context = self._encode(1, records[0])
+        return [
+            self._header + self._encode(0, record) + context + self._encode(2, record)
+            for record in records
+        ]

@@ -73,6 +73,13 @@ def parse_document(
         error.source_format = error.source_format or str(source_format)
         error.accession_number = error.accession_number or hints.accession_number
         raise
+    except MemoryError:
+        raise ParseError(
+            Reason.DOCUMENT_TOO_LARGE,
+            "the document exceeded the parser's memory limit",
+            stage="limit",
+            source_format=str(source_format),
+        ) from None
     except RecursionError:
         raise ParseError(
             Reason.MALFORMED_XML, "document nests too deeply", source_format=str(source_format)

@@ -1,0 +1,276 @@
+"""A single-node Apache Kafka (KRaft, broker+controller) for development, tests and the demo.
+
+The jars come from Maven Central (org.apache.kafka:kafka_2.13) resolved by Maven into a cache
+dir, or from an existing KAFKA_HOME / unpacked Kafka tarball; they run on the machine's Java.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+KAFKA_VERSION = os.environ.get("FORM4_KAFKA_VERSION", "4.1.1")
+DEFAULT_HOME = Path(
+    os.environ.get("FORM4_BROKER_DIR", Path.home() / ".cache" / "form4-stream" / "kafka")
+)
+# Start-up is JVM boot + KRaft election: seconds normally, far longer on a loaded CI core.
+READY_TIMEOUT_SECONDS = 120.0
+
+_POM = """<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>form4stream</groupId><artifactId>kafka-runtime</artifactId><version>1</version>
+  <dependencies>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId>
+      <version>{version}</version></dependency>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-tools</artifactId>
+      <version>{version}</version></dependency>
+    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j2-impl</artifactId>
+      <version>2.24.3</version></dependency>
+    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-core</artifactId>
+      <version>2.24.3</version></dependency>
+  </dependencies>
+</project>
+"""
+
+_LOG4J2 = """Configuration:
+  status: warn
+  Appenders:
+    File:
+      name: file
+      fileName: "{log}"
+      PatternLayout:
+        pattern: "[%d] %p %m (%c)%n"
+  Loggers:
+    Root:
+      level: WARN
+      AppenderRef:
+        - ref: file
+    Logger:
+      - name: kafka.server.KafkaServer
+        level: INFO
+"""
+
+
+@dataclass(frozen=True)
+class BrokerPaths:
+    home: Path
+
+    @property
+    def classpath_file(self) -> Path:
+        return self.home / f"classpath-{KAFKA_VERSION}.txt"
+
+    @property
+    def data(self) -> Path:
+        return self.home / "data"
+
+    @property
+    def config(self) -> Path:
+        return self.home / "server.properties"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.home / "broker.pid"
+
+    @property
+    def address_file(self) -> Path:
+        return self.home / "bootstrap.txt"
+
+    @property
+    def log(self) -> Path:
+        return self.home / "broker.log"
+
+
+class BrokerError(RuntimeError):
+    """The local broker could not be provided; the message says what is missing."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def resolve_classpath(paths: BrokerPaths) -> str:
+    """Kafka's jars: KAFKA_HOME/libs if set, else Maven-resolved (cached after the first run)."""
+    kafka_home = os.environ.get("KAFKA_HOME")
+    if kafka_home:
+        libs = Path(kafka_home) / "libs"
+        if not libs.is_dir():
+            raise BrokerError(f"KAFKA_HOME={kafka_home} has no libs/ directory")
+        return str(libs / "*")
+    if paths.classpath_file.exists():
+        return paths.classpath_file.read_text().strip()
+    mvn = shutil.which("mvn")
+    if mvn is None:
+        raise BrokerError("no Maven (mvn) to fetch Kafka and no KAFKA_HOME; install one of them")
+    build = paths.home / "maven"
+    build.mkdir(parents=True, exist_ok=True)
+    (build / "pom.xml").write_text(_POM.format(version=KAFKA_VERSION))
+    result = subprocess.run(
+        [
+            mvn,
+            "-q",
+            "-B",
+            "dependency:build-classpath",
+            f"-Dmdep.outputFile={paths.classpath_file}",
+        ],
+        cwd=build,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0 or not paths.classpath_file.exists():
+        raise BrokerError(f"Maven could not resolve Kafka {KAFKA_VERSION}: {result.stdout[-2000:]}")
+    return paths.classpath_file.read_text().strip()
+
+
+def _server_properties(paths: BrokerPaths, port: int, controller_port: int) -> str:
+    return "\n".join(
+        [
+            "process.roles=broker,controller",
+            "node.id=1",
+            f"controller.quorum.bootstrap.servers=127.0.0.1:{controller_port}",
+            f"listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
+            f"advertised.listeners=PLAINTEXT://127.0.0.1:{port}",
+            "controller.listener.names=CONTROLLER",
+            "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            "inter.broker.listener.name=PLAINTEXT",
+            f"log.dirs={paths.data}",
+            "num.partitions=3",
+            "offsets.topic.replication.factor=1",
+            "offsets.topic.num.partitions=3",
+            "transaction.state.log.replication.factor=1",
+            "transaction.state.log.min.isr=1",
+            "transaction.state.log.num.partitions=3",
+            "share.coordinator.state.topic.replication.factor=1",
+            "share.coordinator.state.topic.min.isr=1",
+            "group.initial.rebalance.delay.ms=0",
+            # Filings (PDFs above all) exceed 1 MB: raise the limit on the broker as on clients.
+            "message.max.bytes=20971520",
+            "replica.fetch.max.bytes=20971520",
+            "auto.create.topics.enable=true",
+            "",
+        ]
+    )
+
+
+def _java() -> str:
+    java_home = os.environ.get("JAVA_HOME")
+    java = str(Path(java_home) / "bin" / "java") if java_home else shutil.which("java")
+    if not java:
+        raise BrokerError("no Java runtime found (install Java 17+ or set JAVA_HOME)")
+    return java
+
+
+def _running_pid(paths: BrokerPaths) -> int | None:
+    try:
+        pid = int(paths.pid_file.read_text())
+        os.kill(pid, 0)
+    except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
+        return None
+    return pid
+
+
+def _accepts(address: str) -> bool:
+    host, port = address.rsplit(":", 1)
+    try:
+        with socket.create_connection((host, int(port)), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def start(home: Path = DEFAULT_HOME) -> str:
+    """Start (or reuse) the local broker; return its bootstrap address once it serves requests."""
+    paths = BrokerPaths(home)
+    paths.home.mkdir(parents=True, exist_ok=True)
+    if _running_pid(paths) and paths.address_file.exists():
+        address = paths.address_file.read_text().strip()
+        if _accepts(address):
+            return address
+    java = _java()
+    classpath = resolve_classpath(paths)
+    shutil.rmtree(paths.data, ignore_errors=True)
+    port, controller_port = free_port(), free_port()
+    paths.config.write_text(_server_properties(paths, port, controller_port))
+    log4j = paths.home / "log4j2.yaml"
+    log4j.write_text(_LOG4J2.format(log=paths.log))
+    jvm = [java, "-Xms256m", "-Xmx1g", f"-Dlog4j2.configurationFile={log4j}", "-cp", classpath]
+    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+    formatted = subprocess.run(
+        [
+            *jvm,
+            "kafka.tools.StorageTool",
+            "format",
+            "--standalone",
+            "-t",
+            cluster_id,
+            "-c",
+            str(paths.config),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if formatted.returncode != 0:
+        raise BrokerError(f"kafka storage format failed: {formatted.stderr[-2000:]}")
+    with open(paths.home / "broker.out", "wb") as out:
+        process = subprocess.Popen(
+            [*jvm, "kafka.Kafka", str(paths.config)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    paths.pid_file.write_text(str(process.pid))
+    address = f"127.0.0.1:{port}"
+    _wait_ready(address, process, paths)
+    paths.address_file.write_text(address)
+    return address
+
+
+def _wait_ready(address: str, process: subprocess.Popen, paths: BrokerPaths) -> None:
+    """Ready = the broker answers a metadata request with itself as a live broker."""
+    from confluent_kafka.admin import AdminClient
+
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    admin = None
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise BrokerError(
+                f"broker exited with {process.returncode}; see {paths.home}/broker.out"
+            )
+        if _accepts(address):
+            admin = admin or AdminClient({"bootstrap.servers": address})
+            try:
+                if admin.list_topics(timeout=2).brokers:
+                    return
+            except Exception:
+                pass
+        time.sleep(0.5)
+    stop(paths.home)
+    raise BrokerError(f"broker did not become ready within {READY_TIMEOUT_SECONDS:.0f}s")
+
+
+def stop(home: Path = DEFAULT_HOME) -> bool:
+    """Stop the local broker (SIGTERM, then SIGKILL); True when one was running."""
+    paths = BrokerPaths(home)
+    pid = _running_pid(paths)
+    if pid is None:
+        return False
+    os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and _running_pid(paths):
+        time.sleep(0.2)
+    if _running_pid(paths):
+        os.killpg(pid, signal.SIGKILL)
+    paths.pid_file.unlink(missing_ok=True)
+    paths.address_file.unlink(missing_ok=True)
+    return True

@@ -1,0 +1,75 @@
+"""Processor settings: CLI flags > FORM4_* environment > a TOML config file > defaults.
+
+Any librdkafka property passes through (`kafka` table / FORM4_KAFKA JSON / --kafka-property),
+so SASL/SSL clusters need no code change.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+class ProcessorSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FORM4_", extra="forbid")
+    _config_file: ClassVar[Path | None] = None
+
+    bootstrap_servers: str = "127.0.0.1:9092"
+    input_topic: str = "sec.filings.raw"
+    output_topic: str = "sec.form4.transactions"
+    dlq_topic: str = "sec.filings.dlq"
+    group_id: str = "form4-parser"
+    instance_id: str = Field(
+        default_factory=socket.gethostname,
+        description="Stable per instance: the transactional.id suffix that fences a zombie.",
+    )
+    schema_registry_url: str | None = None
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = 9108
+    workers: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1))
+    batch_size: int = 500
+    batch_wait_ms: int = 100
+    document_timeout_seconds: float = 20.0
+    worker_memory_limit_bytes: int = 1536 * 1024 * 1024
+    max_document_bytes: int = 20 * 1024 * 1024
+    dlq_inline_max_bytes: int = 1024 * 1024
+    transaction_timeout_ms: int = 60_000
+    kafka: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def transactional_id(self) -> str:
+        return f"{self.group_id}-{self.instance_id}"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: tuple[PydanticBaseSettingsSource, ...] = (init_settings, env_settings)
+        if cls._config_file is not None:
+            sources += (TomlConfigSettingsSource(settings_cls, toml_file=cls._config_file),)
+        return sources
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> ProcessorSettings:
+    """Settings from every layer; `overrides` are the flags actually given (None = not given)."""
+    given = {key: value for key, value in overrides.items() if value is not None}
+    ProcessorSettings._config_file = config_file
+    try:
+        return ProcessorSettings(**given)
+    finally:
+        ProcessorSettings._config_file = None

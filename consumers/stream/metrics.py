@@ -1,0 +1,131 @@
+"""Prometheus metrics of the processor: names in base units, no high-cardinality labels.
+
+Consumer lag comes from librdkafka's statistics callback: the numbers there are cumulative
+snapshots, so a custom collector exports the latest snapshot instead of counting deltas, drops
+librdkafka's internal partition "-1", and forgets partitions when they are revoked.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+_LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600)
+_PARSE_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 20)
+
+
+class LagCollector(Collector):
+    """form4_consumer_lag{topic,partition} from the latest librdkafka statistics snapshot."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._lag: dict[tuple[str, str], int] = {}
+
+    def update_from_stats(self, stats_json: str) -> None:
+        stats = json.loads(stats_json)
+        lag: dict[tuple[str, str], int] = {}
+        for topic, info in stats.get("topics", {}).items():
+            for partition, pinfo in info.get("partitions", {}).items():
+                if partition == "-1" or pinfo.get("consumer_lag", -1) < 0:
+                    continue
+                lag[(topic, partition)] = pinfo["consumer_lag"]
+        with self._lock:
+            self._lag = lag
+
+    def forget(self, partitions: Iterable[tuple[str, int]]) -> None:
+        with self._lock:
+            for topic, partition in partitions:
+                self._lag.pop((topic, str(partition)), None)
+
+    def collect(self) -> Iterable[GaugeMetricFamily]:
+        family = GaugeMetricFamily(
+            "form4_consumer_lag",
+            "Messages behind the high watermark per input partition (librdkafka statistics).",
+            labels=["topic", "partition"],
+        )
+        with self._lock:
+            for (topic, partition), lag in sorted(self._lag.items()):
+                family.add_metric([topic, partition], lag)
+        yield family
+
+
+class ProcessorMetrics:
+    """Every metric the processor exports; deploy/ dashboards and alerts use only these names."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.consumed = Counter(
+            "form4_filings_consumed", "Filing events read from the input topic.", registry=r
+        )
+        self.parsed = Counter(
+            "form4_filings_parsed",
+            "Filings parsed into records.",
+            ["source_format", "form_type"],
+            registry=r,
+        )
+        self.failed = Counter(
+            "form4_filings_failed",
+            "Filings sent to the dead-letter topic.",
+            ["source_format", "reason"],
+            registry=r,
+        )
+        self.records = Counter(
+            "form4_records_produced",
+            "Transaction records committed to the output topic.",
+            ["table", "transaction_code"],
+            registry=r,
+        )
+        self.parse_seconds = Histogram(
+            "form4_parse_duration_seconds",
+            "Parse time per filing.",
+            ["source_format"],
+            buckets=_PARSE_BUCKETS,
+            registry=r,
+        )
+        self.latency = Histogram(
+            "form4_end_to_end_latency_seconds",
+            "From the event's timestamp (or filed-at) to the commit of its records.",
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.commit_seconds = Histogram(
+            "form4_transaction_commit_duration_seconds",
+            "Duration of commit_transaction().",
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.batch_size = Histogram(
+            "form4_batch_size",
+            "Filings per transaction.",
+            buckets=(1, 2, 5, 10, 25, 50, 100, 250, 500, 1000),
+            registry=r,
+        )
+        self.transactions = Counter(
+            "form4_transactions", "Kafka transactions by outcome.", ["outcome"], registry=r
+        )
+        self.in_flight = Gauge(
+            "form4_in_flight_documents", "Documents consumed but not yet committed.", registry=r
+        )
+        self.worker_restarts = Counter(
+            "form4_worker_restarts", "Parser processes replaced.", ["cause"], registry=r
+        )
+        self.last_processed = Gauge(
+            "form4_last_processed_timestamp_seconds",
+            "Unix time of the last committed transaction.",
+            registry=r,
+        )
+        self.assigned_partitions = Gauge(
+            "form4_assigned_partitions", "Input partitions assigned to this instance.", registry=r
+        )
+        self.lag = LagCollector()
+        r.register(self.lag)
+
+    def committed(self, now: float | None = None) -> None:
+        self.last_processed.set(now if now is not None else time.time())

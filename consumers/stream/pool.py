@@ -1,0 +1,164 @@
+"""A pool of parser processes with a per-document time budget and a memory cap.
+
+Why not concurrent.futures: a hung task there cannot be killed alone and one dead worker
+breaks the whole pool. Here each worker has its own pipe; a worker past its deadline is
+SIGKILLed and replaced, and its document becomes a `parse_timeout` failure; a worker that
+dies (OOM kill, segfault in a C library) becomes `worker_crashed`. Results come back in
+submission order, whatever order workers finish in.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from multiprocessing.connection import Connection, wait
+
+from consumers.parsing.document import DEFAULT_LIMITS, Limits
+from consumers.parsing.errors import Reason
+from consumers.stream.work import Failure, Job, Outcome, run_job
+
+# A Form 4 XML parses in about a millisecond, a clean PDF in well under a second; 20 s is
+# generous for honest documents and still far below transaction.timeout.ms (60 s), so a poison
+# document can never keep a transaction open long enough to be fenced.
+DEFAULT_DOCUMENT_TIMEOUT_SECONDS = 20.0
+DEFAULT_MEMORY_LIMIT_BYTES = 1536 * 1024 * 1024
+
+
+def _worker_main(conn: Connection, limits: Limits, memory_limit: int, encode: bool) -> None:
+    if memory_limit > 0:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+    while True:
+        try:
+            message = conn.recv()
+        except EOFError:
+            return
+        if message is None:
+            return
+        index, job = message
+        conn.send((index, run_job(job, limits, encode)))
+
+
+class _Worker:
+    def __init__(
+        self, ctx: mp.context.BaseContext, limits: Limits, memory_limit: int, encode: bool
+    ) -> None:
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(
+            target=_worker_main, args=(child, limits, memory_limit, encode), daemon=True
+        )
+        self.process.start()
+        child.close()
+        self.index: int | None = None
+        self.deadline = 0.0
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+
+class ParserPool:
+    """Parse batches of jobs in worker processes; `restarts` counts replaced workers by cause."""
+
+    def __init__(
+        self,
+        workers: int,
+        limits: Limits = DEFAULT_LIMITS,
+        document_timeout: float = DEFAULT_DOCUMENT_TIMEOUT_SECONDS,
+        memory_limit: int = DEFAULT_MEMORY_LIMIT_BYTES,
+        on_restart: Callable[[str], None] | None = None,
+        encode: bool = True,
+    ) -> None:
+        self._encode = encode
+        self._ctx = mp.get_context("forkserver" if os.name == "posix" else "spawn")
+        self._limits = limits
+        self._memory_limit = memory_limit
+        self.document_timeout = document_timeout
+        self._on_restart = on_restart or (lambda cause: None)
+        self._workers = [self._spawn() for _ in range(max(1, workers))]
+
+    def _spawn(self) -> _Worker:
+        return _Worker(self._ctx, self._limits, self._memory_limit, self._encode)
+
+    def _replace(self, worker: _Worker, cause: str) -> _Worker:
+        worker.kill()
+        self._on_restart(cause)
+        fresh = self._spawn()
+        self._workers[self._workers.index(worker)] = fresh
+        return fresh
+
+    def parse(self, jobs: Sequence[Job]) -> list[Outcome]:
+        results: list[Outcome | None] = [None] * len(jobs)
+        pending = deque(range(len(jobs)))
+        busy: dict[Connection, _Worker] = {}
+        while pending or busy:
+            for worker in list(self._workers):
+                if not pending:
+                    break
+                if worker.index is None:
+                    worker.index = pending.popleft()
+                    worker.deadline = time.monotonic() + self.document_timeout
+                    try:
+                        worker.conn.send((worker.index, jobs[worker.index]))
+                    except (BrokenPipeError, OSError):
+                        pending.appendleft(worker.index)
+                        worker.index = None
+                        self._replace(worker, "crashed")
+                        continue
+                    busy[worker.conn] = worker
+            timeout = max(0.0, min(w.deadline for w in busy.values()) - time.monotonic())
+            for conn in wait(list(busy), timeout=timeout):
+                worker = busy.pop(conn)
+                try:
+                    index, outcome = conn.recv()
+                except (EOFError, OSError):
+                    results[worker.index] = _failed(
+                        jobs[worker.index],
+                        Reason.WORKER_CRASHED,
+                        "the parser process died on this document",
+                    )
+                    worker.index = None
+                    self._replace(worker, "crashed")
+                    continue
+                results[index] = outcome
+                worker.index = None
+            now = time.monotonic()
+            for conn, worker in list(busy.items()):
+                if worker.deadline <= now:
+                    del busy[conn]
+                    results[worker.index] = _failed(
+                        jobs[worker.index],
+                        Reason.PARSE_TIMEOUT,
+                        f"parsing took longer than {self.document_timeout:g}s",
+                    )
+                    worker.index = None
+                    self._replace(worker, "timeout")
+        return results  # type: ignore[return-value]
+
+    def close(self) -> None:
+        for worker in self._workers:
+            with contextlib.suppress(OSError):
+                worker.conn.send(None)
+            worker.process.join(2)
+            if worker.process.is_alive():
+                worker.process.kill()
+            worker.conn.close()
+
+
+def _failed(job: Job, reason: Reason, message: str) -> Outcome:
+    return Outcome(
+        failure=Failure(
+            reason=str(reason),
+            message=message,
+            stage="worker",
+            source_format="unknown",
+            field=None,
+            accession_number=job.accession_number,
+        )
+    )

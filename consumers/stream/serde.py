@@ -1,0 +1,69 @@
+"""Values on the wire: single-object Avro, or Confluent framing with a Schema Registry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from confluent_kafka.schema_registry import SchemaRegistryClient
+from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
+from confluent_kafka.serialization import MessageField, SerializationContext
+
+from consumers.avro_codec import (
+    CONFLUENT_MAGIC,
+    SINGLE_OBJECT_MAGIC,
+    canonical_decimals,
+    decode_single_object,
+    encode_single_object,
+)
+from consumers.schemas import PARSE_FAILURE, TRANSACTION, schema_text
+from consumers.stream.work import OutputRecord
+
+
+class ValueCodec:
+    """Encodes what the processor produces; without a registry URL, single-object encoding."""
+
+    def __init__(self, registry_url: str | None = None, registry_client: Any = None) -> None:
+        self.uses_registry = bool(registry_url or registry_client)
+        self._serializers: dict[str, AvroSerializer] = {}
+        if self.uses_registry:
+            client = registry_client or SchemaRegistryClient({"url": registry_url})
+            conf = {"auto.register.schemas": True}
+            self._serializers = {
+                name: AvroSerializer(client, schema_text(name), conf=conf)
+                for name in (TRANSACTION, PARSE_FAILURE)
+            }
+
+    def record_value(self, output: OutputRecord, topic: str) -> bytes:
+        if not self.uses_registry:
+            assert output.payload is not None
+            return output.payload
+        return self._serializers[TRANSACTION](
+            output.record, SerializationContext(topic, MessageField.VALUE)
+        )
+
+    def failure_value(self, failure: dict[str, Any], topic: str) -> bytes:
+        if not self.uses_registry:
+            return encode_single_object(PARSE_FAILURE, failure)
+        return self._serializers[PARSE_FAILURE](
+            failure, SerializationContext(topic, MessageField.VALUE)
+        )
+
+
+class ValueDecoder:
+    """Decodes both encodings (`form4 tail`); Confluent framing needs the registry."""
+
+    def __init__(self, registry_url: str | None = None, registry_client: Any = None) -> None:
+        self._deserializer = None
+        if registry_url or registry_client:
+            client = registry_client or SchemaRegistryClient({"url": registry_url})
+            self._deserializer = AvroDeserializer(client)
+
+    def decode(self, value: bytes, topic: str) -> dict[str, Any]:
+        if value[:2] == SINGLE_OBJECT_MAGIC:
+            return decode_single_object(value)[1]
+        if value[:1] == CONFLUENT_MAGIC:
+            if self._deserializer is None:
+                raise ValueError("Confluent-framed value: pass --schema-registry-url to decode it")
+            record = self._deserializer(value, SerializationContext(topic, MessageField.VALUE))
+            return canonical_decimals(record)
+        raise ValueError("value is neither Avro single-object nor Confluent-framed")

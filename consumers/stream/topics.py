@@ -1,0 +1,37 @@
+"""Create the processor's topics when missing (demo, tests, first start on a dev cluster)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from confluent_kafka import KafkaException
+from confluent_kafka.admin import AdminClient, NewTopic
+
+
+def ensure_topics(
+    bootstrap_servers: str,
+    names: Iterable[str],
+    partitions: int = 3,
+    replication: int = 1,
+    extra: dict[str, str] | None = None,
+) -> None:
+    admin = AdminClient({"bootstrap.servers": bootstrap_servers, **(extra or {})})
+    existing = set(admin.list_topics(timeout=15).topics)
+    wanted = [
+        NewTopic(
+            name,
+            num_partitions=partitions,
+            replication_factor=replication,
+            config={"max.message.bytes": str(20 * 1024 * 1024)},
+        )
+        for name in names
+        if name not in existing
+    ]
+    if not wanted:
+        return
+    for name, future in admin.create_topics(wanted, operation_timeout=30).items():
+        try:
+            future.result()
+        except KafkaException as exc:
+            if "TOPIC_ALREADY_EXISTS" not in str(exc):
+                raise RuntimeError(f"cannot create topic {name}: {exc}") from exc
