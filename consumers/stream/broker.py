@@ -65,7 +65,8 @@ class BrokerPaths:
 
     @property
     def classpath_file(self) -> Path:
-        return self.home / f"classpath-{KAFKA_VERSION}.txt"
+        """Shared by every broker home: resolving the jars is the slow part, done once."""
+        return DEFAULT_HOME / f"classpath-{KAFKA_VERSION}.txt"
 
     @property
     def data(self) -> Path:
@@ -111,7 +112,7 @@ def resolve_classpath(paths: BrokerPaths) -> str:
     mvn = shutil.which("mvn")
     if mvn is None:
         raise BrokerError("no Maven (mvn) to fetch Kafka and no KAFKA_HOME; install one of them")
-    build = paths.home / "maven"
+    build = DEFAULT_HOME / "maven"
     build.mkdir(parents=True, exist_ok=True)
     (build / "pom.xml").write_text(_POM.format(version=KAFKA_VERSION))
     result = subprocess.run(

@@ -1,0 +1,104 @@
+"""Building blocks of the integration tests: inputs with known expected outputs, and readers."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import time
+import urllib.request
+from pathlib import Path
+
+from confluent_kafka import Producer
+
+from consumers.parsing import ParseError
+from consumers.parsing.document import DocumentHints, parse_document
+from consumers.parsing.records import filing_records
+from consumers.stream.tail import tail_topic
+from tests.conftest import FIXTURES
+
+
+def synthetic_accession(n: int) -> str:
+    return f"9999999999-26-{n:06d}"
+
+
+def publish_events(bootstrap: str, topic: str, events: list[tuple[str | None, bytes]]) -> None:
+    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True,
+                         "message.max.bytes": 20 * 1024 * 1024})
+    for key, value in events:
+        producer.produce(topic, key=key.encode() if key else None, value=value)
+        producer.poll(0)
+    assert producer.flush(60) == 0
+
+
+def expected_outcome(events: list[tuple[str | None, bytes]]) -> tuple[list[str], list[str]]:
+    """(record ids, failure reasons) the offline parser gives for the same events."""
+    record_ids: list[str] = []
+    reasons: list[str] = []
+    for key, value in events:
+        try:
+            filing = parse_document(value, DocumentHints(accession_number=key))
+        except ParseError as error:
+            reasons.append(str(error.reason))
+            continue
+        fallback = hashlib.sha256(value).hexdigest()[:32]
+        record_ids.extend(r["record_id"] for r in filing_records(filing, fallback_id=fallback))
+    return record_ids, reasons
+
+
+def fixture_events(copies: int = 1) -> list[tuple[str | None, bytes]]:
+    """Every fixture XML `copies` times under distinct accession keys, the submissions, junk."""
+    events: list[tuple[str | None, bytes]] = []
+    n = 0
+    xmls = sorted((FIXTURES / "xml").glob("*.xml"))
+    for _ in range(copies):
+        for path in xmls:
+            n += 1
+            events.append((synthetic_accession(n), path.read_bytes()))
+    for path in sorted((FIXTURES / "submissions").iterdir()):
+        events.append((None, path.read_bytes()))
+    for name in ("billion-laughs.xml", "external-entity.xml", "empty.xml", "not-xml.xml"):
+        n += 1
+        events.append((synthetic_accession(n), (FIXTURES / "hostile" / name).read_bytes()))
+    return events
+
+
+def read_all(bootstrap: str, topic: str, idle: float = 8.0, **kwargs) -> list[dict]:
+    """Everything committed on a topic, read_committed, until `idle` seconds bring nothing."""
+    return tail_topic(bootstrap, topic, io.StringIO(), idle_timeout=idle, **kwargs)
+
+
+def scrape(port: int) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        return response.read().decode()
+
+
+def consumed(port: int) -> float:
+    """Filings the processor on `port` has consumed; 0 while its HTTP server is not up yet."""
+    try:
+        return metric_sum(scrape(port), "form4_filings_consumed_total")
+    except OSError:
+        return 0.0
+
+
+def metric_sum(text: str, name: str, **labels: str) -> float:
+    total = 0.0
+    for line in text.splitlines():
+        if not line.startswith(name + "{") and not line.startswith(name + " "):
+            continue
+        if all(f'{k}="{v}"' in line for k, v in labels.items()):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+def wait_for(predicate, timeout: float = 120.0, interval: float = 0.5) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s")
+
+
+def repo_root() -> Path:
+    return Path(__file__).resolve().parents[2]
+
