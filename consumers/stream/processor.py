@@ -96,6 +96,9 @@ class FilingProcessor:
             "fetch.max.bytes": MAX_MESSAGE_BYTES * 2,
             "max.partition.fetch.bytes": MAX_MESSAGE_BYTES,
             "queued.max.messages.kbytes": 65536,
+            # A filing must reach trading alerts in well under a second: do not let the broker
+            # hold an empty fetch for librdkafka's default 500 ms.
+            "fetch.wait.max.ms": 50,
             "statistics.interval.ms": 5000,
             "stats_cb": self.metrics.lag.update_from_stats,
             "error_cb": self._on_client_error,

@@ -22,8 +22,13 @@ def synthetic_accession(n: int) -> str:
 
 
 def publish_events(bootstrap: str, topic: str, events: list[tuple[str | None, bytes]]) -> None:
-    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True,
-                         "message.max.bytes": 20 * 1024 * 1024})
+    producer = Producer(
+        {
+            "bootstrap.servers": bootstrap,
+            "enable.idempotence": True,
+            "message.max.bytes": 20 * 1024 * 1024,
+        }
+    )
     for key, value in events:
         producer.produce(topic, key=key.encode() if key else None, value=value)
         producer.poll(0)
@@ -101,4 +106,3 @@ def wait_for(predicate, timeout: float = 120.0, interval: float = 0.5) -> None:
 
 def repo_root() -> Path:
     return Path(__file__).resolve().parents[2]
-

@@ -8,10 +8,10 @@ from collections import Counter
 
 import pytest
 
+from consumers.stream.broker import free_port
 from consumers.stream.config import load_settings
 from consumers.stream.metrics import ProcessorMetrics
 from consumers.stream.processor import FilingProcessor
-from consumers.stream.broker import free_port
 from tests.integration.helpers import (
     consumed,
     expected_outcome,
@@ -29,14 +29,22 @@ pytestmark = pytest.mark.kafka
 
 def _start(bootstrap: str, topics: dict[str, str], registry_client=None, **overrides):
     settings = load_settings(
-        bootstrap_servers=bootstrap, input_topic=topics["input"], output_topic=topics["output"],
-        dlq_topic=topics["dlq"], group_id=topics["group"], instance_id="it",
-        metrics_port=free_port(), workers=2, batch_size=50, **overrides,
+        bootstrap_servers=bootstrap,
+        input_topic=topics["input"],
+        output_topic=topics["output"],
+        dlq_topic=topics["dlq"],
+        group_id=topics["group"],
+        instance_id="it",
+        metrics_port=free_port(),
+        workers=2,
+        batch_size=50,
+        **overrides,
     )
     stop = threading.Event()
     metrics = ProcessorMetrics()
-    processor = FilingProcessor(settings, metrics=metrics, stop=stop,
-                                registry_client=registry_client)
+    processor = FilingProcessor(
+        settings, metrics=metrics, stop=stop, registry_client=registry_client
+    )
     thread = threading.Thread(target=processor.run)
     thread.start()
     return processor, stop, thread
@@ -74,7 +82,9 @@ def test_filings_in_give_exactly_the_expected_records_and_dead_letters(
     assert not thread.is_alive()
 
 
-def test_records_are_keyed_by_issuer_and_carry_headers(bootstrap: str, topics: dict[str, str]) -> None:
+def test_records_are_keyed_by_issuer_and_carry_headers(
+    bootstrap: str, topics: dict[str, str]
+) -> None:
     from confluent_kafka import Consumer
 
     events = fixture_events()[:5]
@@ -82,8 +92,14 @@ def test_records_are_keyed_by_issuer_and_carry_headers(bootstrap: str, topics: d
     processor, stop, thread = _start(bootstrap, topics)
     try:
         wait_for(lambda: consumed(processor.settings.metrics_port) >= 5)
-        consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": topics["group"] + "-k",
-                             "auto.offset.reset": "earliest", "isolation.level": "read_committed"})
+        consumer = Consumer(
+            {
+                "bootstrap.servers": bootstrap,
+                "group.id": topics["group"] + "-k",
+                "auto.offset.reset": "earliest",
+                "isolation.level": "read_committed",
+            }
+        )
         consumer.subscribe([topics["output"]])
         message = None
         for _ in range(100):
@@ -126,8 +142,13 @@ def test_poison_documents_go_to_the_dlq_while_the_rest_flows(
     poison = [
         (synthetic_accession(900001), b"<ownershipDocument>" + b"<a>" * 600_000),  # depth bomb
         (synthetic_accession(900002), b"%PDF-1.4\n" + b"0" * (3 * 1024 * 1024)),  # over the limit
-        (synthetic_accession(900003), (b"<?xml version='1.0'?><!DOCTYPE x [<!ENTITY a 'aaaa'>"
-                                       b"<!ENTITY b '&a;&a;&a;&a;&a;&a;&a;&a;'>]><x>&b;</x>")),
+        (
+            synthetic_accession(900003),
+            (
+                b"<?xml version='1.0'?><!DOCTYPE x [<!ENTITY a 'aaaa'>"
+                b"<!ENTITY b '&a;&a;&a;&a;&a;&a;&a;&a;'>]><x>&b;</x>"
+            ),
+        ),
     ]
     events = [*poison[:1], *good[:1], *poison[1:], *good[1:]]
     expected_ids, _ = expected_outcome(good)

@@ -28,14 +28,33 @@ pytestmark = pytest.mark.kafka
 
 def _spawn(bootstrap: str, topics: dict[str, str], instance: str, port: int) -> subprocess.Popen:
     command = [
-        sys.executable, "-m", "consumers", "run",
-        "--bootstrap-servers", bootstrap, "--input-topic", topics["input"],
-        "--output-topic", topics["output"], "--dlq-topic", topics["dlq"],
-        "--group-id", topics["group"], "--instance-id", instance,
-        "--metrics-port", str(port), "--workers", "1", "--batch-size", "20",
+        sys.executable,
+        "-m",
+        "consumers",
+        "run",
+        "--bootstrap-servers",
+        bootstrap,
+        "--input-topic",
+        topics["input"],
+        "--output-topic",
+        topics["output"],
+        "--dlq-topic",
+        topics["dlq"],
+        "--group-id",
+        topics["group"],
+        "--instance-id",
+        instance,
+        "--metrics-port",
+        str(port),
+        "--workers",
+        "1",
+        "--batch-size",
+        "20",
         # a killed member is noticed after session.timeout.ms: the broker's minimum, for speed
-        "--kafka-property", "session.timeout.ms=6000",
-        "--kafka-property", "heartbeat.interval.ms=1000",
+        "--kafka-property",
+        "session.timeout.ms=6000",
+        "--kafka-property",
+        "heartbeat.interval.ms=1000",
     ]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
