@@ -1,4 +1,4 @@
-"""Rendered forms (PDF, OCR text, HTML): not parsed yet; a clear failure instead of a guess."""
+"""Rendered forms: PDF (pdfplumber), EDGAR's HTML, and OCR'd text, each to the same Filing."""
 
 from __future__ import annotations
 
@@ -6,7 +6,11 @@ from consumers.parsing.errors import ParseError, Reason
 from consumers.parsing.model import Filing
 
 
-def parse_rendered(data: bytes, source_format: str, limits: object) -> Filing:
+def parse_rendered(data: bytes, source_format: str, limits) -> Filing:
+    if source_format == "pdf":
+        from consumers.parsing.pdf import parse_pdf
+
+        return parse_pdf(data, limits.max_pdf_pages)
     raise ParseError(
         Reason.UNSUPPORTED_FORMAT,
         f"{source_format} renderings are not parsed by this version",

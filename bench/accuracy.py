@@ -1,0 +1,118 @@
+"""Accuracy of the rendered-form parsers against each filing's XML, tier by tier.
+
+    python bench/accuracy.py [--tier pdf|pdf-ocr|edgar-html|seed] [--limit N] [--show-wrong]
+
+For each tier: filings, how many parsed, failures by reason, the share of contract fields
+right (of every field the XML or the rendering has), the share wrong (a different value; null
+is "missing", sent for review, not wrong), and the share of filings with every field right.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from consumers.parsing import ParseError, parse_document  # noqa: E402
+from consumers.parsing.compare import Score, compare_filings  # noqa: E402
+
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+@dataclass
+class TierResult:
+    name: str
+    filings: int = 0
+    emitted: int = 0
+    perfect: int = 0
+    failures: Counter = field(default_factory=Counter)
+    score: Score = field(default_factory=Score)
+    seconds: float = 0.0
+
+    @property
+    def field_accuracy(self) -> float:
+        return self.score.right / self.score.total if self.score.total else 0.0
+
+    @property
+    def wrong_rate(self) -> float:
+        return self.score.wrong / self.score.total if self.score.total else 0.0
+
+
+def tier_pairs(tier: str, corpus: Path = CORPUS) -> list[tuple[Path, Path]]:
+    """(rendering, its ownership XML) pairs of a tier."""
+    if tier in ("pdf", "pdf-ocr"):
+        return [
+            (p, corpus / "ownership-xml" / f"{p.stem}.xml")
+            for p in sorted((corpus / tier).glob("*.pdf"))
+        ]
+    if tier == "edgar-html":
+        pairs = []
+        for xml in sorted((corpus / "edgar-html").glob("*.xml")):
+            for ext in (".pdf", ".html"):
+                rendering = xml.with_suffix(ext)
+                if rendering.exists():
+                    pairs.append((rendering, xml))
+        return pairs
+    raise ValueError(tier)
+
+
+def run_tier(name: str, pairs: list[tuple[Path, Path]], show_wrong: bool = False) -> TierResult:
+    result = TierResult(name)
+    started = time.perf_counter()
+    for rendering, xml in pairs:
+        result.filings += 1
+        truth = parse_document(xml.read_bytes())
+        try:
+            got = parse_document(rendering.read_bytes())
+        except ParseError as error:
+            result.failures[str(error.reason)] += 1
+            continue
+        result.emitted += 1
+        score = compare_filings(truth, got)
+        result.score.right += score.right
+        result.score.missing += score.missing
+        result.score.wrong += score.wrong
+        if score.wrong == 0 and score.missing == 0:
+            result.perfect += 1
+        if show_wrong and score.wrong_fields:
+            print(f"  {rendering.name}: " + "; ".join(score.wrong_fields[:6]))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def print_table(results: list[TierResult]) -> None:
+    print(
+        f"{'tier':12} {'filings':>7} {'emitted':>7} {'perfect':>8} {'fields':>7} "
+        f"{'right':>7} {'wrong':>7} {'missing':>8}  failures"
+    )
+    for r in results:
+        total = r.score.total or 1
+        print(
+            f"{r.name:12} {r.filings:7d} {r.emitted:7d} {r.perfect / max(r.emitted, 1):8.1%} "
+            f"{r.score.total:7d} {r.field_accuracy:7.2%} {r.wrong_rate:7.2%} "
+            f"{r.score.missing / total:8.2%}  {dict(r.failures)}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tier", action="append")
+    parser.add_argument("--limit", type=int)
+    parser.add_argument("--show-wrong", action="store_true")
+    args = parser.parse_args()
+    tiers = args.tier or ["edgar-html", "pdf", "pdf-ocr"]
+    results = []
+    for tier in tiers:
+        pairs = tier_pairs(tier)[: args.limit]
+        results.append(run_tier(tier, pairs, args.show_wrong))
+    print_table(results)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,552 @@
+"""A rendered Form 3/4/5 as grids of cell texts (PDF tables, HTML tables) to a Filing.
+
+Renderers differ in where things sit, not in what the form says: every box and column is
+found by its printed label ("1. Name and Address", "5. Amount of Securities", the "Code",
+"(A)", "Price" sub-headers), never by coordinates, so a new printer's layout still maps.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from consumers.parsing.errors import ParseError, Reason
+from consumers.parsing.model import Filing, Footnote, Issuer, ReportingOwner, Signature, TableLine
+from consumers.parsing.values import to_date, to_decimal
+
+Row = Sequence[str | None]
+
+_MARK = re.compile(r"\((\d{1,3})\)")
+_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_FORM = re.compile(r"FORM\s+([345])(\s*/\s*A)?\b")
+_TICKER = re.compile(r"^(.*?)\s*\[\s*([^\]]*?)\s*\]\s*$")
+_CHECK = r"(?:\[\s*[Xx]\s*\]|(?<![\w\[])[Xx](?![\w\]]))"
+_RELATIONSHIPS = {
+    "is_director": re.compile(_CHECK + r"\s*Director"),
+    "is_ten_percent_owner": re.compile(_CHECK + r"\s*10%\s*Owner"),
+    "is_officer": re.compile(_CHECK + r"\s*Officer"),
+    "is_other": re.compile(_CHECK + r"\s*Other"),
+}
+_SIGNATURE = re.compile(r"^(.*\S)\s+(\d{1,2}/\d{1,2}/\d{4})\s*$")
+
+
+def split_marks(text: str | None) -> tuple[str | None, list[str]]:
+    """`1,123(1)(2)` -> ("1,123", ["F1", "F2"]); empty text -> None."""
+    if text is None:
+        return None, []
+    ids = [f"F{n}" for n in _MARK.findall(text)]
+    value = _flat(_MARK.sub(" ", text))
+    return (value or None), ids
+
+
+_WRAPPED_HYPHEN = re.compile(r"(?<=\w-)\s*\n\s*(?=\w)")
+
+
+def _flat(text: str | None) -> str:
+    """One line: wrapped lines joined by a space, but "2010-" + "Seed" is "2010-Seed"."""
+    text = text or ""
+    if "-\n" in text or "- \n" in text:
+        text = _WRAPPED_HYPHEN.sub("", text)
+    return " ".join(text.split())
+
+
+def parse_printed_date(text: str | None, field: str):
+    if not text:
+        return None
+    match = _DATE.search(text)
+    if not match:
+        raise ParseError(Reason.INVALID_DATE, f"{field}: {text!r} is not a date", field=field)
+    month, day, year = match.groups()
+    return to_date(f"{year}-{int(month):02d}-{int(day):02d}", field)
+
+
+def parse_printed_number(text: str | None, field: str):
+    if not text:
+        return None
+    cleaned = text.replace("$", "").replace(" ", "")
+    return to_decimal(cleaned, field)
+
+
+# --- column maps -----------------------------------------------------------------------------
+
+
+def _column_labels(header: Row, sub: Row | None) -> list[tuple[str, str]]:
+    """(group label, sub label) per column; a spanned header cell labels the columns it covers."""
+    labels = []
+    current = ""
+    for index, cell in enumerate(header):
+        if cell is not None:
+            current = _flat(cell).lower()
+        sub_label = _flat(sub[index]).lower() if sub is not None and index < len(sub) else ""
+        labels.append((current, sub_label))
+    return labels
+
+
+def _non_derivative_field(group: str, sub: str) -> str | None:
+    if group.startswith("1. title"):
+        return "security_title"
+    if group.startswith("2a.") or "deemed" in group:
+        return "deemed_execution_date"
+    if group.startswith("2. transaction"):
+        return "transaction_date"
+    if group.startswith("3.") and "code" in group:
+        return "transaction_code" if sub.startswith("code") else ("v" if sub == "v" else None)
+    if group.startswith("4.") and "securities acquired" in group:
+        if sub.startswith("amount"):
+            return "shares"
+        if sub.startswith("(a) or"):
+            return "acquired_disposed"
+        if sub.startswith("price"):
+            return "price_per_share"
+        return None
+    if group.startswith("5.") or "beneficially owned" in group:
+        return "shares_owned_following"
+    if group.startswith("6.") or "ownership form" in group:
+        return "direct_indirect"
+    if group.startswith("7.") or "nature of" in group:
+        return "nature_of_ownership"
+    return None
+
+
+def _derivative_field(group: str, sub: str) -> str | None:
+    if group.startswith("1. title"):
+        return "security_title"
+    if group.startswith("2.") and "conversion" in group:
+        return "conversion_or_exercise_price"
+    if group.startswith("3a.") or "deemed" in group:
+        return "deemed_execution_date"
+    if group.startswith("3.") and "transaction" in group:
+        return "transaction_date"
+    if group.startswith("4.") and "code" in group:
+        return "transaction_code" if sub.startswith("code") else ("v" if sub == "v" else None)
+    if group.startswith("5.") and "derivative" in group:
+        return {"(a)": "shares_acquired", "(d)": "shares_disposed"}.get(sub)
+    if group.startswith("6.") and "exercisable" in group:
+        if sub.startswith("date"):
+            return "exercise_date"
+        return "expiration_date" if sub.startswith("expiration") else None
+    if group.startswith("7.") and "underlying" in group:
+        if sub.startswith("title"):
+            return "underlying_security_title"
+        return "underlying_shares" if sub.startswith("amount") else None
+    if group.startswith("8.") and "price" in group:
+        return "price_per_share"
+    if group.startswith("9.") or "derivative securities beneficially" in group:
+        return "shares_owned_following"
+    if group.startswith("10.") or "ownership form" in group:
+        return "direct_indirect"
+    if group.startswith("11.") or "nature of" in group:
+        return "nature_of_ownership"
+    return None
+
+
+class _Table:
+    def __init__(self, table: str, header: Row, sub: Row | None) -> None:
+        self.table = table
+        classify = _derivative_field if table == "derivative" else _non_derivative_field
+        self.fields = [classify(g, s) for g, s in _column_labels(header, sub)]
+        self.width = len(header)
+
+
+def _line_from_cells(table: _Table, cells: Row, number: int) -> TableLine | None:
+    values: dict[str, str] = {}
+    footnotes: dict[str, list[str]] = {}
+    for field, cell in zip(table.fields, cells, strict=False):
+        if field is None or cell is None:
+            continue
+        text, marks = split_marks(cell)
+        if field in ("shares_acquired", "shares_disposed"):
+            if text is None and not marks:
+                continue
+            values["acquired_disposed"] = "A" if field == "shares_acquired" else "D"
+            field = "shares"
+        if text is not None:
+            values[field] = _flat(text)
+        if marks:
+            footnotes.setdefault(field, []).extend(marks)
+    if not values and not footnotes:
+        return None
+    is_transaction = "transaction_code" in values or "transaction_date" in values
+    line = TableLine(
+        table=table.table,
+        kind="transaction" if is_transaction else "holding",
+        line=number,
+        footnote_ids=footnotes,
+    )
+    for field, text in values.items():
+        if field == "v":
+            continue
+        if field.endswith("_date"):
+            setattr(line, field, parse_printed_date(text, field))
+        elif field in (
+            "shares",
+            "price_per_share",
+            "shares_owned_following",
+            "conversion_or_exercise_price",
+            "underlying_shares",
+        ):
+            setattr(line, field, parse_printed_number(text, field))
+        else:
+            setattr(line, field, text)
+    return line
+
+
+# --- header boxes ----------------------------------------------------------------------------
+
+
+def _lines(cell: str) -> list[str]:
+    return [line.strip() for line in cell.splitlines() if line.strip()]
+
+
+def _parse_name_box(cell: str, owner: ReportingOwner) -> None:
+    lines = _lines(cell)[1:]  # after "1. Name and Address of Reporting Person*"
+    street: list[str] = []
+    stage = "name"
+    for line in lines:
+        if line.startswith("(Last)"):
+            stage = "street"
+        elif line.startswith("(Street)"):
+            stage = "city"
+        elif line.startswith("(City)"):
+            break
+        elif stage == "name":
+            owner.name = f"{owner.name} {line}" if owner.name else line
+        elif stage == "street":
+            street.append(line)
+        else:
+            _parse_city_line(line, owner)
+    if street:
+        owner.street1 = " ".join(street)
+
+
+def _parse_city_line(line: str, owner: ReportingOwner) -> None:
+    parts = line.replace(",", " ").split()
+    if parts and re.fullmatch(r"\d{5}(?:-\d{4})?|[A-Z0-9]{3,10}", parts[-1]) and len(parts) >= 2:
+        owner.zip = parts.pop()
+    if parts and re.fullmatch(r"[A-Z]{2}", parts[-1]) and len(parts) >= 2:
+        owner.state = parts.pop()
+    owner.city = " ".join(parts) or None
+
+
+def _after_label(cell: str, label: str) -> list[str]:
+    lines = _lines(cell)
+    for index, line in enumerate(lines):
+        if line.startswith(label):
+            return lines[index + 1 :]
+    return []
+
+
+def _parse_relationship_box(cell: str, owner: ReportingOwner) -> None:
+    text = cell.split("6.", 1)[0]
+    for field, pattern in _RELATIONSHIPS.items():
+        setattr(owner, field, bool(pattern.search(text)))
+    lines = _lines(text)
+    title: list[str] = []
+    seen_below = False
+    for line in lines:
+        if "below)" in line:
+            seen_below = True
+            title = []
+            rest = line.rsplit("below)", 1)[1].strip()
+            if rest:
+                title.append(rest)
+        elif seen_below:
+            title.append(line)
+    if title:
+        if owner.is_officer:
+            owner.officer_title = " ".join(title)
+        elif owner.is_other:
+            owner.other_text = " ".join(title)
+
+
+# --- the whole form --------------------------------------------------------------------------
+
+_SUB_LABELS = frozenset(
+    {
+        "Code",
+        "V",
+        "(A)",
+        "(D)",
+        "Amount",
+        "Price",
+        "(A) or (D)",
+        "Date Exercisable",
+        "Expiration Date",
+        "Title",
+    }
+)
+_HEADER_LABEL = re.compile(
+    r"^\d{1,2}A?\.\s.*(?:\(Instr|Month/Day/Year|Title of|Derivative Securit)"
+)
+_OWNER_FLAG = re.compile(r"^(?:X?|X .*)$")
+
+
+def _is_sub_header(texts: list[str]) -> bool:
+    squeezed = [t.replace(" ", "") for t in texts]
+    labels = {label.replace(" ", "") for label in _SUB_LABELS}
+    return sum(
+        t in labels or t.startswith(("Amountor", "ofShares", "NumberofShares")) for t in squeezed
+    ) >= 2 or any(t in ("ofShares", "NumberofShares") for t in squeezed)
+
+
+def _looks_like_owner_row(row: Row, table: _Table | None) -> bool:
+    """A row of the joint filers' table (name/address + four X columns) outside its header."""
+    if len(row) != 5 or (table is not None and table.width == 5) or not row[0]:
+        return False
+    return all(_OWNER_FLAG.match(_flat(c)) for c in row[1:]) and "\n" in (row[0] or "")
+
+
+class GridReader:
+    """Feeds on rows in document order; `filing()` returns what the rows said."""
+
+    def __init__(self, source_format: str) -> None:
+        self.filing = Filing(source_format=source_format)
+        self._owner = ReportingOwner()
+        self._table: _Table | None = None
+        self._last_header: Row | None = None
+        self._numbers = {"non_derivative": 0, "derivative": 0}
+        self._owners_mode = False
+        self._joint_owners: list[ReportingOwner] = []
+
+    def feed(self, rows: Iterable[Row]) -> None:
+        for row in rows:
+            self._feed_row(list(row))
+
+    def _feed_row(self, row: list[str | None]) -> None:
+        texts = [_flat(c) for c in row if c]
+        if not texts:
+            return
+        first = texts[0]
+        if any(t.startswith("1. Name and Address") for t in texts) or any(
+            t.startswith(("2. Issuer Name", "5. Relationship", "3. Date of", "4. If Amendment"))
+            for t in texts
+        ):
+            self._header_boxes(row)
+            self._table = None
+            return
+        title_cell = next((t for t in texts if t.startswith("1. Title of")), None)
+        if title_cell is not None:
+            table = "derivative" if "Derivative" in title_cell else "non_derivative"
+            self._last_header = row
+            self._table = _Table(table, row, None)
+            self._owners_mode = False
+            return
+        if _is_sub_header(texts):
+            if self._last_header is not None and self._table is not None:
+                self._table = _Table(self._table.table, self._last_header, row)
+            return
+        if any(_HEADER_LABEL.match(t) for t in texts):
+            return  # a fragment of a column header split off by a page or table break
+        if first.startswith(("Table I", "Table II")):
+            self._table = None
+            return
+        if first.startswith("Reporting Owner Name"):
+            self._owners_mode = True
+            self._table = None
+            return
+        if first == "Director" or texts[:2] == ["Director", "10% Owner"]:
+            return
+        if self._owners_mode or _looks_like_owner_row(row, self._table):
+            self._joint_owner(row)
+            return
+        if self._table is not None and len(row) == self._table.width:
+            self._data_row(row)
+
+    def _header_boxes(self, row: Row) -> None:
+        for cell in row:
+            if not cell:
+                continue
+            flat = _flat(cell)
+            if flat.startswith("1. Name and Address"):
+                _parse_name_box(cell, self._owner)
+            if "2. Issuer Name" in flat:
+                lines = _after_label(cell[cell.index("2. Issuer Name") :], "2. Issuer Name")
+                if lines:
+                    issuer_text = lines[0]
+                    for more in lines[1:3]:  # a long name or ticker wraps before its "]"
+                        if "[" not in issuer_text or "]" in issuer_text or more[:2] in ("3.", "4."):
+                            break
+                        issuer_text = f"{issuer_text} {more}"
+                    match = _TICKER.match(issuer_text)
+                    name, ticker = (match[1], match[2]) if match else (issuer_text, None)
+                    self.filing.issuer = Issuer(
+                        name=name.strip() or None, trading_symbol=ticker or None
+                    )
+            if "3. Date of" in flat:
+                for line in _after_label(cell[cell.index("3. Date of") :], "3. Date of"):
+                    if _DATE.search(line):
+                        self.filing.period_of_report = parse_printed_date(line, "period_of_report")
+                        break
+                    if line.startswith("4."):
+                        break
+            if "4. If Amendment" in flat:
+                for line in _after_label(cell[cell.index("4. If Amendment") :], "4. If Amendment"):
+                    if line.startswith(("5.", "6.")):
+                        break
+                    if _DATE.search(line):
+                        self.filing.date_of_original_submission = parse_printed_date(
+                            line, "date_of_original_submission"
+                        )
+                        break
+            if flat.startswith("5. Relationship"):
+                _parse_relationship_box(cell, self._owner)
+
+    def _data_row(self, row: Row) -> None:
+        table = self._table
+        assert table is not None
+        filled = [i for i, c in enumerate(row) if c not in (None, "")]
+        if filled == [0] and all(c is None for c in row[1:]):
+            # a wrapped title spilled into a row of its own: part of the line above
+            last = self.filing.lines[-1] if self.filing.lines else None
+            text = _flat(row[0])
+            if (
+                last is not None
+                and last.table == table.table
+                and last.security_title
+                and text not in last.security_title
+            ):
+                last.security_title = f"{last.security_title} {text}"
+            return
+        number = self._numbers[table.table] + 1
+        line = _line_from_cells(table, row, number)
+        if line is not None:
+            self._numbers[table.table] = number
+            self.filing.lines.append(line)
+
+    def _joint_owner(self, row: Row) -> None:
+        cells = [c or "" for c in row]
+        lines = _lines(cells[0])
+        if not lines:
+            return
+        owner = ReportingOwner(name=lines[0])
+        if len(lines) >= 3:
+            owner.street1 = " ".join(lines[1:-1])
+            _parse_city_line(lines[-1], owner)
+        elif len(lines) == 2:
+            _parse_city_line(lines[1], owner)
+        flags = ["is_director", "is_ten_percent_owner", "is_officer", "is_other"]
+        for flag, cell in zip(flags, cells[1:5], strict=False):
+            text = _flat(cell)
+            setattr(owner, flag, bool(text))  # an X, or the officer title / other text itself
+            described = text.removeprefix("X").strip() if text != "X" else ""
+            if flag == "is_officer" and described:
+                owner.officer_title = described
+            if flag == "is_other" and described:
+                owner.other_text = described
+        self._joint_owners.append(owner)
+
+    def finish(self, text: str) -> Filing:
+        """Complete with what lives outside the grids: form type, footnotes, remarks, signatures."""
+        filing = self.filing
+        match = _FORM.search(text[:2000])
+        if match is None:
+            raise ParseError(Reason.PDF_TABLE_UNREADABLE, "no FORM 3/4/5 title found")
+        filing.form_type = match[1] + (
+            "/A" if match[2] or filing.date_of_original_submission else ""
+        )
+        filing.reporting_owners = self._joint_owners or [self._owner]
+        if not self._joint_owners and self._owner.name is None:
+            raise ParseError(Reason.PDF_TABLE_UNREADABLE, "box 1 (reporting person) not found")
+        if filing.issuer.name is None:
+            raise ParseError(Reason.PDF_TABLE_UNREADABLE, "box 2 (issuer) not found")
+        head = text[:3000]
+        section16 = re.search(r"(\[\s*[Xx]?\s*\])\s*Check this box if no longer", head)
+        if section16:
+            filing.not_subject_to_section16 = "X" in section16[1].upper()
+        plan = re.search(r"(\[\s*[Xx]?\s*\])\s*Check this box to indicate", head)
+        if plan:
+            filing.aff10b5one = "X" in plan[1].upper()
+        filing.footnotes = _footnotes(text)
+        filing.remarks = _remarks(text)
+        filing.signatures = _signatures(text)
+        return filing
+
+
+def _section(text: str, start: str, ends: Sequence[str]) -> str | None:
+    begin = text.find(start)
+    if begin < 0:
+        return None
+    body = text[begin + len(start) :]
+    cut = min((i for i in (body.find(e) for e in ends) if i >= 0), default=len(body))
+    return body[:cut]
+
+
+def _footnotes(text: str) -> list[Footnote]:
+    body = _section(
+        text,
+        "Explanation of Responses:",
+        ("Remarks:", "Reporting Owners", "** Signature", "Reminder:"),
+    )
+    if not body:
+        return []
+    notes: list[Footnote] = []
+    lines = [line.strip() for line in body.splitlines() if line.strip()]
+    while lines and (_SIGNATURE.match(lines[-1]) or _DATE.fullmatch(lines[-1])):
+        lines.pop()  # a signature line printed right above its caption, not footnote text
+    for line in lines:
+        match = re.match(r"^(\d{1,3})\.\s+(.*)$", line)
+        expected = len(notes) + 1
+        if match and int(match[1]) == expected:
+            notes.append(Footnote(id=f"F{expected}", text=match[2]))
+        elif notes:
+            notes[-1].text = _flat(f"{notes[-1].text}\n{line}")
+    return notes
+
+
+def _remarks(text: str) -> str | None:
+    start = text.find("Remarks:")
+    if start < 0:
+        return None
+    blocks = _signature_blocks(text)
+    lines = text.splitlines()
+    offset = text.count("\n", 0, start)
+    end = len(lines)
+    for index in range(offset, len(lines)):
+        if lines[index].strip().startswith(("Reporting Owners", "Reminder:")):
+            end = index
+            break
+    end = min([end, *(first for first, _, _ in blocks if first >= offset)])
+    body = [lines[offset].split("Remarks:", 1)[1], *lines[offset + 1 : end]]
+    return _flat("\n".join(line.strip() for line in body if line.strip())) or None
+
+
+def _signature_blocks(text: str) -> list[tuple[int, int, Signature]]:
+    """(first line, caption line, signature) for each "** Signature of Reporting Person".
+
+    The signature sits above its caption, its date on the same line or alone on a line, and a
+    long name wraps: "/s/ Travis Shrout, Attorney-in-" / "03/11/2022" / "Fact".
+    """
+    lines = [line.strip() for line in text.splitlines()]
+    blocks = []
+    for caption, line in enumerate(lines):
+        if not line.startswith("** Signature of Reporting Person"):
+            continue
+        for back in range(1, 4):
+            index = caption - back
+            if index < 0:
+                break
+            match = _SIGNATURE.match(lines[index])
+            alone = _DATE.fullmatch(lines[index])
+            if not (match or alone):
+                continue
+            if match:
+                name_lines, first = [match[1], *lines[index + 1 : caption]], index
+                date_text = match[2]
+            else:
+                first = index - 1
+                name_lines = [lines[index - 1], *lines[index + 1 : caption]]
+                date_text = lines[index]
+            name = _flat("\n".join(name_lines))
+            blocks.append(
+                (
+                    first,
+                    caption,
+                    Signature(name=name, date=parse_printed_date(date_text, "signature_date")),
+                )
+            )
+            break
+    return blocks
+
+
+def _signatures(text: str) -> list[Signature]:
+    return [signature for _, _, signature in _signature_blocks(text)]

@@ -1,0 +1,114 @@
+"""PDF renderings through pdfplumber: bounded, then read as grids of cells in page order.
+
+Before pdfplumber touches a page, every content stream is inflated with a hard output cap, so
+a deflate bomb (0.5 MB that inflates to 512 MiB) is refused in milliseconds instead of eating
+a minute and a gigabyte; encrypted, broken, image-only and oversized PDFs get their own reasons.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+import zlib
+from typing import Any
+
+from consumers.parsing.errors import ParseError, Reason
+from consumers.parsing.form_grid import GridReader
+from consumers.parsing.model import Filing
+
+MAX_INFLATED_STREAM_BYTES = 16 * 1024 * 1024
+PDF_TIME_BUDGET_SECONDS = 15.0
+
+
+def _inflated_size_ok(raw: bytes) -> bool:
+    inflater = zlib.decompressobj()
+    try:
+        inflater.decompress(raw, MAX_INFLATED_STREAM_BYTES)
+    except zlib.error:
+        return True  # not our concern here: pdfminer reports a broken stream its own way
+    return not inflater.unconsumed_tail
+
+
+def _check_streams(page: Any) -> None:
+    contents = page.page_obj.contents or []
+    for stream in contents:
+        stream = stream.resolve() if hasattr(stream, "resolve") else stream
+        filters = stream.attrs.get("Filter") if hasattr(stream, "attrs") else None
+        names = [str(f) for f in (filters if isinstance(filters, list) else [filters])]
+        if any("FlateDecode" in name for name in names) and not _inflated_size_ok(stream.rawdata):
+            raise ParseError(
+                Reason.DOCUMENT_TOO_LARGE,
+                f"a page content stream inflates past {MAX_INFLATED_STREAM_BYTES} bytes "
+                "(decompression bomb)",
+                stage="limit",
+            )
+
+
+def _table_settings(page: Any) -> dict[str, Any]:
+    """Close rows cut by a page break: a row's cell walls without a floor (or roof) otherwise
+    make pdfplumber drop the row; a ruling at each wall's end supplies the missing edge."""
+    walls = [r for r in page.rects if r["width"] < 2 and r["height"] > 4]
+    ends = sorted({round(r["bottom"], 1) for r in walls} | {round(r["top"], 1) for r in walls})
+    return {"explicit_horizontal_lines": ends} if ends else {}
+
+
+def open_pdf(data: bytes, max_pages: int) -> Any:
+    import pdfplumber
+    from pdfplumber.utils.exceptions import PdfminerException
+
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+        pages = pdf.doc.catalog["Pages"]
+        count = (pages.resolve() if hasattr(pages, "resolve") else pages).get("Count", 0)
+    except PdfminerException as exc:
+        cause = exc.args[0] if exc.args else exc
+        if "Password" in type(cause).__name__ or "Encrypt" in type(cause).__name__:
+            raise ParseError(Reason.PDF_ENCRYPTED, "the PDF is encrypted") from None
+        raise ParseError(Reason.PDF_BROKEN, f"unreadable PDF: {type(cause).__name__}") from None
+    except Exception as exc:  # pdfminer raises many types on damaged files
+        raise ParseError(Reason.PDF_BROKEN, f"unreadable PDF: {type(exc).__name__}") from None
+    count = count.resolve() if hasattr(count, "resolve") else count
+    if not isinstance(count, int) or count > max_pages:
+        pdf.close()
+        raise ParseError(
+            Reason.PDF_TOO_MANY_PAGES,
+            f"{count} pages exceeds the {max_pages}-page limit",
+            stage="limit",
+        )
+    return pdf
+
+
+def parse_pdf(data: bytes, max_pages: int, budget: float = PDF_TIME_BUDGET_SECONDS) -> Filing:
+    started = time.monotonic()
+    pdf = open_pdf(data, max_pages)
+    try:
+        reader = GridReader("pdf")
+        texts = []
+        chars = 0
+        for page in pdf.pages:
+            if time.monotonic() - started > budget:
+                raise ParseError(
+                    Reason.PARSE_TIMEOUT, f"PDF parse exceeded {budget:g}s", stage="limit"
+                )
+            _check_streams(page)
+            try:
+                chars += len(page.chars)
+                if not page.chars:
+                    continue
+                tables = sorted(
+                    page.find_tables(_table_settings(page)), key=lambda t: (t.bbox[1], t.bbox[0])
+                )
+                for table in tables:
+                    reader.feed(table.extract())
+                texts.append(page.extract_text() or "")
+            except ParseError:
+                raise
+            except Exception as exc:
+                raise ParseError(
+                    Reason.PDF_BROKEN, f"unreadable page: {type(exc).__name__}"
+                ) from None
+        if chars == 0:
+            raise ParseError(Reason.PDF_NO_TEXT, "image-only PDF: no text layer to read")
+        return reader.finish("\n".join(texts))
+    finally:
+        pdf.close()
