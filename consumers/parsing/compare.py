@@ -116,7 +116,7 @@ def compare_filings(truth: Filing, got: Filing) -> Score:
         for name, ids in line.footnote_ids.items():
             got_ids = other.footnote_ids.get(name) if other else None
             score.add(f"{where}.footnotes.{name}", tuple(ids), tuple(got_ids) if got_ids else None)
-    for key, line in got_lines.items():
+    for key in got_lines:
         if not any((t.table, t.line) == key for t in truth.lines):
             score.wrong += 1
             score.wrong_fields.append(f"extra line {key}")

@@ -261,6 +261,7 @@ def _parse_relationship_box(cell: str, owner: ReportingOwner) -> None:
 
 # --- the whole form --------------------------------------------------------------------------
 
+_TEXT_COLUMNS = frozenset({"security_title", "nature_of_ownership", "underlying_security_title"})
 _SUB_LABELS = frozenset(
     {
         "Code",
@@ -394,24 +395,32 @@ class GridReader:
     def _data_row(self, row: Row) -> None:
         table = self._table
         assert table is not None
-        filled = [i for i, c in enumerate(row) if c not in (None, "")]
-        if filled == [0] and all(c is None for c in row[1:]):
-            # a wrapped title spilled into a row of its own: part of the line above
-            last = self.filing.lines[-1] if self.filing.lines else None
-            text = _flat(row[0])
-            if (
-                last is not None
-                and last.table == table.table
-                and last.security_title
-                and text not in last.security_title
-            ):
-                last.security_title = f"{last.security_title} {text}"
+        filled = {table.fields[i] for i, c in enumerate(row) if c not in (None, "")}
+        if filled and filled <= _TEXT_COLUMNS:
+            # only wrapped text (a row cut by a page break, or spilled title lines): it
+            # continues the line above, it is not a line of its own
+            self._continue_last(table, row)
             return
         number = self._numbers[table.table] + 1
         line = _line_from_cells(table, row, number)
         if line is not None:
             self._numbers[table.table] = number
             self.filing.lines.append(line)
+
+    def _continue_last(self, table: _Table, row: Row) -> None:
+        last = self.filing.lines[-1] if self.filing.lines else None
+        if last is None or last.table != table.table:
+            return
+        for field, cell in zip(table.fields, row, strict=False):
+            if field not in _TEXT_COLUMNS or not cell:
+                continue
+            text, marks = split_marks(cell)
+            current = getattr(last, field)
+            if text and (current is None or text not in current):
+                joined = f"{current}\n{text}" if current else text
+                setattr(last, field, _flat(joined))
+            if marks:
+                last.footnote_ids.setdefault(field, []).extend(marks)
 
     def _joint_owner(self, row: Row) -> None:
         cells = [c or "" for c in row]

@@ -83,7 +83,9 @@ def parse_pdf(data: bytes, max_pages: int, budget: float = PDF_TIME_BUDGET_SECON
     pdf = open_pdf(data, max_pages)
     try:
         reader = GridReader("pdf")
-        texts = []
+        texts: list[str] = []
+        layout_texts: list[str] = []
+        grids = 0
         chars = 0
         for page in pdf.pages:
             if time.monotonic() - started > budget:
@@ -100,7 +102,10 @@ def parse_pdf(data: bytes, max_pages: int, budget: float = PDF_TIME_BUDGET_SECON
                 )
                 for table in tables:
                     reader.feed(table.extract())
+                grids += len(tables)
                 texts.append(page.extract_text() or "")
+                if not tables:
+                    layout_texts.append(page.extract_text(layout=True) or "")
             except ParseError:
                 raise
             except Exception as exc:
@@ -109,6 +114,11 @@ def parse_pdf(data: bytes, max_pages: int, budget: float = PDF_TIME_BUDGET_SECON
                 ) from None
         if chars == 0:
             raise ParseError(Reason.PDF_NO_TEXT, "image-only PDF: no text layer to read")
+        if grids == 0:
+            # No ruled cells: a scan with an OCR text layer. Read it as OCR text, strictly.
+            from consumers.parsing.text_form import parse_form_text
+
+            return parse_form_text("\n".join(layout_texts), source_format="pdf")
         return reader.finish("\n".join(texts))
     finally:
         pdf.close()

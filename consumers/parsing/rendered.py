@@ -11,6 +11,10 @@ def parse_rendered(data: bytes, source_format: str, limits) -> Filing:
         from consumers.parsing.pdf import parse_pdf
 
         return parse_pdf(data, limits.max_pdf_pages)
+    if source_format == "text":
+        from consumers.parsing.text_form import parse_form_text
+
+        return parse_form_text(data.decode("utf-8", "replace"))
     raise ParseError(
         Reason.UNSUPPORTED_FORMAT,
         f"{source_format} renderings are not parsed by this version",
