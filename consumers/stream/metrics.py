@@ -20,6 +20,20 @@ _LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 30
 _PARSE_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 20)
 
 
+def _partition_lag(pinfo: dict) -> int | None:
+    """librdkafka's consumer_lag needs committed offsets it knows of; under EOS they are
+    committed by the producer's transaction, so fall back to the last stable offset (what a
+    read_committed consumer can reach) minus the position handed to the application."""
+    if pinfo.get("consumer_lag", -1) >= 0:
+        return pinfo["consumer_lag"]
+    end = pinfo.get("ls_offset", -1)
+    end = end if end >= 0 else pinfo.get("hi_offset", -1)
+    position = pinfo.get("app_offset", -1)
+    if end >= 0 and position >= 0:
+        return max(0, end - position)
+    return None
+
+
 class LagCollector(Collector):
     """form4_consumer_lag{topic,partition} from the latest librdkafka statistics snapshot."""
 
@@ -32,9 +46,11 @@ class LagCollector(Collector):
         lag: dict[tuple[str, str], int] = {}
         for topic, info in stats.get("topics", {}).items():
             for partition, pinfo in info.get("partitions", {}).items():
-                if partition == "-1" or pinfo.get("consumer_lag", -1) < 0:
+                if partition == "-1":
                     continue
-                lag[(topic, partition)] = pinfo["consumer_lag"]
+                value = _partition_lag(pinfo)
+                if value is not None:
+                    lag[(topic, partition)] = value
         with self._lock:
             self._lag = lag
 
@@ -126,6 +142,11 @@ class ProcessorMetrics:
         )
         self.lag = LagCollector()
         r.register(self.lag)
+        # Series that exist from the start read 0 instead of "no data" in rate() and alerts.
+        for cause in ("timeout", "crashed"):
+            self.worker_restarts.labels(cause)
+        for outcome in ("committed", "aborted"):
+            self.transactions.labels(outcome)
 
     def committed(self, now: float | None = None) -> None:
         self.last_processed.set(now if now is not None else time.time())

@@ -12,6 +12,7 @@ from consumers.stream.broker import free_port
 from consumers.stream.config import load_settings
 from consumers.stream.metrics import ProcessorMetrics
 from consumers.stream.processor import FilingProcessor
+from tests.deploy.test_deploy import metric_names_used
 from tests.integration.helpers import (
     consumed,
     expected_outcome,
@@ -62,6 +63,9 @@ def test_filings_in_give_exactly_the_expected_records_and_dead_letters(
         wait_for(lambda: consumed(port) >= len(events))
         records = read_all(bootstrap, topics["output"])
         failures = read_all(bootstrap, topics["dlq"], idle=4)
+        # every series the dashboard and alert rules query is really exported (lag needs a
+        # statistics callback, every 5 s)
+        wait_for(lambda: not _missing_series(scrape(port)), timeout=30)
         text = scrape(port)
     finally:
         stop.set()
@@ -80,6 +84,15 @@ def test_filings_in_give_exactly_the_expected_records_and_dead_letters(
     assert metric_sum(text, "form4_transactions_total", outcome="committed") >= 1
     assert "form4_consumer_lag" in text
     assert not thread.is_alive()
+
+
+def _missing_series(text: str) -> set[str]:
+    exported = {
+        line.split("{")[0].split(" ")[0]
+        for line in text.splitlines()
+        if line and not line.startswith("#")
+    }
+    return metric_names_used() - exported
 
 
 def test_records_are_keyed_by_issuer_and_carry_headers(
