@@ -28,7 +28,12 @@ DEFAULT_DOCUMENT_TIMEOUT_SECONDS = 20.0
 DEFAULT_MEMORY_LIMIT_BYTES = 1536 * 1024 * 1024
 
 
-def _worker_main(conn: Connection, limits: Limits, memory_limit: int, encode: bool) -> None:
+Task = Callable[[Job, Limits, bool], Outcome]
+
+
+def _worker_main(
+    conn: Connection, limits: Limits, memory_limit: int, encode: bool, task: Task
+) -> None:
     if memory_limit > 0:
         import resource
 
@@ -41,16 +46,17 @@ def _worker_main(conn: Connection, limits: Limits, memory_limit: int, encode: bo
         if message is None:
             return
         index, job = message
-        conn.send((index, run_job(job, limits, encode)))
+        conn.send((index, task(job, limits, encode)))
 
 
 class _Worker:
     def __init__(
-        self, ctx: mp.context.BaseContext, limits: Limits, memory_limit: int, encode: bool
+        self, ctx: mp.context.BaseContext, limits: Limits, memory_limit: int, encode: bool,
+        task: Task,
     ) -> None:
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(
-            target=_worker_main, args=(child, limits, memory_limit, encode), daemon=True
+            target=_worker_main, args=(child, limits, memory_limit, encode, task), daemon=True
         )
         self.process.start()
         child.close()
@@ -74,8 +80,11 @@ class ParserPool:
         memory_limit: int = DEFAULT_MEMORY_LIMIT_BYTES,
         on_restart: Callable[[str], None] | None = None,
         encode: bool = True,
+        task: Task = run_job,
     ) -> None:
+        """`task` is what a worker runs per job: the real parse, or a stand-in in tests."""
         self._encode = encode
+        self._task = task
         self._ctx = mp.get_context("forkserver" if os.name == "posix" else "spawn")
         self._limits = limits
         self._memory_limit = memory_limit
@@ -84,7 +93,7 @@ class ParserPool:
         self._workers = [self._spawn() for _ in range(max(1, workers))]
 
     def _spawn(self) -> _Worker:
-        return _Worker(self._ctx, self._limits, self._memory_limit, self._encode)
+        return _Worker(self._ctx, self._limits, self._memory_limit, self._encode, self._task)
 
     def _replace(self, worker: _Worker, cause: str) -> _Worker:
         worker.kill()

@@ -1,0 +1,39 @@
+"""The parser pool: results in submission order, hung and dying workers replaced, and their
+documents turned into `parse_timeout` / `worker_crashed` outcomes while the rest flows."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from consumers.parsing.document import Limits
+from consumers.stream.pool import ParserPool
+from consumers.stream.work import Job, Outcome, run_job
+from tests.conftest import FIXTURES
+
+
+def misbehaving_task(job: Job, limits: Limits, encode: bool) -> Outcome:
+    """Hangs on b"hang", dies on b"die", parses anything else for real."""
+    if job.data == b"hang":
+        time.sleep(60)
+    if job.data == b"die":
+        os._exit(9)
+    return run_job(job, limits, encode)
+
+
+def test_results_come_back_in_order_with_failures_in_place() -> None:
+    restarts: list[str] = []
+    xml = (FIXTURES / "xml" / "form4-10b5one-dutchbros.xml").read_bytes()
+    pool = ParserPool(2, document_timeout=2.0, on_restart=restarts.append, task=misbehaving_task)
+    try:
+        jobs = [Job(xml, "A"), Job(b"hang", "B"), Job(xml, "C"), Job(b"die", "D"), Job(xml, "E")]
+        outcomes = pool.parse(jobs)
+        assert [o.failure.reason if o.failure else "ok" for o in outcomes] == [
+            "ok", "parse_timeout", "ok", "worker_crashed", "ok"]
+        assert outcomes[1].failure.accession_number == "B"
+        assert sorted(restarts) == ["crashed", "timeout"]
+        assert all(o.records and o.records[0].payload for i, o in enumerate(outcomes) if i in (0, 2, 4))
+        again = pool.parse([Job(xml, "F")])  # the replaced workers serve the next batch
+        assert again[0].failure is None
+    finally:
+        pool.close()
