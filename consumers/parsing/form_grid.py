@@ -19,7 +19,6 @@ Row = Sequence[str | None]
 _MARK = re.compile(r"\((\d{1,3})\)")
 _DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _FORM = re.compile(r"FORM\s+([345])(\s*/\s*A)?\b")
-_TICKER = re.compile(r"^(.*?)\s*\[\s*([^\]]*?)\s*\]\s*$")
 _CHECK = r"(?:\[\s*[Xx]\s*\]|(?<![\w\[])[Xx](?![\w\]]))"
 _RELATIONSHIPS = {
     "is_director": re.compile(_CHECK + r"\s*Director"),
@@ -27,6 +26,14 @@ _RELATIONSHIPS = {
     "is_officer": re.compile(_CHECK + r"\s*Officer"),
     "is_other": re.compile(_CHECK + r"\s*Other"),
 }
+_ISSUER = re.compile(
+    r"[23]\. Issuer Name and Ticker or Trading Symbol\s*(.+?)\s*\[\s*([^\]]*?)\s*\]"
+)
+_PERIOD = re.compile(r"[23]\. Date of [^/]*?\(Month/Day/Year\)\s*(\d{1,2}/\d{1,2}/\d{4})")
+_AMENDED = re.compile(
+    r"[45]\. If Amendment, Date of Original Filed\s*\(Month/Day/Year\)\s*"
+    r"(\d{1,2}/\d{1,2}/\d{4})"
+)
 _SIGNATURE = re.compile(r"^(.*\S)\s+(\d{1,2}/\d{1,2}/\d{4})\s*$")
 
 
@@ -208,6 +215,8 @@ def _parse_name_box(cell: str, owner: ReportingOwner) -> None:
         elif line.startswith("(Street)"):
             stage = "city"
         elif line.startswith("(City)"):
+            if stage == "street" and len(street) > 1:
+                _parse_city_line(street.pop(), owner)  # no "(Street)" caption (EDGAR's HTML)
             break
         elif stage == "name":
             owner.name = f"{owner.name} {line}" if owner.name else line
@@ -226,14 +235,6 @@ def _parse_city_line(line: str, owner: ReportingOwner) -> None:
     if parts and re.fullmatch(r"[A-Z]{2}", parts[-1]) and len(parts) >= 2:
         owner.state = parts.pop()
     owner.city = " ".join(parts) or None
-
-
-def _after_label(cell: str, label: str) -> list[str]:
-    lines = _lines(cell)
-    for index, line in enumerate(lines):
-        if line.startswith(label):
-            return lines[index + 1 :]
-    return []
 
 
 def _parse_relationship_box(cell: str, owner: ReportingOwner) -> None:
@@ -319,7 +320,18 @@ class GridReader:
             return
         first = texts[0]
         if any(t.startswith("1. Name and Address") for t in texts) or any(
-            t.startswith(("2. Issuer Name", "5. Relationship", "3. Date of", "4. If Amendment"))
+            t.startswith(
+                (
+                    "2. Issuer Name",
+                    "3. Issuer Name",
+                    "5. Relationship",
+                    "4. Relationship",
+                    "2. Date of",
+                    "3. Date of",
+                    "4. If Amendment",
+                    "5. If Amendment",
+                )
+            )
             for t in texts
         ):
             self._header_boxes(row)
@@ -360,36 +372,19 @@ class GridReader:
             flat = _flat(cell)
             if flat.startswith("1. Name and Address"):
                 _parse_name_box(cell, self._owner)
-            if "2. Issuer Name" in flat:
-                lines = _after_label(cell[cell.index("2. Issuer Name") :], "2. Issuer Name")
-                if lines:
-                    issuer_text = lines[0]
-                    for more in lines[1:3]:  # a long name or ticker wraps before its "]"
-                        if "[" not in issuer_text or "]" in issuer_text or more[:2] in ("3.", "4."):
-                            break
-                        issuer_text = f"{issuer_text} {more}"
-                    match = _TICKER.match(issuer_text)
-                    name, ticker = (match[1], match[2]) if match else (issuer_text, None)
-                    self.filing.issuer = Issuer(
-                        name=name.strip() or None, trading_symbol=ticker or None
-                    )
-            if "3. Date of" in flat:
-                for line in _after_label(cell[cell.index("3. Date of") :], "3. Date of"):
-                    if _DATE.search(line):
-                        self.filing.period_of_report = parse_printed_date(line, "period_of_report")
-                        break
-                    if line.startswith("4."):
-                        break
-            if "4. If Amendment" in flat:
-                for line in _after_label(cell[cell.index("4. If Amendment") :], "4. If Amendment"):
-                    if line.startswith(("5.", "6.")):
-                        break
-                    if _DATE.search(line):
-                        self.filing.date_of_original_submission = parse_printed_date(
-                            line, "date_of_original_submission"
-                        )
-                        break
-            if flat.startswith("5. Relationship"):
+            issuer = _ISSUER.search(flat)
+            if issuer:
+                name, ticker = issuer[1].strip(), issuer[2].strip()
+                self.filing.issuer = Issuer(name=name or None, trading_symbol=ticker or None)
+            period = _PERIOD.search(flat)
+            if period:
+                self.filing.period_of_report = parse_printed_date(period[1], "period_of_report")
+            amended = _AMENDED.search(flat)
+            if amended:
+                self.filing.date_of_original_submission = parse_printed_date(
+                    amended[1], "date_of_original_submission"
+                )
+            if flat.startswith(("5. Relationship", "4. Relationship")):
                 _parse_relationship_box(cell, self._owner)
 
     def _data_row(self, row: Row) -> None:
@@ -511,7 +506,7 @@ def _remarks(text: str) -> str | None:
     offset = text.count("\n", 0, start)
     end = len(lines)
     for index in range(offset, len(lines)):
-        if lines[index].strip().startswith(("Reporting Owners", "Reminder:")):
+        if lines[index].strip().startswith(("Reporting Owners", "Reminder:", "** Signature")):
             end = index
             break
     end = min([end, *(first for first, _, _ in blocks if first >= offset)])
@@ -528,7 +523,7 @@ def _signature_blocks(text: str) -> list[tuple[int, int, Signature]]:
     lines = [line.strip() for line in text.splitlines()]
     blocks = []
     for caption, line in enumerate(lines):
-        if not line.startswith("** Signature of Reporting Person"):
+        if not line.startswith("** Signature of Reporting"):
             continue
         for back in range(1, 4):
             index = caption - back

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from consumers.parsing.errors import ParseError, Reason
 from consumers.parsing.model import Filing
 
+if TYPE_CHECKING:
+    from consumers.parsing.document import Limits
 
-def parse_rendered(data: bytes, source_format: str, limits) -> Filing:
+
+def parse_rendered(data: bytes, source_format: str, limits: Limits) -> Filing:
     if source_format == "pdf":
         from consumers.parsing.pdf import parse_pdf
 
         return parse_pdf(data, limits.max_pdf_pages)
+    if source_format == "html":
+        from consumers.parsing.html_form import parse_html
+
+        return parse_html(data)
     if source_format == "text":
         from consumers.parsing.text_form import parse_form_text
 

@@ -51,7 +51,11 @@ def _worker_main(
 
 class _Worker:
     def __init__(
-        self, ctx: mp.context.BaseContext, limits: Limits, memory_limit: int, encode: bool,
+        self,
+        ctx: mp.context.BaseContext,
+        limits: Limits,
+        memory_limit: int,
+        encode: bool,
         task: Task,
     ) -> None:
         self.conn, child = ctx.Pipe()

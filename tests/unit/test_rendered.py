@@ -121,3 +121,17 @@ def test_ocr_line_that_breaks_arithmetic_is_refused() -> None:
     good_second = line.replace("71,627", "70,504")
     filing = parse_document(seed.replace(line, line + "\n" + good_second).encode())
     assert [row.shares_owned_following for row in filing.lines] == [Decimal(71627), Decimal(70504)]
+
+
+def test_edgar_html_rendering_parses_like_its_pdf() -> None:
+    html = parse_document((PDFS / "374WaterForm4.html").read_bytes())
+    pdf = parse_document((PDFS / "374WaterForm4.pdf").read_bytes())
+    truth = parse_document((PDFS / "374WaterForm4.xml").read_bytes())
+    assert html.source_format == "html"
+    assert (html.issuer.name, html.issuer.trading_symbol) == ("374Water Inc.", "SCWO")
+    assert html.reporting_owners[0].officer_title == "Chief Technology Officer"
+    assert [(line.table, line.shares) for line in html.lines] == [
+        (line.table, line.shares) for line in pdf.lines
+    ]
+    score = compare_filings(truth, html)
+    assert score.wrong == 0, score.wrong_fields
