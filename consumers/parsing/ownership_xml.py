@@ -235,22 +235,29 @@ def _line(el: etree._Element, number: int) -> TableLine:
 
 
 def _collect(container: etree._Element, raw: dict, footnote_ids: dict[str, list[str]]) -> None:
-    """Walk a line's elements: value holders give a field, containers are descended into."""
-    for child in container.iterchildren(_ELEMENT):
+    """Walk a line's elements: value holders give a field, containers are descended into.
+
+    The hot loop of the XML path: comments and PIs are stripped by the parser, so every child
+    is an element and no iteration filter is needed.
+    """
+    for child in container:
         tag = child.tag
         field = _VALUE_FIELDS.get(tag)
         if field is not None:
-            for leaf in child.iterchildren(_ELEMENT):
-                if leaf.tag == "value":
-                    raw[field] = clean_text(leaf.text)
-                elif leaf.tag == "footnoteId":
+            for leaf in child:
+                leaf_tag = leaf.tag
+                if leaf_tag == "value":
+                    text = leaf.text
+                    raw[field] = (text.strip() or None) if text else None
+                elif leaf_tag == "footnoteId":
                     footnote_ids.setdefault(field, []).append(leaf.get("id", "").strip())
             continue
         field = _TEXT_FIELDS.get(tag)
         if field is not None:
-            raw[field] = clean_text(child.text)
+            text = child.text
+            raw[field] = (text.strip() or None) if text else None
         elif tag == "footnoteId":
             key = _FOOTNOTE_FIELDS.get(container.tag, container.tag)
             footnote_ids.setdefault(key, []).append(child.get("id", "").strip())
-        else:
+        elif len(child):
             _collect(child, raw, footnote_ids)
