@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -10,7 +9,7 @@ from typing import Any, TextIO
 
 from consumers.parsing import ParseError, parse_document
 from consumers.parsing.document import DocumentHints, accession_from_name
-from consumers.parsing.records import filing_records, record_json
+from consumers.parsing.records import content_fallback_id, filing_records, record_json
 
 
 def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
@@ -28,7 +27,7 @@ def parse_file(path: Path) -> list[dict[str, Any]]:
     """Records of one file; raises ParseError."""
     data = path.read_bytes()
     filing = parse_document(data, DocumentHints(accession_number=accession_from_name(path.name)))
-    return filing_records(filing, fallback_id=hashlib.sha256(data).hexdigest()[:32])
+    return filing_records(filing, fallback_id=content_fallback_id(data))
 
 
 def parse_paths(

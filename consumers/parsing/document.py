@@ -111,8 +111,7 @@ def _parse_by_format(data: bytes, source_format: SourceFormat, limits: Limits) -
 
 
 def _parse_submission(data: bytes, limits: Limits) -> Filing:
-    dissemination = data.lstrip()[:12] == b"<SUBMISSION>"
-    header = parse_header(data, dissemination)
+    header = parse_header(data)
     xml = extract_ownership_xml(data, header)
     _check_xml_size(len(xml), limits)
     filing = parse_ownership_xml(xml, source_format="submission")

@@ -11,7 +11,16 @@ import re
 from collections.abc import Iterable, Sequence
 
 from consumers.parsing.errors import ParseError, Reason
-from consumers.parsing.model import Filing, Footnote, Issuer, ReportingOwner, Signature, TableLine
+from consumers.parsing.model import (
+    DATE_LINE_FIELDS,
+    DECIMAL_LINE_FIELDS,
+    Filing,
+    Footnote,
+    Issuer,
+    ReportingOwner,
+    Signature,
+    TableLine,
+)
 from consumers.parsing.values import to_date, to_decimal
 
 Row = Sequence[str | None]
@@ -183,15 +192,9 @@ def _line_from_cells(table: _Table, cells: Row, number: int) -> TableLine | None
     for field, text in values.items():
         if field == "v":
             continue
-        if field.endswith("_date"):
+        if field in DATE_LINE_FIELDS:
             setattr(line, field, parse_printed_date(text, field))
-        elif field in (
-            "shares",
-            "price_per_share",
-            "shares_owned_following",
-            "conversion_or_exercise_price",
-            "underlying_shares",
-        ):
+        elif field in DECIMAL_LINE_FIELDS:
             setattr(line, field, parse_printed_number(text, field))
         else:
             setattr(line, field, text)
@@ -277,6 +280,7 @@ _SUB_LABELS = frozenset(
         "Title",
     }
 )
+_SQUEEZED_SUB_LABELS = frozenset(label.replace(" ", "") for label in _SUB_LABELS)
 _HEADER_LABEL = re.compile(
     r"^\d{1,2}A?\.\s.*(?:\(Instr|Month/Day/Year|Title of|Derivative Securit)"
 )
@@ -285,9 +289,9 @@ _OWNER_FLAG = re.compile(r"^(?:X?|X .*)$")
 
 def _is_sub_header(texts: list[str]) -> bool:
     squeezed = [t.replace(" ", "") for t in texts]
-    labels = {label.replace(" ", "") for label in _SUB_LABELS}
     return sum(
-        t in labels or t.startswith(("Amountor", "ofShares", "NumberofShares")) for t in squeezed
+        t in _SQUEEZED_SUB_LABELS or t.startswith(("Amountor", "ofShares", "NumberofShares"))
+        for t in squeezed
     ) >= 2 or any(t in ("ofShares", "NumberofShares") for t in squeezed)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from decimal import Decimal
 from typing import Any
@@ -15,6 +16,11 @@ _TABLE_TAG = {"non_derivative": "T1", "derivative": "T2", None: "T0"}
 # A filing with no table line at all (a Form 3 "no securities owned") still yields one record,
 # so every consumed filing is visible downstream: table null, kind "no_securities", line 0.
 NO_LINES_KIND = "no_securities"
+
+
+def content_fallback_id(data: bytes) -> str:
+    """What stands in for a missing accession number in record ids: the document's digest."""
+    return hashlib.sha256(data).hexdigest()[:32]
 
 
 def record_id(accession_number: str | None, table: str | None, line: int, fallback: str) -> str:

@@ -61,8 +61,9 @@ def _yyyymmdd(text: str | None) -> dt.date | None:
         ) from None
 
 
-def parse_header(data: bytes, dissemination: bool) -> SubmissionHeader:
-    """Read the header facts from the part before the first <DOCUMENT>."""
+def parse_header(data: bytes) -> SubmissionHeader:
+    """Read the header facts from the part before the first <DOCUMENT> (either dialect)."""
+    dissemination = data.lstrip()[:12] == b"<SUBMISSION>"
     cut = data.find(b"<DOCUMENT>")
     head = data if cut < 0 else data[:cut]
     patterns = _NC_FIELDS if dissemination else _SGML_FIELDS

@@ -22,12 +22,12 @@ CONTENT_TYPES = {
 }
 
 
-def event_key(path: Path, data: bytes) -> str | None:
+def event_key(path: Path, data: bytes, source_format: SourceFormat) -> str | None:
     """The accession number: from the file name, else from a submission's own header."""
     accession = accession_from_name(path.name)
-    if accession is None and sniff(data) is SourceFormat.SUBMISSION:
+    if accession is None and source_format is SourceFormat.SUBMISSION:
         try:
-            accession = parse_header(data, data.lstrip()[:12] == b"<SUBMISSION>").accession_number
+            accession = parse_header(data).accession_number
         except Exception:
             accession = None
     return accession
@@ -58,9 +58,10 @@ def publish_paths(
 
     for path in iter_files(paths):
         data = path.read_bytes()
-        key = event_key(path, data)
+        source_format = sniff(data)
+        key = event_key(path, data, source_format)
         headers = [
-            ("content-type", CONTENT_TYPES[sniff(data)].encode()),
+            ("content-type", CONTENT_TYPES[source_format].encode()),
             ("source-url", f"file://{path.resolve()}".encode()),
         ]
         while True:

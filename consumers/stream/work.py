@@ -6,7 +6,6 @@ Pure and picklable in both directions, so it runs the same inline or in a worker
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import time
 from dataclasses import dataclass, field
 from functools import cache
@@ -77,7 +76,7 @@ def record_key(record: dict[str, Any]) -> str:
 
 def run_job(job: Job, limits: Limits, encode: bool = True) -> Outcome:
     """Parse one event; with `encode`, Avro single-object bytes, else the record dicts."""
-    from consumers.parsing.records import filing_records
+    from consumers.parsing.records import content_fallback_id, filing_records
 
     started = time.perf_counter()
     hints = DocumentHints(job.accession_number, job.filed_at, job.content_type)
@@ -90,9 +89,7 @@ def run_job(job: Job, limits: Limits, encode: bool = True) -> Outcome:
             parse_seconds=time.perf_counter() - started,
         )
     try:
-        output = _outputs(
-            filing_records(filing, fallback_id=hashlib.sha256(job.data).hexdigest()[:32]), encode
-        )
+        output = _outputs(filing_records(filing, fallback_id=content_fallback_id(job.data)), encode)
     except Exception as exc:
         return Outcome(
             failure=Failure(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import time
 import urllib.request
@@ -12,7 +11,7 @@ from confluent_kafka import Producer
 
 from consumers.parsing import ParseError
 from consumers.parsing.document import DocumentHints, parse_document
-from consumers.parsing.records import filing_records
+from consumers.parsing.records import content_fallback_id, filing_records
 from consumers.stream.tail import tail_topic
 from tests.conftest import FIXTURES
 
@@ -45,7 +44,7 @@ def expected_outcome(events: list[tuple[str | None, bytes]]) -> tuple[list[str],
         except ParseError as error:
             reasons.append(str(error.reason))
             continue
-        fallback = hashlib.sha256(value).hexdigest()[:32]
+        fallback = content_fallback_id(value)
         record_ids.extend(r["record_id"] for r in filing_records(filing, fallback_id=fallback))
     return record_ids, reasons
 
