@@ -10,7 +10,8 @@ from pathlib import Path
 import click
 
 
-def _pairs(values: tuple[str, ...]) -> dict[str, str]:
+def pairs(values: tuple[str, ...]) -> dict[str, str]:
+    """--kafka-property KEY=VALUE flags as a dict."""
     pairs = {}
     for item in values:
         key, sep, value = item.partition("=")
@@ -59,7 +60,7 @@ def register(main: click.Group) -> None:
         logs.configure(log_level)
         settings = load_settings(config_file, **flags)
         if kafka_properties:
-            settings.kafka.update(_pairs(kafka_properties))
+            settings.kafka.update(pairs(kafka_properties))
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
@@ -79,7 +80,7 @@ def register(main: click.Group) -> None:
         """Publish files (or directories of files) as raw filing events."""
         from consumers.stream.publish import publish_paths
 
-        count = publish_paths(bootstrap_servers, topic, paths, _pairs(kafka_properties))
+        count = publish_paths(bootstrap_servers, topic, paths, pairs(kafka_properties))
         click.echo(f"published {count} events to {topic}", err=True)
 
     @main.command("tail")
@@ -115,7 +116,7 @@ def register(main: click.Group) -> None:
             from_beginning=from_beginning,
             idle_timeout=timeout,
             schema_registry_url=schema_registry_url,
-            extra=_pairs(kafka_properties),
+            extra=pairs(kafka_properties),
         )
 
     @main.command("demo")

@@ -65,6 +65,12 @@ def test_compose_uses_only_real_flags_and_env() -> None:
     assert env <= _accepted_env(), env - _accepted_env()
     assert processor["deploy"]["replicas"] == 2
     assert _check_form4_invocations("\n".join(services["feeder"]["command"])) == 1
+    watcher = services["watcher"]
+    assert watcher["command"][0] == "watch-edgar"
+    for flag in watcher["command"][1:]:
+        if flag.startswith("--"):
+            assert flag in _options("watch-edgar"), flag
+    assert set(watcher["environment"]) <= _accepted_env()
     assert {"kafka", "schema-registry", "topics", "prometheus", "grafana"} <= set(services)
 
 
@@ -145,6 +151,18 @@ def metric_names_used() -> set[str]:
     texts = [(DEPLOY / "prometheus" / "alerts.yml").read_text()]
     texts += [p.read_text() for p in (DEPLOY / "grafana" / "dashboards").glob("*.json")]
     return {name for text in texts for name in re.findall(r"\bform4_[a-z0-9_]+", text)}
+
+
+def test_every_watcher_series_the_alerts_query_is_exported() -> None:
+    from prometheus_client import generate_latest
+
+    from consumers.edgar.metrics import WatcherMetrics
+
+    text = generate_latest(WatcherMetrics().registry).decode()
+    exported = {line.split("{")[0].split(" ")[0] for line in text.splitlines() if line[:1] != "#"}
+    used = {name for name in metric_names_used() if name.startswith("form4_watch_")}
+    assert used, "the alert rules watch the EDGAR watcher"
+    assert used <= exported, used - exported
 
 
 def test_the_dashboard_covers_what_operators_need() -> None:

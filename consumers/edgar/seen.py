@@ -1,0 +1,70 @@
+"""Which accession numbers are already published: a compacted topic written in the same
+transaction as the raw event, so a filing is either published and recorded, or neither."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+
+def ensure_compacted_topic(bootstrap_servers: str, name: str, extra: dict[str, str]) -> None:
+    admin = AdminClient({"bootstrap.servers": bootstrap_servers, **extra})
+    if name in admin.list_topics(timeout=15).topics:
+        return
+    topic = NewTopic(
+        name, num_partitions=1, replication_factor=1, config={"cleanup.policy": "compact"}
+    )
+    for future in admin.create_topics([topic], operation_timeout=30).values():
+        try:
+            future.result()
+        except KafkaException as error:
+            if "TOPIC_ALREADY_EXISTS" not in str(error):
+                raise
+
+
+def load_seen(
+    bootstrap_servers: str, topic: str, extra: dict[str, str], timeout: float = 60.0
+) -> set[str]:
+    """Every committed key of `topic`, read to the end of each partition (read_committed)."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap_servers,
+            "group.id": f"form4-watch-seen-{uuid.uuid4().hex[:8]}",
+            "enable.auto.commit": False,
+            "enable.partition.eof": True,
+            "isolation.level": "read_committed",
+            **extra,
+        }
+    )
+    seen: set[str] = set()
+    try:
+        metadata = consumer.list_topics(topic, timeout=15).topics[topic]
+        if metadata.error is not None:
+            raise KafkaException(metadata.error)
+        partitions = [TopicPartition(topic, p, OFFSET_BEGINNING) for p in metadata.partitions]
+        consumer.assign(partitions)
+        pending = {p.partition for p in partitions}
+        deadline = time.monotonic() + timeout
+        while pending:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"reading {topic} did not reach its end in {timeout:.0f}s")
+            message = consumer.poll(0.5)
+            if message is None:
+                continue
+            error = message.error()
+            if error is not None:
+                if error.code() == KafkaError._PARTITION_EOF:
+                    pending.discard(message.partition())
+                    continue
+                raise KafkaException(error)
+            if message.key():
+                if message.value() is None:  # a tombstone forgets the accession
+                    seen.discard(message.key().decode())
+                else:
+                    seen.add(message.key().decode())
+    finally:
+        consumer.close()
+    return seen

@@ -1,0 +1,228 @@
+"""`form4 watch-edgar` against a local fake EDGAR and the real broker."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+import uuid
+
+import pytest
+from confluent_kafka import Consumer
+
+from consumers.edgar.client import EdgarClient, RetryPolicy
+from consumers.edgar.metrics import WatcherMetrics
+from consumers.edgar.watcher import EdgarWatcher, WatcherConfig
+from consumers.stream.topics import ensure_topics
+from tests.edgar_fake import Answer, FakeEdgar, fixture_filings, form_index, synthetic_filings
+
+AGENT = "form4-stream tests ops@example.com"
+FAST = RetryPolicy(attempts=4, not_found_attempts=3, base_seconds=0.05, cap_seconds=2.0)
+
+
+@pytest.fixture
+def raw_topics(bootstrap: str) -> tuple[str, str]:
+    suffix = uuid.uuid4().hex[:10]
+    raw, seen = f"it.watch.raw.{suffix}", f"it.watch.seen.{suffix}"
+    ensure_topics(bootstrap, [raw], partitions=3)
+    return raw, seen
+
+
+def raw_events(bootstrap: str, topic: str) -> list[tuple[str, bytes, dict[str, str]]]:
+    """Every committed event on `topic`: (key, value, headers)."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"it-read-{uuid.uuid4().hex[:8]}",
+            "auto.offset.reset": "earliest",
+            "isolation.level": "read_committed",
+            "enable.auto.commit": False,
+        }
+    )
+    consumer.subscribe([topic])
+    events = []
+    idle = 0
+    while idle < 6:
+        message = consumer.poll(0.5)
+        if message is None:
+            idle += 1
+            continue
+        assert message.error() is None, message.error()
+        idle = 0
+        headers = {k: v.decode() for k, v in message.headers() or ()}
+        events.append((message.key().decode(), message.value(), headers))
+    consumer.close()
+    return events
+
+
+def make_watcher(
+    edgar: FakeEdgar, bootstrap: str, topics: tuple[str, str], metrics: WatcherMetrics | None = None
+) -> EdgarWatcher:
+    raw, seen = topics
+    metrics = metrics or WatcherMetrics()
+    client = EdgarClient(
+        edgar.url,
+        AGENT,
+        retry=FAST,
+        on_status=metrics.count_status,
+        on_latency=metrics.observe_fetch,
+    )
+    config = WatcherConfig(
+        bootstrap, topic=raw, seen_topic=seen, transactional_id=f"it-watch-{seen}"
+    )
+    watcher = EdgarWatcher(config, client, metrics)
+    watcher.start()
+    return watcher
+
+
+def test_new_filings_are_published_once_with_their_headers(
+    bootstrap: str, raw_topics: tuple[str, str]
+) -> None:
+    filings = fixture_filings()
+    with FakeEdgar() as edgar:
+        edgar.list_filings(filings)
+        watcher = make_watcher(edgar, bootstrap, raw_topics)
+        try:
+            assert watcher.poll_feed() == len(filings)
+            assert watcher.poll_feed() == 0  # the same feed again: nothing new
+        finally:
+            watcher.close()
+    events = raw_events(bootstrap, raw_topics[0])
+    by_key = {key: (value, headers) for key, value, headers in events}
+    assert len(events) == len(filings) == len(by_key)
+    for f in filings:
+        value, headers = by_key[f.accession]
+        assert value == f.body
+        assert headers["content-type"] == "application/edgar-submission"
+        assert headers["source-url"] == edgar.url + f.path_under(f.cik)
+        assert headers["form-type"] == "4"
+        filed = dt.datetime.fromisoformat(headers["filed-at"].replace("Z", "+00:00"))
+        assert filed == f.accepted_at
+
+
+def test_a_restart_resumes_without_duplicates_or_gaps(
+    bootstrap: str, raw_topics: tuple[str, str]
+) -> None:
+    filings = fixture_filings()
+    with FakeEdgar() as edgar:
+        edgar.list_filings(filings[:2])
+        first = make_watcher(edgar, bootstrap, raw_topics)
+        try:
+            assert first.poll_feed() == 2
+        finally:
+            first.close()
+        edgar.list_filings(filings)  # two more arrive while the watcher is down
+        second = make_watcher(edgar, bootstrap, raw_topics)
+        try:
+            assert second.seen == {f.accession for f in filings[:2]}
+            assert second.poll_feed() == 2
+        finally:
+            second.close()
+    keys = [key for key, _, _ in raw_events(bootstrap, raw_topics[0])]
+    assert sorted(keys) == sorted(f.accession for f in filings)
+
+
+def test_a_submission_that_404s_is_retried_reported_and_the_rest_flow(
+    bootstrap: str, raw_topics: tuple[str, str]
+) -> None:
+    filings = fixture_filings()
+    missing = filings[0]
+    metrics = WatcherMetrics()
+    with FakeEdgar() as edgar:
+        edgar.list_filings(filings)
+        for path in missing.paths:
+            del edgar.documents[path]
+        watcher = make_watcher(edgar, bootstrap, raw_topics, metrics)
+        try:
+            assert watcher.poll_feed() == len(filings) - 1
+            tried = [e for e in edgar.log if missing.accession in e[1]]
+            assert len(tried) == FAST.not_found_attempts
+            assert all(status == 404 for _, _, status, _ in tried)
+            assert metrics.fetch_failures.labels("not_found")._value.get() == 1
+            assert metrics.http_errors.labels("404")._value.get() == FAST.not_found_attempts
+            assert missing.accession not in watcher.seen  # not marked: a later poll retries
+            assert watcher.poll_feed() == 0  # within the cool-down it is not hammered
+            assert len([e for e in edgar.log if missing.accession in e[1]]) == len(tried)
+        finally:
+            watcher.close()
+    keys = {key for key, _, _ in raw_events(bootstrap, raw_topics[0])}
+    assert keys == {f.accession for f in filings[1:]}
+
+
+def test_feed_throttling_backs_off_and_the_poll_still_completes(
+    bootstrap: str, raw_topics: tuple[str, str]
+) -> None:
+    filings = fixture_filings()
+    metrics = WatcherMetrics()
+    with FakeEdgar() as edgar:
+        edgar.list_filings(filings)
+        edgar.script["/cgi-bin/browse-edgar"] = [
+            Answer(429, headers={"Retry-After": "1"}),
+            Answer(503),
+        ]
+        watcher = make_watcher(edgar, bootstrap, raw_topics, metrics)
+        try:
+            watcher.config.form_types = ("4",)
+            assert watcher.poll_feed() == len(filings)
+        finally:
+            watcher.close()
+        feed_times = [t for t, *_ in edgar.requests_to("browse-edgar")]
+    assert feed_times[1] - feed_times[0] >= 0.95
+    assert metrics.http_errors.labels("429")._value.get() == 1
+    assert metrics.http_errors.labels("503")._value.get() == 1
+    assert len(raw_events(bootstrap, raw_topics[0])) == len(filings)
+
+
+def test_feed_pages_on_when_a_whole_page_is_new(
+    bootstrap: str, raw_topics: tuple[str, str]
+) -> None:
+    template = fixture_filings()[0]
+    burst = synthetic_filings(130, template)
+    with FakeEdgar() as edgar:
+        edgar.list_filings(burst[:10])
+        watcher = make_watcher(edgar, bootstrap, raw_topics)
+        try:
+            watcher.config.form_types = ("4",)
+            assert watcher.poll_feed() == 10
+            edgar.list_filings(burst)  # 120 new ones: more than one page of 100 entries
+            assert watcher.poll_feed() == 120
+        finally:
+            watcher.close()
+        pages = [path for _, path, _, _ in edgar.requests_to("browse-edgar")]
+    assert any("start=100" in p for p in pages) and any("start=200" in p for p in pages)
+    assert len({key for key, _, _ in raw_events(bootstrap, raw_topics[0])}) == 130
+
+
+def test_cli_backfills_from_the_daily_index_then_polls_once(
+    bootstrap: str, raw_topics: tuple[str, str]
+) -> None:
+    filings = fixture_filings()
+    day = dt.date(2025, 1, 10)
+    with FakeEdgar() as edgar:
+        edgar.list_filings(filings[:1])  # the feed shows one; the index two others
+        for f in filings[1:3]:
+            for path in f.paths:
+                edgar.documents[path] = f.body
+        from consumers.edgar.feed import daily_index_path
+
+        edgar.documents[daily_index_path(day)] = form_index(filings[1:3], day)
+        raw, seen = raw_topics
+        command = [
+            sys.executable, "-m", "consumers", "watch-edgar",
+            "--bootstrap-servers", bootstrap, "--topic", raw, "--seen-topic", seen,
+            "--transactional-id", f"it-watch-cli-{seen}", "--user-agent", AGENT,
+            "--edgar-base-url", edgar.url, "--since", "2025-01-09", "--until", "2025-01-10",
+            "--once", "--metrics-port", "0",
+        ]  # fmt: skip
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert edgar.requests_to("form.20250109.idx")[0][2] == 404  # no index: a quiet skip
+    keys = sorted(key for key, _, _ in raw_events(bootstrap, raw_topics[0]))
+    assert keys == sorted(f.accession for f in filings[:3])
+
+
+def test_cli_refuses_to_start_without_a_contact_user_agent(bootstrap: str) -> None:
+    command = [sys.executable, "-m", "consumers", "watch-edgar",
+               "--bootstrap-servers", bootstrap, "--user-agent", "curl/8.0"]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "User-Agent" in done.stderr
