@@ -39,12 +39,14 @@ def parse_command(paths: tuple[Path, ...], as_json: bool, avro_path: str | None)
 def _register_stream_commands() -> None:
     """Kafka subcommands live in consumers.stream; importing them lazily keeps `parse` light."""
     try:
+        from consumers.alerts.command import register as register_alerts
         from consumers.edgar.command import register as register_watch
         from consumers.stream.commands import register
     except ImportError:  # pragma: no cover - the stream package is part of the install
         return
     register(main)
     register_watch(main)
+    register_alerts(main)
 
 
 _register_stream_commands()

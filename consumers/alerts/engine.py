@@ -1,0 +1,270 @@
+"""Rules evaluated on transaction records: pure (no Kafka), one engine per subscriber.
+
+Records arrive as decoded Avro (Decimal, date, datetime) or as their JSON form (strings);
+both are read. Windows are kept per issuer across every partition the subscriber reads and
+ordered by transaction date, not arrival, so a late or reordered record still counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from consumers.alerts.rules import AlertRules
+
+SEEN_RECORD_IDS = 1_000_000
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or isinstance(value, Decimal):
+        return value
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def _date(value: Any) -> dt.date | None:
+    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+        return value
+    if isinstance(value, dt.datetime):
+        return value.date()
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def _datetime(value: Any) -> dt.datetime | None:
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    try:
+        return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _plain(value: Decimal | None) -> str | None:
+    return None if value is None else format(value.normalize(), "f")
+
+
+@dataclass(frozen=True, slots=True)
+class Purchase:
+    when: dt.date
+    insider: str
+    record_id: str
+    name: str
+
+
+@dataclass
+class _IssuerWindow:
+    purchases: list[Purchase] = field(default_factory=list)
+    alerted: set[frozenset[str]] = field(default_factory=set)
+
+
+class AlertEngine:
+    """`evaluate(record)` returns the alerts it triggers; `observe` only learns (warm-up)."""
+
+    def __init__(self, rules: AlertRules, seen_capacity: int = SEEN_RECORD_IDS) -> None:
+        self.rules = rules
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._seen_capacity = seen_capacity
+        self._windows: dict[str, _IssuerWindow] = {}
+
+    def evaluate(self, record: dict[str, Any]) -> list[dict[str, Any]]:
+        return self._process(record, emit=True)
+
+    def observe(self, record: dict[str, Any]) -> None:
+        """Learn from an already-handled record (restart warm-up) without alerting."""
+        self._process(record, emit=False)
+
+    def _process(self, record: dict[str, Any], emit: bool) -> list[dict[str, Any]]:
+        record_id = record.get("record_id")
+        if not record_id or record_id in self._seen:
+            return []  # a re-delivered record never alerts twice
+        self._seen[record_id] = None
+        if len(self._seen) > self._seen_capacity:
+            self._seen.popitem(last=False)
+        if record.get("kind") != "transaction":
+            return []
+        alerts = [
+            *self._large_trade(record),
+            *self._holding_change(record),
+            *self._cluster_buying(record),
+        ]
+        return alerts if emit else []
+
+    # -- rules -------------------------------------------------------------------------------
+
+    def _large_trade(self, record: dict[str, Any]) -> list[dict[str, Any]]:
+        rule = self.rules.large_trade
+        code = record.get("transaction_code")
+        if not rule.enabled or code not in rule.codes:
+            return []
+        shares = _decimal(record.get("shares"))
+        price = _decimal(record.get("price_per_share"))
+        value = shares * price if shares is not None and price is not None else None
+        if value is None:
+            value = _decimal(record.get("total_value"))
+        if value is None or value < rule.min_value:
+            return []
+        side = "purchase" if code == "P" else "sale" if code == "S" else f"code {code}"
+        return [
+            self._alert(
+                "large_trade",
+                record,
+                f"{_owner_names(record)} reported an open-market {side} of "
+                f"{_issuer_label(record)} worth ${value:,.2f}",
+                {"value": _plain(value), "shares": _plain(shares), "price": _plain(price)},
+            )
+        ]
+
+    def _holding_change(self, record: dict[str, Any]) -> list[dict[str, Any]]:
+        rule = self.rules.holding_change
+        if not rule.enabled or record.get("transaction_code") not in rule.codes:
+            return []
+        shares = _decimal(record.get("shares"))
+        after = _decimal(record.get("shares_owned_following"))
+        direction = record.get("acquired_disposed")
+        if shares is None or after is None or direction not in ("A", "D"):
+            return []
+        before = after - shares if direction == "A" else after + shares
+        if before < rule.min_shares or before <= 0:
+            return []
+        percent = shares / before * 100
+        if percent < rule.min_percent:
+            return []
+        verb = "raised" if direction == "A" else "cut"
+        return [
+            self._alert(
+                "holding_change",
+                record,
+                f"{_owner_names(record)} {verb} their {_issuer_label(record)} holding by "
+                f"{percent:.1f}% ({_plain(before)} -> {_plain(after)} shares)",
+                {
+                    "percent": _plain(percent.quantize(Decimal("0.01"))),
+                    "shares_before": _plain(before),
+                    "shares_after": _plain(after),
+                },
+            )
+        ]
+
+    def _cluster_buying(self, record: dict[str, Any]) -> list[dict[str, Any]]:
+        rule = self.rules.cluster_buying
+        issuer = _issuer_key(record)
+        when = _date(record.get("transaction_date"))
+        if (
+            not rule.enabled
+            or record.get("transaction_code") not in rule.codes
+            or record.get("acquired_disposed") == "D"
+            or issuer is None
+            or when is None
+        ):
+            return []
+        window = self._windows.setdefault(issuer, _IssuerWindow())
+        purchase = Purchase(when, _insider_key(record), record["record_id"], _owner_names(record))
+        window.purchases.append(purchase)
+        span = dt.timedelta(days=rule.window_days)
+        newest = max(p.when for p in window.purchases)
+        window.purchases = [p for p in window.purchases if newest - p.when <= span * 2]
+        # The windows of `span` days that contain the new purchase: start at each date in reach.
+        best: list[Purchase] = []
+        for start in {p.when for p in window.purchases if when - span <= p.when <= when}:
+            members = [p for p in window.purchases if start <= p.when <= start + span]
+            if len({p.insider for p in members}) > len({p.insider for p in best}):
+                best = members
+        insiders = frozenset(p.insider for p in best)
+        # A cluster alerts once, and again only when a new insider joins it.
+        if len(insiders) < rule.min_insiders or any(insiders <= e for e in window.alerted):
+            return []
+        window.alerted.add(insiders)
+        first = min(p.when for p in best)
+        last = max(p.when for p in best)
+        names = sorted({p.name for p in best})
+        return [
+            self._alert(
+                "cluster_buying",
+                record,
+                f"{len(insiders)} insiders of {_issuer_label(record)} bought between "
+                f"{first} and {last}: {'; '.join(names)}",
+                {
+                    "insiders": len(insiders),
+                    "window_start": first.isoformat(),
+                    "window_end": last.isoformat(),
+                    "record_ids": sorted(p.record_id for p in best),
+                },
+                key="|".join(sorted(insiders)),
+            )
+        ]
+
+    # -- alert shape -------------------------------------------------------------------------
+
+    def _alert(
+        self,
+        rule: str,
+        record: dict[str, Any],
+        summary: str,
+        facts: dict[str, Any],
+        key: str | None = None,
+    ) -> dict[str, Any]:
+        issuer = record.get("issuer") or {}
+        basis = f"{rule}:{_issuer_key(record)}:{key}" if key else f"{rule}:{record['record_id']}"
+        return {
+            "alert_id": hashlib.sha256(basis.encode()).hexdigest()[:32],
+            "rule": rule,
+            "summary": summary,
+            "record_id": record["record_id"],
+            "accession_number": record.get("accession_number"),
+            "issuer_cik": issuer.get("cik"),
+            "issuer_name": issuer.get("name"),
+            "ticker": issuer.get("trading_symbol"),
+            "owners": [o.get("name") for o in record.get("reporting_owners") or []],
+            "transaction_code": record.get("transaction_code"),
+            "transaction_date": _iso(_date(record.get("transaction_date"))),
+            **facts,
+            "context": self._context(record),
+        }
+
+    def _context(self, record: dict[str, Any]) -> dict[str, Any]:
+        traded = _date(record.get("transaction_date"))
+        filed = _datetime(record.get("filed_at"))
+        filed_day = filed.date() if filed else _date(record.get("filing_date"))
+        days = (filed_day - traded).days if filed_day and traded else None
+        return {
+            "rule_10b5_1": record.get("aff10b5one"),
+            "days_to_file": days,
+            "late_filing": None if days is None else days > self.rules.context.late_after_days,
+            "filed_at": _iso(filed) if filed else _iso(filed_day),
+        }
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _issuer_key(record: dict[str, Any]) -> str | None:
+    issuer = record.get("issuer") or {}
+    return issuer.get("cik") or issuer.get("trading_symbol")
+
+
+def _issuer_label(record: dict[str, Any]) -> str:
+    issuer = record.get("issuer") or {}
+    ticker = issuer.get("trading_symbol")
+    name = issuer.get("name") or issuer.get("cik") or "an unknown issuer"
+    return f"{name} ({ticker})" if ticker else name
+
+
+def _insider_key(record: dict[str, Any]) -> str:
+    """Joint filers of one report count as one insider: the sorted set of their CIKs."""
+    owners = record.get("reporting_owners") or []
+    ciks = sorted(o.get("cik") or o.get("name") or "?" for o in owners)
+    return "+".join(ciks) or "?"
+
+
+def _owner_names(record: dict[str, Any]) -> str:
+    names = [o.get("name") for o in record.get("reporting_owners") or [] if o.get("name")]
+    return " & ".join(names) or "An insider"

@@ -1,0 +1,168 @@
+"""`form4 alerts` on the real broker: corpus records in, exactly the expected alerts out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+import threading
+import uuid
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from confluent_kafka import Producer
+
+from consumers.alerts.engine import AlertEngine
+from consumers.alerts.rules import AlertRules
+from consumers.alerts.sinks import WebhookSink
+from consumers.alerts.subscriber import AlertSubscriber, SubscriberConfig
+from consumers.avro_codec import encode_single_object
+from consumers.schemas import TRANSACTION
+from consumers.stream.topics import ensure_topics
+from tests.integration.test_watch_edgar import raw_events
+from tests.unit.test_alerts import (
+    DUTCH_BROS,
+    ISBA_PURCHASE,
+    TESLA_SALES,
+    insider_purchase,
+    records_of,
+)
+
+
+class ListSink:
+    def __init__(self) -> None:
+        self.alerts: list[dict] = []
+
+    def send(self, alert: dict) -> None:
+        self.alerts.append(alert)
+
+    def flush(self) -> None:
+        return
+
+
+class WebhookReceiver:
+    """Answers 500 to the first POST of each alert, 200 after; records what it accepted."""
+
+    def __init__(self) -> None:
+        self.accepted: list[dict] = []
+        self.posts: Counter[str] = Counter()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                receiver.posts[body["alert_id"]] += 1
+                ok = receiver.posts[body["alert_id"]] > 1
+                assert self.headers["Idempotency-Key"] == body["alert_id"]
+                if ok:
+                    receiver.accepted.append(body)
+                self.send_response(200 if ok else 500)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/alerts"
+
+
+@pytest.fixture
+def record_topic(bootstrap: str) -> str:
+    name = f"it.alerts.records.{uuid.uuid4().hex[:10]}"
+    ensure_topics(bootstrap, [name], partitions=3)
+    return name
+
+
+def produce(bootstrap: str, topic: str, records: list[dict], partitions: list[int]) -> None:
+    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True})
+    for record, partition in zip(records, partitions, strict=True):
+        producer.produce(
+            topic,
+            key=record["issuer"]["cik"].encode(),
+            value=encode_single_object(TRANSACTION, record),
+            partition=partition,
+        )
+    assert producer.flush(30) == 0
+
+
+def subscribe(bootstrap: str, topic: str, group: str, sinks: list) -> int:
+    config = SubscriberConfig(bootstrap, topic, group, from_beginning=True, idle_timeout=6)
+    return AlertSubscriber(config, AlertEngine(AlertRules()), sinks).run()
+
+
+def cluster(start: dt.date, insiders: range) -> list[dict]:
+    return [insider_purchase(n, start + dt.timedelta(days=2 * n)) for n in insiders]
+
+
+def test_corpus_records_trigger_exactly_the_expected_alerts_once(
+    bootstrap: str, record_topic: str
+) -> None:
+    corpus = records_of(TESLA_SALES) + records_of(DUTCH_BROS) + records_of(ISBA_PURCHASE)
+    buyers = cluster(dt.date(2024, 7, 1), range(1, 4))  # weeks after the ISBA purchase
+    # One issuer's purchases on three partitions, newest first: the window still closes.
+    produce(bootstrap, record_topic, corpus, [n % 3 for n in range(len(corpus))])
+    produce(bootstrap, record_topic, buyers[::-1], [2, 1, 0])
+    produce(bootstrap, record_topic, corpus[:5], [0] * 5)  # re-delivered records
+    expected = Counter()
+    offline = AlertEngine(AlertRules())
+    for record in corpus + buyers:
+        expected.update(a["alert_id"] for a in offline.evaluate(record))
+    webhook = WebhookReceiver()
+    got = ListSink()
+    sink = WebhookSink(webhook.url, base_seconds=0.01)
+    emitted = subscribe(bootstrap, record_topic, f"it-alerts-{uuid.uuid4().hex[:8]}", [got, sink])
+    webhook.server.shutdown()
+    assert emitted == len(got.alerts) == sum(expected.values())
+    assert Counter(a["alert_id"] for a in got.alerts) == expected
+    rules = Counter(a["rule"] for a in got.alerts)
+    assert rules["cluster_buying"] == 1 and rules["large_trade"] >= 29
+    (clustered,) = [a for a in got.alerts if a["rule"] == "cluster_buying"]
+    assert clustered["insiders"] == 3 and clustered["ticker"] == "ISBA"
+    assert sorted(a["alert_id"] for a in webhook.accepted) == sorted(expected)
+    assert all(count == 2 for count in webhook.posts.values())  # one failure, one retry each
+
+
+def test_a_restarted_subscriber_keeps_its_windows_and_repeats_nothing(
+    bootstrap: str, record_topic: str
+) -> None:
+    group = f"it-alerts-{uuid.uuid4().hex[:8]}"
+    buyers = cluster(dt.date(2024, 6, 3), range(1, 4))
+    sales = records_of(TESLA_SALES)[:10]
+    produce(bootstrap, record_topic, sales + buyers[:2], [0] * 10 + [1, 2])
+    first = ListSink()
+    subscribe(bootstrap, record_topic, group, [first])
+    assert {a["rule"] for a in first.alerts} == {"large_trade"}
+    produce(bootstrap, record_topic, [buyers[2], *sales[:3]], [0, 1, 1, 1])  # 3 re-deliveries
+    second = ListSink()
+    subscribe(bootstrap, record_topic, group, [second])
+    assert [a["rule"] for a in second.alerts] == ["cluster_buying"]
+    assert second.alerts[0]["insiders"] == 3
+
+
+def test_the_cli_prints_alerts_and_publishes_them_to_a_topic(
+    bootstrap: str, record_topic: str, tmp_path
+) -> None:
+    purchase = records_of(ISBA_PURCHASE)
+    produce(bootstrap, record_topic, purchase, [0] * len(purchase))
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("large_trade:\n  min_value: 1000\n")
+    alerts_topic = f"it.alerts.out.{uuid.uuid4().hex[:8]}"
+    ensure_topics(bootstrap, [alerts_topic], partitions=1)
+    command = [
+        sys.executable, "-m", "consumers", "alerts", "--bootstrap-servers", bootstrap,
+        "--topic", record_topic, "--rules", str(rules), "--from-beginning",
+        "--idle-timeout", "5", "--alerts-topic", alerts_topic,
+        "--group-id", f"it-alerts-cli-{uuid.uuid4().hex[:6]}",
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    (line,) = done.stdout.splitlines()
+    alert = json.loads(line)
+    # 275.634 shares at $18.14 = $5,000.00076 (over the file's $1,000 threshold).
+    assert alert["rule"] == "large_trade" and alert["value"] == "5000.00076"
+    (published,) = raw_events(bootstrap, alerts_topic)
+    assert json.loads(published[1]) == alert and published[0] == "0000842517"
