@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -12,6 +13,10 @@ from confluent_kafka import Producer
 from consumers.parsing import ParseError
 from consumers.parsing.document import DocumentHints, parse_document
 from consumers.parsing.records import content_fallback_id, filing_records
+from consumers.stream.broker import free_port
+from consumers.stream.config import load_settings
+from consumers.stream.metrics import ProcessorMetrics
+from consumers.stream.processor import FilingProcessor
 from consumers.stream.tail import tail_topic
 from tests.conftest import FIXTURES
 
@@ -32,6 +37,41 @@ def publish_events(bootstrap: str, topic: str, events: list[tuple[str | None, by
         producer.produce(topic, key=key.encode() if key else None, value=value)
         producer.poll(0)
     assert producer.flush(60) == 0
+
+
+def start_processor(bootstrap: str, topics: dict[str, str], registry_client=None, **overrides):
+    """A FilingProcessor on its own thread: (processor, stop event, thread)."""
+    settings = load_settings(
+        bootstrap_servers=bootstrap,
+        input_topic=topics["input"],
+        output_topic=topics["output"],
+        dlq_topic=topics["dlq"],
+        group_id=topics["group"],
+        instance_id="it",
+        metrics_port=free_port(),
+        workers=2,
+        batch_size=50,
+        **overrides,
+    )
+    stop = threading.Event()
+    processor = FilingProcessor(
+        settings, metrics=ProcessorMetrics(), stop=stop, registry_client=registry_client
+    )
+    thread = threading.Thread(target=processor.run)
+    thread.start()
+    return processor, stop, thread
+
+
+def expected_records(events: list[tuple[str | None, bytes]]) -> list[dict]:
+    """The records the offline parser gives for the same events (failures skipped)."""
+    records: list[dict] = []
+    for key, value in events:
+        try:
+            filing = parse_document(value, DocumentHints(accession_number=key))
+        except ParseError:
+            continue
+        records.extend(filing_records(filing, fallback_id=content_fallback_id(value)))
+    return records
 
 
 def expected_outcome(events: list[tuple[str | None, bytes]]) -> tuple[list[str], list[str]]:

@@ -3,15 +3,10 @@ metrics that agree, both wire encodings, and poison documents that do not stop t
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import pytest
 
-from consumers.stream.broker import free_port
-from consumers.stream.config import load_settings
-from consumers.stream.metrics import ProcessorMetrics
-from consumers.stream.processor import FilingProcessor
 from tests.deploy.test_deploy import metric_names_used
 from tests.integration.helpers import (
     consumed,
@@ -21,34 +16,12 @@ from tests.integration.helpers import (
     publish_events,
     read_all,
     scrape,
+    start_processor,
     synthetic_accession,
     wait_for,
 )
 
 pytestmark = pytest.mark.kafka
-
-
-def _start(bootstrap: str, topics: dict[str, str], registry_client=None, **overrides):
-    settings = load_settings(
-        bootstrap_servers=bootstrap,
-        input_topic=topics["input"],
-        output_topic=topics["output"],
-        dlq_topic=topics["dlq"],
-        group_id=topics["group"],
-        instance_id="it",
-        metrics_port=free_port(),
-        workers=2,
-        batch_size=50,
-        **overrides,
-    )
-    stop = threading.Event()
-    metrics = ProcessorMetrics()
-    processor = FilingProcessor(
-        settings, metrics=metrics, stop=stop, registry_client=registry_client
-    )
-    thread = threading.Thread(target=processor.run)
-    thread.start()
-    return processor, stop, thread
 
 
 def test_filings_in_give_exactly_the_expected_records_and_dead_letters(
@@ -57,7 +30,7 @@ def test_filings_in_give_exactly_the_expected_records_and_dead_letters(
     events = fixture_events()
     expected_ids, expected_reasons = expected_outcome(events)
     publish_events(bootstrap, topics["input"], events)
-    processor, stop, thread = _start(bootstrap, topics)
+    processor, stop, thread = start_processor(bootstrap, topics)
     try:
         port = processor.settings.metrics_port
         wait_for(lambda: consumed(port) >= len(events))
@@ -103,7 +76,7 @@ def test_records_are_keyed_by_issuer_and_carry_headers(
 
     events = fixture_events()[:5]
     publish_events(bootstrap, topics["input"], events)
-    processor, stop, thread = _start(bootstrap, topics)
+    processor, stop, thread = start_processor(bootstrap, topics)
     try:
         wait_for(lambda: consumed(processor.settings.metrics_port) >= 5)
         consumer = Consumer(
@@ -138,7 +111,7 @@ def test_schema_registry_confluent_framing(bootstrap: str, topics: dict[str, str
     events = fixture_events()[:6]
     expected_ids, _ = expected_outcome(events)
     publish_events(bootstrap, topics["input"], events)
-    processor, stop, thread = _start(bootstrap, topics, registry_client=client)
+    processor, stop, thread = start_processor(bootstrap, topics, registry_client=client)
     try:
         wait_for(lambda: consumed(processor.settings.metrics_port) >= 6)
         records = read_all(bootstrap, topics["output"], idle=5, registry_client=client)
@@ -167,7 +140,7 @@ def test_poison_documents_go_to_the_dlq_while_the_rest_flows(
     events = [*poison[:1], *good[:1], *poison[1:], *good[1:]]
     expected_ids, _ = expected_outcome(good)
     publish_events(bootstrap, topics["input"], events)
-    processor, stop, thread = _start(bootstrap, topics, max_document_bytes=2 * 1024 * 1024)
+    processor, stop, thread = start_processor(bootstrap, topics, max_document_bytes=2 * 1024 * 1024)
     try:
         wait_for(lambda: consumed(processor.settings.metrics_port) >= len(events))
         records = read_all(bootstrap, topics["output"], idle=5)
