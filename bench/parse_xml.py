@@ -1,15 +1,18 @@
 """Filings/s of the full parse (bytes -> records) vs a bare lxml parse of the same bytes, same run.
 
-    python bench/parse_xml.py [DIR ...] [--rounds N]
+    python bench/parse_xml.py [DIR ...] [--rounds N] [--cli-copies N]
 
 Defaults to ../shared/corpus ownership XMLs (or tests/fixtures/xml). Single process, one core.
-Adds edgartools' Form 4 parse as a second baseline when it is installed.
+Adds edgartools' Form 4 parse as a second baseline when it is installed, then times the
+`form4 parse` CLI over thousands of files against a bare lxml loop over the same files.
 """
 
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -60,10 +63,48 @@ def _edgartools():
     return lambda doc: Form4.parse_xml(doc.decode("utf-8"))
 
 
+_BARE_LXML_SCRIPT = """
+import sys
+from pathlib import Path
+from lxml import etree
+for path in sorted(Path(sys.argv[1]).iterdir()):
+    etree.fromstring(path.read_bytes())
+"""
+
+
+def _cli_comparison(docs: list[bytes], copies: int) -> None:
+    """`form4 parse` over thousands of files vs a bare lxml loop over the same files, both as
+    fresh processes (interpreter start-up included on both sides), stdout to /dev/null."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        n = 0
+        for copy in range(copies):
+            for doc in docs:
+                n += 1
+                (folder / f"{9000000000 + copy:010d}{n:08d}.xml").write_bytes(doc)
+
+        def timed(command: list[str]) -> float:
+            started = time.perf_counter()
+            subprocess.run(command, stdout=subprocess.DEVNULL, check=True)
+            return time.perf_counter() - started
+
+        bare = min(timed([sys.executable, "-c", _BARE_LXML_SCRIPT, tmp]) for _ in range(3))
+        cli = min(timed([sys.executable, "-m", "consumers", "parse", tmp]) for _ in range(3))
+    print(f"CLI over {n} files (fresh processes, best of runs):")
+    print(f"  bare lxml loop          : {bare:6.2f} s  ({n / bare:7.0f} files/s)")
+    print(f"  form4 parse             : {cli:6.2f} s  ({n / cli:7.0f} files/s)")
+    print(
+        f"  ratio bare/CLI          : {bare / cli:6.3f}  (the CLI takes {cli / bare:.2f}x as long)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("dirs", nargs="*")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--cli-copies", type=int, default=10, help="corpus copies for the CLI run (0: skip)"
+    )
     args = parser.parse_args()
     docs = _files(args.dirs)
     _rate(_full, docs, 1)  # warm up imports and caches
@@ -87,6 +128,8 @@ def main() -> None:
             )
     else:
         print("edgartools not installed: that baseline skipped (pip install edgartools)")
+    if args.cli_copies:
+        _cli_comparison(docs, args.cli_copies)
 
 
 if __name__ == "__main__":

@@ -56,3 +56,7 @@ class ParseError(Exception):
         self.field = field
         self.source_format = source_format
         self.accession_number = accession_number
+
+    def __reduce__(self) -> tuple:
+        """Picklable across worker processes (keyword-only fields ride in the state)."""
+        return (self.__class__, (self.reason, self.message), self.__dict__)

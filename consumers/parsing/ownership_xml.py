@@ -63,6 +63,7 @@ _TEXT_FIELDS = {
 }
 # Footnotes hung on a container rather than a value element.
 _FOOTNOTE_FIELDS = {**_VALUE_FIELDS, "transactionCoding": "transaction_code"}
+_LEAF_TAGS = ("value", "footnoteId", *_TEXT_FIELDS)
 _LINE_KINDS = {
     "nonDerivativeTransaction": ("non_derivative", "transaction"),
     "nonDerivativeHolding": ("non_derivative", "holding"),
@@ -234,30 +235,24 @@ def _line(el: etree._Element, number: int) -> TableLine:
     return line
 
 
-def _collect(container: etree._Element, raw: dict, footnote_ids: dict[str, list[str]]) -> None:
-    """Walk a line's elements: value holders give a field, containers are descended into.
+def _collect(line: etree._Element, raw: dict, footnote_ids: dict[str, list[str]]) -> None:
+    """Read a line's leaves: each <value> and <footnoteId> names its field by its parent.
 
-    The hot loop of the XML path: comments and PIs are stripped by the parser, so every child
-    is an element and no iteration filter is needed.
+    The hot loop of the XML path: lxml's C iterator visits only the leaf tags we read, so
+    the wrapper elements (transactionAmounts, ownershipNature, ...) never become Python objects.
     """
-    for child in container:
-        tag = child.tag
-        field = _VALUE_FIELDS.get(tag)
-        if field is not None:
-            for leaf in child:
-                leaf_tag = leaf.tag
-                if leaf_tag == "value":
-                    text = leaf.text
-                    raw[field] = (text.strip() or None) if text else None
-                elif leaf_tag == "footnoteId":
-                    footnote_ids.setdefault(field, []).append(leaf.get("id", "").strip())
-            continue
-        field = _TEXT_FIELDS.get(tag)
-        if field is not None:
-            text = child.text
-            raw[field] = (text.strip() or None) if text else None
+    for leaf in line.iter(_LEAF_TAGS):
+        tag = leaf.tag
+        if tag == "value":
+            field = _VALUE_FIELDS.get(leaf.getparent().tag)
+            if field is not None:
+                text = leaf.text
+                raw[field] = (text.strip() or None) if text else None
         elif tag == "footnoteId":
-            key = _FOOTNOTE_FIELDS.get(container.tag, container.tag)
-            footnote_ids.setdefault(key, []).append(child.get("id", "").strip())
-        elif len(child):
-            _collect(child, raw, footnote_ids)
+            holder = leaf.getparent().tag
+            footnote_ids.setdefault(_FOOTNOTE_FIELDS.get(holder, holder), []).append(
+                leaf.get("id", "").strip()
+            )
+        else:
+            text = leaf.text
+            raw[_TEXT_FIELDS[tag]] = (text.strip() or None) if text else None

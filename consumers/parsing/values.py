@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from decimal import Decimal
 
@@ -33,17 +34,29 @@ def to_decimal(text: str | None, field: str) -> Decimal | None:
     """Exact decimal from form text; canonical (no trailing fractional zeros) and range-checked."""
     if text is None:
         return None
+    value = _decimal_of(text)
+    if isinstance(value, Decimal):
+        return value
+    if value is Reason.INVALID_DECIMAL:
+        raise ParseError(value, f"{field}: {text!r} is not a decimal", field=field)
+    raise ParseError(
+        value,
+        f"{field}: {text!r} needs more than decimal({DECIMAL_PRECISION},{DECIMAL_SCALE})",
+        field=field,
+    )
+
+
+# Filings repeat their numbers (prices, holdings, "0"): parsing each distinct text once pays.
+# Decimal and date are immutable, so sharing the cached objects is safe.
+@functools.lru_cache(maxsize=65536)
+def _decimal_of(text: str) -> Decimal | Reason:
     raw = text.replace(",", "") if "," in text else text
     if not _DECIMAL_RE.fullmatch(raw):
-        raise ParseError(Reason.INVALID_DECIMAL, f"{field}: {text!r} is not a decimal", field=field)
+        return Reason.INVALID_DECIMAL
     integer, _, fraction = raw.lstrip("+-").partition(".")
     fraction = fraction.rstrip("0")
     if len(fraction) > DECIMAL_SCALE or len(integer.lstrip("0")) > _MAX_INTEGER_DIGITS:
-        raise ParseError(
-            Reason.DECIMAL_OUT_OF_RANGE,
-            f"{field}: {text!r} needs more than decimal({DECIMAL_PRECISION},{DECIMAL_SCALE})",
-            field=field,
-        )
+        return Reason.DECIMAL_OUT_OF_RANGE
     sign = "-" if raw[0] == "-" else ""
     return Decimal(f"{sign}{integer or '0'}.{fraction}" if fraction else f"{sign}{integer or '0'}")
 
@@ -51,13 +64,21 @@ def to_decimal(text: str | None, field: str) -> Decimal | None:
 def to_date(text: str | None, field: str) -> dt.date | None:
     if text is None:
         return None
+    value = _date_of(text)
+    if value is None:
+        raise ParseError(Reason.INVALID_DATE, f"{field}: {text!r} is not a date", field=field)
+    return value
+
+
+@functools.lru_cache(maxsize=16384)
+def _date_of(text: str) -> dt.date | None:
     match = _DATE_RE.fullmatch(text)
     if match:
         try:
             return dt.date(int(match[1]), int(match[2]), int(match[3]))
         except ValueError:
-            pass
-    raise ParseError(Reason.INVALID_DATE, f"{field}: {text!r} is not a date", field=field)
+            return None
+    return None
 
 
 def to_bool(text: str | None, field: str) -> bool | None:
