@@ -49,6 +49,13 @@ def _worker_main(
         conn.send((index, task(job, limits, encode)))
 
 
+# Each worker holds its current document and, when it is small, the next one waiting in its
+# pipe, so it never idles for a round trip to the main process between documents. The next one
+# must fit the pipe's buffer (64 KiB on Linux) with room to spare: a send to a worker that is
+# stuck on its current document must never block the main loop, which enforces the deadlines.
+QUEUED_JOB_MAX_BYTES = 32 * 1024
+
+
 class _Worker:
     def __init__(
         self,
@@ -64,8 +71,8 @@ class _Worker:
         )
         self.process.start()
         child.close()
-        self.index: int | None = None
-        self.deadline = 0.0
+        self.queue: deque[int] = deque()  # job indices sent, in the order it works on them
+        self.deadline = 0.0  # of the job at the head of the queue
 
     def kill(self) -> None:
         self.process.kill()
@@ -99,59 +106,68 @@ class ParserPool:
     def _spawn(self) -> _Worker:
         return _Worker(self._ctx, self._limits, self._memory_limit, self._encode, self._task)
 
-    def _replace(self, worker: _Worker, cause: str) -> _Worker:
+    def _replace(self, worker: _Worker, cause: str, pending: deque[int]) -> None:
+        """Kill and respawn; the jobs it had queued behind the failed one go back first in line."""
+        pending.extendleft(reversed(worker.queue))
+        worker.queue.clear()
         worker.kill()
         self._on_restart(cause)
-        fresh = self._spawn()
-        self._workers[self._workers.index(worker)] = fresh
-        return fresh
+        self._workers[self._workers.index(worker)] = self._spawn()
+
+    def _feed(self, jobs: Sequence[Job], pending: deque[int]) -> None:
+        for worker in list(self._workers):
+            while pending and (
+                not worker.queue
+                or (len(worker.queue) == 1 and len(jobs[pending[0]].data) <= QUEUED_JOB_MAX_BYTES)
+            ):
+                index = pending.popleft()
+                try:
+                    worker.conn.send((index, jobs[index]))
+                except (BrokenPipeError, OSError):
+                    pending.appendleft(index)
+                    if not worker.queue:  # died idle: nothing of ours was on it
+                        self._replace(worker, "crashed", pending)
+                    break  # else parse() reads its EOF and fails the job it died on
+                if not worker.queue:
+                    worker.deadline = time.monotonic() + self.document_timeout
+                worker.queue.append(index)
 
     def parse(self, jobs: Sequence[Job]) -> list[Outcome]:
         results: list[Outcome | None] = [None] * len(jobs)
         pending = deque(range(len(jobs)))
-        busy: dict[Connection, _Worker] = {}
-        while pending or busy:
-            for worker in list(self._workers):
-                if not pending:
-                    break
-                if worker.index is None:
-                    worker.index = pending.popleft()
-                    worker.deadline = time.monotonic() + self.document_timeout
-                    try:
-                        worker.conn.send((worker.index, jobs[worker.index]))
-                    except (BrokenPipeError, OSError):
-                        pending.appendleft(worker.index)
-                        worker.index = None
-                        self._replace(worker, "crashed")
-                        continue
-                    busy[worker.conn] = worker
+        while True:
+            self._feed(jobs, pending)
+            busy = {w.conn: w for w in self._workers if w.queue}
+            if not busy:
+                break
             timeout = max(0.0, min(w.deadline for w in busy.values()) - time.monotonic())
             for conn in wait(list(busy), timeout=timeout):
-                worker = busy.pop(conn)
+                worker = busy[conn]
                 try:
                     index, outcome = conn.recv()
                 except (EOFError, OSError):
-                    results[worker.index] = _failed(
-                        jobs[worker.index],
+                    head = worker.queue.popleft()
+                    results[head] = _failed(
+                        jobs[head],
                         Reason.WORKER_CRASHED,
                         "the parser process died on this document",
                     )
-                    worker.index = None
-                    self._replace(worker, "crashed")
+                    self._replace(worker, "crashed", pending)
                     continue
+                worker.queue.popleft()
                 results[index] = outcome
-                worker.index = None
+                # The next queued job starts now; its budget runs from here.
+                worker.deadline = time.monotonic() + self.document_timeout
             now = time.monotonic()
-            for conn, worker in list(busy.items()):
-                if worker.deadline <= now:
-                    del busy[conn]
-                    results[worker.index] = _failed(
-                        jobs[worker.index],
+            for worker in busy.values():
+                if worker.queue and worker.deadline <= now and worker in self._workers:
+                    head = worker.queue.popleft()
+                    results[head] = _failed(
+                        jobs[head],
                         Reason.PARSE_TIMEOUT,
                         f"parsing took longer than {self.document_timeout:g}s",
                     )
-                    worker.index = None
-                    self._replace(worker, "timeout")
+                    self._replace(worker, "timeout", pending)
         return results  # type: ignore[return-value]
 
     def close(self) -> None:

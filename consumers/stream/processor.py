@@ -18,6 +18,7 @@ import hashlib
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -113,7 +114,7 @@ class FilingProcessor:
             "transaction.timeout.ms": s.transaction_timeout_ms,
             "enable.idempotence": True,
             "linger.ms": 5,
-            "compression.type": "zstd",
+            "compression.type": "lz4",
             "message.max.bytes": MAX_MESSAGE_BYTES,
             "error_cb": self._on_client_error,
             **s.kafka,
@@ -329,22 +330,38 @@ class FilingProcessor:
                 raise
 
     def _account(self, batch: list[Message], outcomes: list[Outcome]) -> None:
+        """Metrics of a committed batch; label lookups are counted first and applied once per
+        label set (a lookup per record cost more than the rest of the bookkeeping)."""
         m = self.metrics
         now = time.time()
         m.transactions.labels("committed").inc()
         m.batch_size.observe(len(batch))
         m.committed(now)
+        parsed: Counter[tuple[str, str]] = Counter()
+        failed: Counter[tuple[str, str]] = Counter()
+        produced: Counter[tuple[str, str]] = Counter()
+        parse_seconds: dict[str, list[float]] = {}
         for message, outcome in zip(batch, outcomes, strict=True):
-            m.parse_seconds.labels(outcome.source_format).observe(outcome.parse_seconds)
+            parse_seconds.setdefault(outcome.source_format, []).append(outcome.parse_seconds)
             kind, timestamp_ms = message.timestamp()
             if kind != 0 and timestamp_ms > 0:
                 m.latency.observe(max(0.0, now - timestamp_ms / 1000))
             if outcome.failure is not None:
-                m.failed.labels(outcome.source_format, outcome.failure.reason).inc()
+                failed[(outcome.source_format, outcome.failure.reason)] += 1
                 continue
-            m.parsed.labels(outcome.source_format, outcome.form_type or "unknown").inc()
+            parsed[(outcome.source_format, outcome.form_type or "unknown")] += 1
             for output in outcome.records:
-                m.records.labels(output.table or "none", output.transaction_code or "none").inc()
+                produced[(output.table or "none", output.transaction_code or "none")] += 1
+        for source_format, seconds in parse_seconds.items():
+            histogram = m.parse_seconds.labels(source_format)
+            for value in seconds:
+                histogram.observe(value)
+        for labels, count in failed.items():
+            m.failed.labels(*labels).inc(count)
+        for labels, count in parsed.items():
+            m.parsed.labels(*labels).inc(count)
+        for labels, count in produced.items():
+            m.records.labels(*labels).inc(count)
 
     def _close(self, consumer: Consumer, producer: Producer, pool: ParserPool) -> None:
         try:

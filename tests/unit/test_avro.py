@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from decimal import Decimal
@@ -9,6 +10,8 @@ from pathlib import Path
 
 import fastavro
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from consumers.avro_codec import (
     SINGLE_OBJECT_MAGIC,
@@ -20,7 +23,7 @@ from consumers.parsing import ParseError, parse_document
 from consumers.parsing.model import LINE_FIELDS, OWNER_FIELDS
 from consumers.parsing.records import filing_records, record_json
 from consumers.schemas import PARSE_FAILURE, TRANSACTION, field_names, raw_schema, schema_dir
-from tests.conftest import FIXTURES, corpus_dir
+from tests.conftest import CORPUS, FIXTURES, corpus_dir
 
 
 def _all_fields(schema: dict) -> list[dict]:
@@ -157,3 +160,56 @@ def test_current_schema_reads_data_of_previous_version(name: str) -> None:
         for f in json.loads((FIXTURES / "schemas-v1" / f"{name}.avsc").read_text())["fields"]
     ] == field_names(name)[: len(previous["fields"])], "fields may only be appended"
     assert schema_dir().is_dir()
+
+
+def test_compiled_and_spliced_encodings_are_byte_equal_to_fastavro() -> None:
+    from consumers.avro_codec import SplicedTransactionEncoder
+    from consumers.avro_compiled import record_encoder
+    from consumers.schemas import parsed_schema
+
+    paths = sorted((FIXTURES / "xml").glob("*.xml")) + sorted((FIXTURES / "submissions").iterdir())
+    if CORPUS.is_dir():
+        paths += sorted((CORPUS / "ownership-xml").glob("*.xml"))
+    compiled = record_encoder(raw_schema(TRANSACTION))
+    spliced = SplicedTransactionEncoder()
+    checked = 0
+    for path in paths:
+        records = _records_of([path])
+        for record, payload in zip(records, spliced.encode_all(records), strict=True):
+            buffer = io.BytesIO()
+            fastavro.schemaless_writer(buffer, parsed_schema(TRANSACTION), record)
+            assert compiled(record) == buffer.getvalue(), record["record_id"]
+            assert payload == encode_single_object(TRANSACTION, record), record["record_id"]
+            checked += 1
+    assert checked > 500
+
+
+_DECIMALS = st.decimals(
+    min_value=Decimal("-1e27"), max_value=Decimal("1e27"), places=10, allow_nan=False
+) | st.sampled_from([Decimal(0), Decimal("-0.0000000001"), Decimal("-128"), Decimal("127.5")])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    shares=st.none() | _DECIMALS,
+    price=st.none() | _DECIMALS,
+    title=st.none() | st.text(max_size=40),
+    day=st.none() | st.dates(min_value=dt.date(1, 1, 1)),
+    filed=st.none() | st.datetimes(min_value=dt.datetime(1900, 1, 1), timezones=st.just(dt.UTC)),
+    line=st.integers(min_value=0, max_value=2**31 - 1),
+    notes=st.dictionaries(st.text(max_size=8), st.lists(st.text(max_size=4), max_size=3)),
+)
+def test_compiled_encoder_matches_fastavro_on_any_values(
+    shares, price, title, day, filed, line, notes
+) -> None:
+    from consumers.avro_compiled import record_encoder
+    from consumers.schemas import parsed_schema
+
+    record = dict(_records_of([FIXTURES / "xml" / "form4-10b5one-dutchbros.xml"])[0])
+    record.update(
+        shares=shares, price_per_share=price, security_title=title, transaction_date=day,
+        filed_at=filed, line=line, footnote_ids=notes,
+    )  # fmt: skip
+    buffer = io.BytesIO()
+    fastavro.schemaless_writer(buffer, parsed_schema(TRANSACTION), record)
+    assert record_encoder(raw_schema(TRANSACTION))(record) == buffer.getvalue()

@@ -43,3 +43,20 @@ def test_results_come_back_in_order_with_failures_in_place() -> None:
         assert again[0].failure is None
     finally:
         pool.close()
+
+
+def test_jobs_queued_behind_a_hung_or_dying_job_are_not_lost() -> None:
+    """One worker, so every small job waits in the pipe behind the one before it."""
+    restarts: list[str] = []
+    xml = (FIXTURES / "xml" / "form4-10b5one-dutchbros.xml").read_bytes()
+    pool = ParserPool(1, document_timeout=1.5, on_restart=restarts.append, task=misbehaving_task)
+    try:
+        data = [b"hang", xml, xml, b"die", xml, b"die", b"hang", xml]
+        outcomes = pool.parse([Job(d, str(i)) for i, d in enumerate(data)])
+        reasons = [o.failure.reason if o.failure else "ok" for o in outcomes]
+        expected = {b"hang": "parse_timeout", b"die": "worker_crashed", xml: "ok"}
+        assert reasons == [expected[d] for d in data]
+        assert [o.failure.accession_number for o in outcomes if o.failure] == ["0", "3", "5", "6"]
+        assert sorted(restarts) == ["crashed", "crashed", "timeout", "timeout"]
+    finally:
+        pool.close()
