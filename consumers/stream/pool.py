@@ -13,7 +13,7 @@ import contextlib
 import multiprocessing as mp
 import os
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
 
@@ -114,20 +114,41 @@ class ParserPool:
         self._on_restart(cause)
         self._workers[self._workers.index(worker)] = self._spawn()
 
-    def _feed(self, jobs: Sequence[Job], pending: deque[int]) -> None:
+    def _feed(
+        self,
+        jobs: Sequence[Job],
+        pending: deque[int],
+        results: list[Outcome | None],
+        refused: Counter[int],
+    ) -> None:
         for worker in list(self._workers):
             while pending and (
                 not worker.queue
                 or (len(worker.queue) == 1 and len(jobs[pending[0]].data) <= QUEUED_JOB_MAX_BYTES)
             ):
+                if not worker.queue and worker.process.exitcode is not None:
+                    # Died while idle (OOM killer, a kill between batches): not the fault of
+                    # the job about to be sent, so replace it before sending.
+                    self._replace(worker, "crashed", pending)
+                    break
                 index = pending.popleft()
                 try:
                     worker.conn.send((index, jobs[index]))
                 except (BrokenPipeError, OSError):
-                    pending.appendleft(index)
-                    if not worker.queue:  # died idle: nothing of ours was on it
-                        self._replace(worker, "crashed", pending)
-                    break  # else parse() reads its EOF and fails the job it died on
+                    if worker.queue:  # parse() reads its EOF and fails the job it died on
+                        pending.appendleft(index)
+                        break
+                    self._replace(worker, "crashed", pending)
+                    refused[index] += 1
+                    if refused[index] >= 2:
+                        # Even a fresh worker died before reading (a broken install): fail the
+                        # job rather than respawn forever.
+                        results[index] = _failed(
+                            jobs[index], Reason.WORKER_CRASHED, "no parser process would start"
+                        )
+                    else:
+                        pending.appendleft(index)
+                    break
                 if not worker.queue:
                     worker.deadline = time.monotonic() + self.document_timeout
                 worker.queue.append(index)
@@ -135,10 +156,13 @@ class ParserPool:
     def parse(self, jobs: Sequence[Job]) -> list[Outcome]:
         results: list[Outcome | None] = [None] * len(jobs)
         pending = deque(range(len(jobs)))
+        refused: Counter[int] = Counter()  # sends of a job that found its worker dead
         while True:
-            self._feed(jobs, pending)
+            self._feed(jobs, pending, results, refused)
             busy = {w.conn: w for w in self._workers if w.queue}
             if not busy:
+                if pending:
+                    continue  # every worker was replaced while feeding: feed the fresh ones
                 break
             timeout = max(0.0, min(w.deadline for w in busy.values()) - time.monotonic())
             for conn in wait(list(busy), timeout=timeout):

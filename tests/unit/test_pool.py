@@ -60,3 +60,18 @@ def test_jobs_queued_behind_a_hung_or_dying_job_are_not_lost() -> None:
         assert sorted(restarts) == ["crashed", "crashed", "timeout", "timeout"]
     finally:
         pool.close()
+
+
+def test_workers_killed_while_idle_are_replaced_without_losing_jobs() -> None:
+    restarts: list[str] = []
+    xml = (FIXTURES / "xml" / "form4-10b5one-dutchbros.xml").read_bytes()
+    pool = ParserPool(2, on_restart=restarts.append)
+    try:
+        for worker in pool._workers:  # e.g. the OOM killer, between batches
+            worker.process.kill()
+            worker.process.join(5)
+        outcomes = pool.parse([Job(xml, str(i)) for i in range(6)])
+        assert [o.failure.reason if o.failure else "ok" for o in outcomes] == ["ok"] * 6
+        assert restarts == ["crashed", "crashed"]
+    finally:
+        pool.close()
