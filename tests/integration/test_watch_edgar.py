@@ -226,3 +226,32 @@ def test_cli_refuses_to_start_without_a_contact_user_agent(bootstrap: str) -> No
                "--bootstrap-servers", bootstrap, "--user-agent", "curl/8.0"]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "User-Agent" in done.stderr
+
+
+def test_watch_edgar_and_run_make_a_complete_pipeline(
+    bootstrap: str, topics: dict[str, str]
+) -> None:
+    """EDGAR (fake) -> watch-edgar -> raw topic -> form4 run -> records with EDGAR's filed-at."""
+    from tests.integration.helpers import expected_records, read_all, start_processor, wait_for
+
+    filings = fixture_filings()
+    raw = (topics["input"], f"it.watch.seen.{uuid.uuid4().hex[:8]}")
+    with FakeEdgar() as edgar:
+        edgar.list_filings(filings)
+        watcher = make_watcher(edgar, bootstrap, raw)
+        try:
+            assert watcher.poll_feed() == len(filings)
+        finally:
+            watcher.close()
+    processor, stop, thread = start_processor(bootstrap, topics)
+    try:
+        expected = expected_records([(f.accession, f.body) for f in filings])
+        wait_for(lambda: processor.metrics.consumed._value.get() >= len(filings))
+        records = read_all(bootstrap, topics["output"], idle=5)
+    finally:
+        stop.set()
+        thread.join(60)
+    assert sorted(r["record_id"] for r in records) == sorted(r["record_id"] for r in expected)
+    accepted = {f.accession: f.accepted_at for f in filings}
+    for record in records:
+        assert record["filed_at"] == accepted[record["accession_number"]]
