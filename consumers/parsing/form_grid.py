@@ -14,6 +14,7 @@ from consumers.parsing.errors import ParseError, Reason
 from consumers.parsing.model import (
     DATE_LINE_FIELDS,
     DECIMAL_LINE_FIELDS,
+    LINE_FIELDS,
     Filing,
     Footnote,
     Issuer,
@@ -38,7 +39,11 @@ _RELATIONSHIPS = {
 _ISSUER = re.compile(
     r"[23]\. Issuer Name and Ticker or Trading Symbol\s*(.+?)\s*\[\s*([^\]]*?)\s*\]"
 )
-_PERIOD = re.compile(r"[23]\. Date of [^/]*?\(Month/Day/Year\)\s*(\d{1,2}/\d{1,2}/\d{4})")
+# Form 3: "2. Date of Event Requiring Statement", Form 4: "3. Date of Earliest Transaction",
+# Form 5: "3. Statement for Issuer's Fiscal Year Ended".
+_PERIOD = re.compile(
+    r"[23]\. (?:Date of|Statement for) [^/]*?\(Month/Day/Year\)\s*(\d{1,2}/\d{1,2}/\d{4})"
+)
 _AMENDED = re.compile(
     r"[45]\. If Amendment, Date of Original Filed\s*\(Month/Day/Year\)\s*"
     r"(\d{1,2}/\d{1,2}/\d{4})"
@@ -106,7 +111,8 @@ def _non_derivative_field(group: str, sub: str) -> str | None:
     if group.startswith("2. transaction"):
         return "transaction_date"
     if group.startswith("3.") and "code" in group:
-        return "transaction_code" if sub.startswith("code") else ("v" if sub == "v" else None)
+        # Form 4 splits it into Code | V; Form 5 prints one Code column with no sub-header.
+        return "v" if sub == "v" else "transaction_code" if sub in ("", "code") else None
     if group.startswith("4.") and "securities acquired" in group:
         if sub.startswith("amount"):
             return "shares"
@@ -125,34 +131,36 @@ def _non_derivative_field(group: str, sub: str) -> str | None:
 
 
 def _derivative_field(group: str, sub: str) -> str | None:
-    if group.startswith("1. title"):
+    """By the label's words, not its number: Form 3's Table II numbers the same columns
+    differently (2. dates, 3. underlying, 4. conversion price, 5. ownership form)."""
+    if "title of derivative" in group:
         return "security_title"
-    if group.startswith("2.") and "conversion" in group:
+    if "conversion or exercise" in group:
         return "conversion_or_exercise_price"
-    if group.startswith("3a.") or "deemed" in group:
+    if "deemed" in group:
         return "deemed_execution_date"
-    if group.startswith("3.") and "transaction" in group:
-        return "transaction_date"
-    if group.startswith("4.") and "code" in group:
-        return "transaction_code" if sub.startswith("code") else ("v" if sub == "v" else None)
-    if group.startswith("5.") and "derivative" in group:
-        return {"(a)": "shares_acquired", "(d)": "shares_disposed"}.get(sub)
-    if group.startswith("6.") and "exercisable" in group:
+    if "exercisable" in group:
         if sub.startswith("date"):
             return "exercise_date"
         return "expiration_date" if sub.startswith("expiration") else None
-    if group.startswith("7.") and "underlying" in group:
+    if "underlying" in group:
         if sub.startswith("title"):
             return "underlying_security_title"
         return "underlying_shares" if sub.startswith("amount") else None
-    if group.startswith("8.") and "price" in group:
-        return "price_per_share"
-    if group.startswith("9.") or "derivative securities beneficially" in group:
-        return "shares_owned_following"
-    if group.startswith("10.") or "ownership form" in group:
+    if "ownership form" in group:
         return "direct_indirect"
-    if group.startswith("11.") or "nature of" in group:
+    if "nature of" in group:
         return "nature_of_ownership"
+    if "beneficially owned" in group:
+        return "shares_owned_following"
+    if "acquired" in group:
+        return {"(a)": "shares_acquired", "(d)": "shares_disposed"}.get(sub)
+    if "code" in group:
+        return "transaction_code" if sub.startswith("code") else ("v" if sub == "v" else None)
+    if "transaction date" in group:
+        return "transaction_date"
+    if "price of derivative" in group:
+        return "price_per_share"
     return None
 
 
@@ -211,6 +219,7 @@ def _lines(cell: str) -> list[str]:
 def _parse_name_box(cell: str, owner: ReportingOwner) -> None:
     lines = _lines(cell)[1:]  # after "1. Name and Address of Reporting Person*"
     street: list[str] = []
+    city: list[str] = []
     stage = "name"
     for line in lines:
         if line.startswith("(Last)"):
@@ -219,16 +228,31 @@ def _parse_name_box(cell: str, owner: ReportingOwner) -> None:
             stage = "city"
         elif line.startswith("(City)"):
             if stage == "street" and len(street) > 1:
-                _parse_city_line(street.pop(), owner)  # no "(Street)" caption (EDGAR's HTML)
+                city.append(street.pop())  # no "(Street)" caption (EDGAR's HTML)
             break
         elif stage == "name":
             owner.name = f"{owner.name} {line}" if owner.name else line
         elif stage == "street":
             street.append(line)
         else:
-            _parse_city_line(line, owner)
+            city.append(line)
     if street:
         owner.street1 = " ".join(street)
+    if city:
+        _parse_city_lines(city, owner)
+
+
+def _parse_city_lines(lines: list[str], owner: ReportingOwner) -> None:
+    """City, state and ZIP, also when a narrow city cell wrapped around them
+    ("SAN" / "CA 94402" / "MATEO"): the ZIP, the two letters before it, the rest in order."""
+    tokens = " ".join(lines).replace(",", " ").split()
+    zip_at = next((i for i, t in enumerate(tokens) if re.fullmatch(r"\d{5}(?:-\d{4})?", t)), None)
+    if zip_at is None or zip_at == 0 or not re.fullmatch(r"[A-Z]{2}", tokens[zip_at - 1]):
+        _parse_city_line(" ".join(lines), owner)
+        return
+    owner.zip = tokens[zip_at]
+    owner.state = tokens[zip_at - 1]
+    owner.city = " ".join(tokens[: zip_at - 1] + tokens[zip_at + 1 :]) or None
 
 
 def _parse_city_line(line: str, owner: ReportingOwner) -> None:
@@ -265,6 +289,7 @@ def _parse_relationship_box(cell: str, owner: ReportingOwner) -> None:
 
 # --- the whole form --------------------------------------------------------------------------
 
+_VALUE_FIELDS = tuple(f for f in LINE_FIELDS if f not in ("table", "kind", "line", "footnote_ids"))
 _TEXT_COLUMNS = frozenset({"security_title", "nature_of_ownership", "underlying_security_title"})
 _SUB_LABELS = frozenset(
     {
@@ -312,6 +337,7 @@ class GridReader:
         self._last_header: Row | None = None
         self._numbers = {"non_derivative": 0, "derivative": 0}
         self._owners_mode = False
+        self._name_box: str | None = None  # box 1 while it may continue in the next rows
         self._joint_owners: list[ReportingOwner] = []
 
     def feed(self, rows: Iterable[Row]) -> None:
@@ -323,6 +349,11 @@ class GridReader:
         if not texts:
             return
         first = texts[0]
+        if self._name_box is not None and row[0] and first.startswith(("(Last)", "(Street)")):
+            self._continue_name_box(row[0])
+            return
+        if first.startswith("(City)"):
+            self._name_box = None
         if any(t.startswith("1. Name and Address") for t in texts) or any(
             t.startswith(
                 (
@@ -332,6 +363,7 @@ class GridReader:
                     "4. Relationship",
                     "2. Date of",
                     "3. Date of",
+                    "3. Statement for",
                     "4. If Amendment",
                     "5. If Amendment",
                 )
@@ -369,12 +401,20 @@ class GridReader:
         if self._table is not None and len(row) == self._table.width:
             self._data_row(row)
 
+    def _continue_name_box(self, cell: str) -> None:
+        """Box 1 cut into rows by the printer: read the whole box again with this part."""
+        self._name_box = f"{self._name_box}\n{cell}"
+        for name in ("name", "street1", "street2", "city", "state", "zip"):
+            setattr(self._owner, name, None)
+        _parse_name_box(self._name_box, self._owner)
+
     def _header_boxes(self, row: Row) -> None:
         for cell in row:
             if not cell:
                 continue
             flat = _flat(cell)
             if flat.startswith("1. Name and Address"):
+                self._name_box = cell
                 _parse_name_box(cell, self._owner)
             issuer = _ISSUER.search(flat)
             if issuer:
@@ -400,11 +440,47 @@ class GridReader:
             # continues the line above, it is not a line of its own
             self._continue_last(table, row)
             return
+        last = self._last_line(table)
+        # No title of its own: either a spill of the line above (a wrapped amount) that fills
+        # its empty fields, or, when it holds values that line already has, the next line under
+        # a title cell spanning both rows.
+        spilled = filled and "security_title" not in filled and last is not None
+        if spilled and self._fill_last(table, row):
+            return
         number = self._numbers[table.table] + 1
         line = _line_from_cells(table, row, number)
+        if line is not None and line.security_title is None and last is not None:
+            line.security_title = last.security_title
         if line is not None:
             self._numbers[table.table] = number
             self.filing.lines.append(line)
+
+    def _last_line(self, table: _Table) -> TableLine | None:
+        last = self.filing.lines[-1] if self.filing.lines else None
+        return last if last is not None and last.table == table.table else None
+
+    def _fill_last(self, table: _Table, row: Row) -> bool:
+        """Put a title-less row's values into the empty fields of the line above; False (and
+        nothing changed) when that line already has any of them."""
+        last = self._last_line(table)
+        assert last is not None
+        spill = _line_from_cells(table, row, last.line)
+        if spill is None:
+            return True
+        values = {
+            f: getattr(spill, f)
+            for f in _VALUE_FIELDS
+            if f not in _TEXT_COLUMNS and getattr(spill, f) is not None
+        }
+        if any(getattr(last, f) is not None for f in values):
+            return False
+        for field, value in values.items():
+            setattr(last, field, value)
+        for field, marks in spill.footnote_ids.items():
+            known = last.footnote_ids.setdefault(field, [])
+            known.extend(m for m in marks if m not in known)
+        self._continue_last(table, row)
+        return True
 
     def _continue_last(self, table: _Table, row: Row) -> None:
         last = self.filing.lines[-1] if self.filing.lines else None
