@@ -171,9 +171,10 @@ class AlertEngine:
         span = dt.timedelta(days=rule.window_days)
         newest = max(p.when for p in window.purchases)
         window.purchases = [p for p in window.purchases if newest - p.when <= span * 2]
-        # The windows of `span` days that contain the new purchase: start at each date in reach.
+        # The windows of `span` days that contain the new purchase, starting at each date in
+        # reach, earliest first: of equally full windows the earliest is reported.
         best: list[Purchase] = []
-        for start in {p.when for p in window.purchases if when - span <= p.when <= when}:
+        for start in sorted({p.when for p in window.purchases if when - span <= p.when <= when}):
             members = [p for p in window.purchases if start <= p.when <= start + span]
             if len({p.insider for p in members}) > len({p.insider for p in best}):
                 best = members

@@ -81,7 +81,6 @@ class AlertSubscriber:
         self._warming: set[tuple[str, int]] = set()
         self._paused: set[tuple[str, int]] = set()
         self._held: list[Message] = []
-        self._consumer: Consumer | None = None
 
     def run(self) -> int:
         """Consume until stopped (or idle for `idle_timeout`); returns alerts emitted."""
@@ -97,7 +96,6 @@ class AlertSubscriber:
                 **c.kafka,
             }
         )
-        self._consumer = consumer
         consumer.subscribe([c.topic], on_assign=self._on_assign, on_revoke=self._on_revoke)
         emitted = 0
         last_message = time.monotonic()

@@ -14,8 +14,9 @@ def ensure_compacted_topic(bootstrap_servers: str, name: str, extra: dict[str, s
     admin = AdminClient({"bootstrap.servers": bootstrap_servers, **extra})
     if name in admin.list_topics(timeout=15).topics:
         return
+    # Replication from the broker's default.replication.factor: 1 on a dev broker, 3 in prod.
     topic = NewTopic(
-        name, num_partitions=1, replication_factor=1, config={"cleanup.policy": "compact"}
+        name, num_partitions=1, replication_factor=-1, config={"cleanup.policy": "compact"}
     )
     for future in admin.create_topics([topic], operation_timeout=30).values():
         try:
