@@ -477,14 +477,16 @@ class GridReader:
         for field, value in values.items():
             setattr(last, field, value)
         for field, marks in spill.footnote_ids.items():
+            if field in _TEXT_COLUMNS:
+                continue  # _continue_last adds these with the text
             known = last.footnote_ids.setdefault(field, [])
             known.extend(m for m in marks if m not in known)
         self._continue_last(table, row)
         return True
 
     def _continue_last(self, table: _Table, row: Row) -> None:
-        last = self.filing.lines[-1] if self.filing.lines else None
-        if last is None or last.table != table.table:
+        last = self._last_line(table)
+        if last is None:
             return
         for field, cell in zip(table.fields, row, strict=False):
             if field not in _TEXT_COLUMNS or not cell:
