@@ -88,28 +88,22 @@ def record_json(record: dict[str, Any]) -> str:
     return _ENCODER.encode(record)
 
 
-_CONTEXT_FIELDS = (
-    "accession_number", "form_type", "is_amendment", "schema_version", "source_format",
-    "parser_version", "period_of_report", "date_of_original_submission",
-    "not_subject_to_section16", "no_securities_owned", "aff10b5one", "filed_at", "filing_date",
-    "issuer", "reporting_owners", "footnotes", "remarks", "signatures",
-)  # fmt: skip
-
-
 def records_json_lines(records: list[dict[str, Any]]) -> str:
-    """JSON lines of one filing's records (from filing_records, whose key order this follows),
-    equal to record_json of each, but the shared filing context (owners, footnotes: most of
-    the bytes) encoded once instead of once per line."""
+    """JSON lines of one filing's records (from filing_records: record_id, then the filing
+    context, then the line's fields), equal to record_json of each, but the shared context
+    (owners, footnotes: most of the bytes) encoded once instead of once per line."""
     if len(records) < 2:
         return "".join(record_json(record) + "\n" for record in records)
     first = records[0]
-    context = record_json({name: first[name] for name in _CONTEXT_FIELDS})[1:-1]
+    context = record_json(
+        {k: v for k, v in first.items() if k != "record_id" and k not in _LINE_SET}
+    )[1:-1]
     lines = []
     for record in records:
         head = _ENCODER.encode(record["record_id"])
-        tail = record_json({k: v for k, v in record.items() if k not in _CONTEXT_SET})[1:-1]
+        tail = record_json({name: record[name] for name in LINE_FIELDS})[1:-1]
         lines.append(f'{{"record_id":{head},{context},{tail}}}\n')
     return "".join(lines)
 
 
-_CONTEXT_SET = frozenset(_CONTEXT_FIELDS) | {"record_id"}
+_LINE_SET = frozenset(LINE_FIELDS)
