@@ -7,23 +7,21 @@ import time
 import uuid
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+
+from consumers.stream.topics import ensure_topics
 
 
 def ensure_compacted_topic(bootstrap_servers: str, name: str, extra: dict[str, str]) -> None:
-    admin = AdminClient({"bootstrap.servers": bootstrap_servers, **extra})
-    if name in admin.list_topics(timeout=15).topics:
-        return
-    # Replication from the broker's default.replication.factor: 1 on a dev broker, 3 in prod.
-    topic = NewTopic(
-        name, num_partitions=1, replication_factor=-1, config={"cleanup.policy": "compact"}
+    """One partition, compacted; replication from the broker's default.replication.factor
+    (1 on a dev broker, 3 in production)."""
+    ensure_topics(
+        bootstrap_servers,
+        [name],
+        partitions=1,
+        replication=-1,
+        extra=extra,
+        config={"cleanup.policy": "compact"},
     )
-    for future in admin.create_topics([topic], operation_timeout=30).values():
-        try:
-            future.result()
-        except KafkaException as error:
-            if "TOPIC_ALREADY_EXISTS" not in str(error):
-                raise
 
 
 def load_seen(

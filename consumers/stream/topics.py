@@ -14,7 +14,10 @@ def ensure_topics(
     partitions: int = 3,
     replication: int = 1,
     extra: dict[str, str] | None = None,
+    config: dict[str, str] | None = None,
 ) -> None:
+    """Topics `names` that do not exist yet; `config` adds topic configs (cleanup.policy, ...);
+    replication -1 takes the broker's default.replication.factor."""
     admin = AdminClient({"bootstrap.servers": bootstrap_servers, **(extra or {})})
     existing = set(admin.list_topics(timeout=15).topics)
     wanted = [
@@ -22,7 +25,7 @@ def ensure_topics(
             name,
             num_partitions=partitions,
             replication_factor=replication,
-            config={"max.message.bytes": str(20 * 1024 * 1024)},
+            config={"max.message.bytes": str(20 * 1024 * 1024), **(config or {})},
         )
         for name in names
         if name not in existing
