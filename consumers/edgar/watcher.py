@@ -32,6 +32,7 @@ from consumers.parsing.errors import ParseError
 from consumers.parsing.sniff import sniff
 from consumers.parsing.submission import parse_header
 from consumers.stream.publish import CONTENT_TYPES
+from consumers.stream.txn import TXN_CALL_TIMEOUT_SECONDS, retrying
 
 log = logging.getLogger("form4.watch")
 
@@ -191,9 +192,10 @@ class EdgarWatcher:
 
     def publish(self, ref: FilingRef) -> bool:
         """Fetch one submission and publish it with its seen marker in one transaction."""
-        url = self.client.base_url + ref.submission_path()
+        path = ref.submission_path()
+        url = self.client.base_url + path
         try:
-            data = self.client.get(ref.submission_path(), kind="submission")
+            data = self.client.get(path, kind="submission")
         except FetchError as error:
             self._given_up[ref.accession_number] = time.monotonic()
             self.metrics.fetch_failures.labels(error.reason).inc()
@@ -248,7 +250,7 @@ class EdgarWatcher:
             producer.begin_transaction()
             producer.produce(self.config.topic, key=key, value=data, headers=headers)
             producer.produce(self.config.seen_topic, key=key, value=marker)
-            self._commit(producer)
+            retrying(lambda: producer.commit_transaction(TXN_CALL_TIMEOUT_SECONDS))
             return True
         except KafkaException as exc:
             error = exc.args[0]
@@ -265,17 +267,6 @@ class EdgarWatcher:
                 if abort_exc.args[0].fatal():
                     raise WatcherFenced(str(abort_exc)) from abort_exc
             return False
-
-    @staticmethod
-    def _commit(producer: Producer) -> None:
-        while True:
-            try:
-                producer.commit_transaction(30)
-                return
-            except KafkaException as exc:
-                if exc.args[0].retriable():
-                    continue
-                raise
 
 
 def _accepted_at(data: bytes) -> dt.datetime | None:

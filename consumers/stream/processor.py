@@ -19,7 +19,6 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
 from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
@@ -31,14 +30,11 @@ from consumers.stream.http import ProbeState, serve
 from consumers.stream.metrics import ProcessorMetrics
 from consumers.stream.pool import ParserPool
 from consumers.stream.serde import ValueCodec
+from consumers.stream.txn import TXN_CALL_TIMEOUT_SECONDS, retrying
 from consumers.stream.work import Failure, Job, Outcome
 
 log = logging.getLogger("form4.processor")
 
-# Transactional calls get this long per attempt; retriable errors are retried until the
-# overall budget, which stays below transaction.timeout.ms so we give up before the broker does.
-TXN_CALL_TIMEOUT_SECONDS = 10.0
-TXN_RETRY_BUDGET_SECONDS = 45.0
 MAX_MESSAGE_BYTES = 20 * 1024 * 1024
 
 
@@ -150,7 +146,7 @@ class FilingProcessor:
         producer = Producer(self._producer_config())
         consumer = Consumer(self._consumer_config())
         try:
-            self._retrying(lambda: producer.init_transactions(TXN_CALL_TIMEOUT_SECONDS))
+            retrying(lambda: producer.init_transactions(TXN_CALL_TIMEOUT_SECONDS))
             consumer.subscribe(
                 [s.input_topic],
                 on_assign=self._on_assign,
@@ -230,13 +226,13 @@ class FilingProcessor:
             offsets[(message.topic(), message.partition())] = message.offset() + 1
         positions = [TopicPartition(t, p, o) for (t, p), o in offsets.items()]
         # Group metadata fetched now, not cached: a stale generation is KAFKA-9741.
-        self._retrying(
+        retrying(
             lambda: producer.send_offsets_to_transaction(
                 positions, consumer.consumer_group_metadata(), TXN_CALL_TIMEOUT_SECONDS
             )
         )
         started = time.perf_counter()
-        self._retrying(lambda: producer.commit_transaction(TXN_CALL_TIMEOUT_SECONDS))
+        retrying(lambda: producer.commit_transaction(TXN_CALL_TIMEOUT_SECONDS))
         self.metrics.commit_seconds.observe(time.perf_counter() - started)
 
     def _encode_records(self, outcome: Outcome) -> list[bytes]:
@@ -307,7 +303,7 @@ class FilingProcessor:
         self, batch: list[Message], consumer: Consumer, producer: Producer
     ) -> None:
         self.metrics.transactions.labels("aborted").inc()
-        self._retrying(lambda: producer.abort_transaction(TXN_CALL_TIMEOUT_SECONDS))
+        retrying(lambda: producer.abort_transaction(TXN_CALL_TIMEOUT_SECONDS))
         first: dict[tuple[str, int], int] = {}
         for message in batch:
             first.setdefault((message.topic(), message.partition()), message.offset())
@@ -316,18 +312,6 @@ class FilingProcessor:
                 consumer.seek(TopicPartition(topic, partition, offset))
             except KafkaException as exc:  # revoked meanwhile: its new owner resumes there
                 log.info("seek skipped", extra={"partition": partition, "error": str(exc)})
-
-    def _retrying(self, call: Callable[[], Any]) -> Any:
-        deadline = time.monotonic() + TXN_RETRY_BUDGET_SECONDS
-        while True:
-            try:
-                return call()
-            except KafkaException as exc:
-                error: KafkaError = exc.args[0]
-                if error.retriable() and time.monotonic() < deadline:
-                    time.sleep(0.1)
-                    continue
-                raise
 
     def _account(self, batch: list[Message], outcomes: list[Outcome]) -> None:
         """Metrics of a committed batch; label lookups are counted first and applied once per

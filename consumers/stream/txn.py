@@ -1,0 +1,29 @@
+"""Kafka transactional calls under one retry rule, shared by the processor and the watcher."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from confluent_kafka import KafkaException
+
+# Transactional calls get this long per attempt; retriable errors are retried until the
+# overall budget, which stays below transaction.timeout.ms so we give up before the broker does.
+TXN_CALL_TIMEOUT_SECONDS = 10.0
+TXN_RETRY_BUDGET_SECONDS = 45.0
+
+T = TypeVar("T")
+
+
+def retrying(call: Callable[[], T], budget_seconds: float = TXN_RETRY_BUDGET_SECONDS) -> T:
+    """`call()`, repeated while it raises a retriable KafkaError and the budget lasts."""
+    deadline = time.monotonic() + budget_seconds
+    while True:
+        try:
+            return call()
+        except KafkaException as exc:
+            if exc.args[0].retriable() and time.monotonic() < deadline:
+                time.sleep(0.1)
+                continue
+            raise
