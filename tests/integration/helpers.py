@@ -6,9 +6,10 @@ import io
 import threading
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
-from confluent_kafka import Producer
+from confluent_kafka import Consumer, Producer
 
 from consumers.parsing import ParseError
 from consumers.parsing.document import DocumentHints, parse_document
@@ -109,6 +110,33 @@ def fixture_events(copies: int = 1) -> list[tuple[str | None, bytes]]:
 def read_all(bootstrap: str, topic: str, idle: float = 8.0, **kwargs) -> list[dict]:
     """Everything committed on a topic, read_committed, until `idle` seconds bring nothing."""
     return tail_topic(bootstrap, topic, io.StringIO(), idle_timeout=idle, **kwargs)
+
+
+def raw_events(bootstrap: str, topic: str) -> list[tuple[str, bytes, dict[str, str]]]:
+    """Every committed event on `topic`: (key, value, headers)."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"it-read-{uuid.uuid4().hex[:8]}",
+            "auto.offset.reset": "earliest",
+            "isolation.level": "read_committed",
+            "enable.auto.commit": False,
+        }
+    )
+    consumer.subscribe([topic])
+    events = []
+    idle = 0
+    while idle < 6:
+        message = consumer.poll(0.5)
+        if message is None:
+            idle += 1
+            continue
+        assert message.error() is None, message.error()
+        idle = 0
+        headers = {k: v.decode() for k, v in message.headers() or ()}
+        events.append((message.key().decode(), message.value(), headers))
+    consumer.close()
+    return events
 
 
 def scrape(port: int) -> str:

@@ -21,7 +21,7 @@ from consumers.alerts.subscriber import AlertSubscriber, SubscriberConfig
 from consumers.avro_codec import encode_single_object
 from consumers.schemas import TRANSACTION
 from consumers.stream.topics import ensure_topics
-from tests.integration.test_watch_edgar import raw_events
+from tests.integration.helpers import raw_events
 from tests.unit.test_alerts import (
     DUTCH_BROS,
     ISBA_PURCHASE,

@@ -8,13 +8,13 @@ import sys
 import uuid
 
 import pytest
-from confluent_kafka import Consumer
 
 from consumers.edgar.client import EdgarClient, RetryPolicy
 from consumers.edgar.metrics import WatcherMetrics
 from consumers.edgar.watcher import EdgarWatcher, WatcherConfig
 from consumers.stream.topics import ensure_topics
 from tests.edgar_fake import Answer, FakeEdgar, fixture_filings, form_index, synthetic_filings
+from tests.integration.helpers import raw_events
 
 AGENT = "form4-stream tests ops@example.com"
 FAST = RetryPolicy(attempts=4, not_found_attempts=3, base_seconds=0.05, cap_seconds=2.0)
@@ -26,33 +26,6 @@ def raw_topics(bootstrap: str) -> tuple[str, str]:
     raw, seen = f"it.watch.raw.{suffix}", f"it.watch.seen.{suffix}"
     ensure_topics(bootstrap, [raw], partitions=3)
     return raw, seen
-
-
-def raw_events(bootstrap: str, topic: str) -> list[tuple[str, bytes, dict[str, str]]]:
-    """Every committed event on `topic`: (key, value, headers)."""
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"it-read-{uuid.uuid4().hex[:8]}",
-            "auto.offset.reset": "earliest",
-            "isolation.level": "read_committed",
-            "enable.auto.commit": False,
-        }
-    )
-    consumer.subscribe([topic])
-    events = []
-    idle = 0
-    while idle < 6:
-        message = consumer.poll(0.5)
-        if message is None:
-            idle += 1
-            continue
-        assert message.error() is None, message.error()
-        idle = 0
-        headers = {k: v.decode() for k, v in message.headers() or ()}
-        events.append((message.key().decode(), message.value(), headers))
-    consumer.close()
-    return events
 
 
 def make_watcher(
