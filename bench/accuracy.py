@@ -13,6 +13,7 @@ import argparse
 import sys
 import time
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,19 +63,33 @@ def tier_pairs(tier: str, corpus: Path = CORPUS) -> list[tuple[Path, Path]]:
     raise ValueError(tier)
 
 
-def run_tier(name: str, pairs: list[tuple[Path, Path]], show_wrong: bool = False) -> TierResult:
+def score_pair(pair: tuple[Path, Path]) -> tuple[str | None, Score | None]:
+    """(failure reason, None) or (None, the rendering's score against its XML)."""
+    rendering, xml = pair
+    truth = parse_document(xml.read_bytes())
+    try:
+        got = parse_document(rendering.read_bytes())
+    except ParseError as error:
+        return str(error.reason), None
+    return None, compare_filings(truth, got)
+
+
+def run_tier(
+    name: str, pairs: list[tuple[Path, Path]], show_wrong: bool = False, jobs: int = 1
+) -> TierResult:
     result = TierResult(name)
     started = time.perf_counter()
-    for rendering, xml in pairs:
+    if jobs > 1:
+        with ProcessPoolExecutor(jobs) as pool:
+            outcomes = list(pool.map(score_pair, pairs))
+    else:
+        outcomes = [score_pair(pair) for pair in pairs]
+    for (rendering, _), (reason, score) in zip(pairs, outcomes, strict=True):
         result.filings += 1
-        truth = parse_document(xml.read_bytes())
-        try:
-            got = parse_document(rendering.read_bytes())
-        except ParseError as error:
-            result.failures[str(error.reason)] += 1
+        if score is None:
+            result.failures[str(reason)] += 1
             continue
         result.emitted += 1
-        score = compare_filings(truth, got)
         result.score.right += score.right
         result.score.missing += score.missing
         result.score.wrong += score.wrong
@@ -105,12 +120,24 @@ def main() -> None:
     parser.add_argument("--tier", action="append")
     parser.add_argument("--limit", type=int)
     parser.add_argument("--show-wrong", action="store_true")
+    parser.add_argument(
+        "--ocr-dir",
+        type=Path,
+        help="a held-out OCR tier: PDFs named by accession (bench/make_ocr_tier.py makes one)",
+    )
+    parser.add_argument("--jobs", type=int, default=1, help="parse in this many processes")
     args = parser.parse_args()
-    tiers = args.tier or ["edgar-html", "pdf", "pdf-ocr"]
+    tiers = args.tier or ([] if args.ocr_dir else ["edgar-html", "pdf", "pdf-ocr"])
     results = []
     for tier in tiers:
         pairs = tier_pairs(tier)[: args.limit]
-        results.append(run_tier(tier, pairs, args.show_wrong))
+        results.append(run_tier(tier, pairs, args.show_wrong, args.jobs))
+    if args.ocr_dir:
+        pairs = [
+            (p, CORPUS / "ownership-xml" / f"{p.stem}.xml")
+            for p in sorted(args.ocr_dir.glob("*.pdf"))
+        ][: args.limit]
+        results.append(run_tier(args.ocr_dir.name, pairs, args.show_wrong, args.jobs))
     print_table(results)
 
 

@@ -8,7 +8,7 @@ found by its printed label ("1. Name and Address", "5. Amount of Securities", th
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from consumers.parsing.errors import ParseError, Reason
 from consumers.parsing.model import (
@@ -339,6 +339,8 @@ class GridReader:
         self._owners_mode = False
         self._name_box: str | None = None  # box 1 while it may continue in the next rows
         self._joint_owners: list[ReportingOwner] = []
+        # A scan's reader swaps a data row's cells for the values its reads agree on.
+        self.resolve_cells: Callable[[list[str | None], Row], Row] | None = None
 
     def feed(self, rows: Iterable[Row]) -> None:
         for row in rows:
@@ -434,6 +436,8 @@ class GridReader:
     def _data_row(self, row: Row) -> None:
         table = self._table
         assert table is not None
+        if self.resolve_cells is not None:
+            row = self.resolve_cells(table.fields, row)
         filled = {table.fields[i] for i, c in enumerate(row) if c not in (None, "")}
         if filled and filled <= _TEXT_COLUMNS:
             # only wrapped text (a row cut by a page break, or spilled title lines): it

@@ -115,7 +115,14 @@ def parse_pdf(data: bytes, max_pages: int, budget: float = PDF_TIME_BUDGET_SECON
         if chars == 0:
             raise ParseError(Reason.PDF_NO_TEXT, "image-only PDF: no text layer to read")
         if grids == 0:
-            # No ruled cells: a scan with an OCR text layer. Read it as OCR text, strictly.
+            # No vector rulings: a scan with an OCR text layer. Read its pixels when tesseract
+            # is here; otherwise its text layer as OCR text, strictly.
+            from consumers.parsing import tesseract
+
+            if tesseract.available():
+                from consumers.parsing.pdf_scan import parse_scanned_pdf
+
+                return parse_scanned_pdf(pdf, started, budget)
             from consumers.parsing.text_form import parse_form_text
 
             return parse_form_text("\n".join(layout_texts), source_format="pdf")

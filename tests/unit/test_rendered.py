@@ -104,12 +104,6 @@ def test_hostile_pdfs_fail_fast_with_their_reason(name: str, reason: Reason) -> 
     assert time.process_time() - started < 10
 
 
-def test_unreadable_ocr_is_refused_not_guessed() -> None:
-    with pytest.raises(ParseError) as caught:
-        parse_document((PDFS / "ocr-000089924319028183.pdf").read_bytes())
-    assert caught.value.reason == Reason.OCR_LOW_CONFIDENCE
-
-
 def test_ocr_line_that_breaks_arithmetic_is_refused() -> None:
     seed = (FIXTURES / "seed" / "form4-ocr-sonus-2011.txt").read_text()
     line = "Common Stock\t02/15/2011\t\tF\t\t1,123(1)\tD\t\\$3.15\t71,627\tD\t"

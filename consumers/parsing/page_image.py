@@ -1,0 +1,159 @@
+"""What a scanned page's pixels say that its OCR text layer does not: where the rulings are,
+where ink sits in a cell, and which trailing glyphs are a raised footnote mark.
+
+Pure PIL on bytes (no numpy): a thresholded row is a byte string, so a ruling is a regex run
+of dark bytes, found in C. Coordinates come back in PDF points.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from PIL import Image
+
+DARK_BELOW = 150  # grey level under which a pixel is ink
+MIN_HORIZONTAL_POINTS = 30.0  # a ruling is longer than any word's stroke
+MIN_VERTICAL_POINTS = 9.0  # taller than a letter of the form's 8-point type
+MAX_RULING_POINTS = 3.0  # thicker than this is a filled box, not a ruling
+
+
+def threshold(image: Image.Image) -> Image.Image:
+    """Grey image -> ink 0 / paper 255, one byte a pixel."""
+    return image.convert("L").point(lambda v: 0 if v < DARK_BELOW else 255)
+
+
+@dataclass
+class _Run:
+    first: int  # first row (or column) of the run
+    last: int
+    start: int  # extent along the row
+    end: int
+
+
+def _runs(image: Image.Image, min_length: int) -> list[_Run]:
+    """Dark runs of at least min_length pixels per row, merged across adjacent rows."""
+    width, height = image.size
+    data = image.tobytes()
+    pattern = re.compile(rb"\x00{%d,}" % max(1, min_length))
+    merged: list[_Run] = []
+    open_runs: list[_Run] = []
+    for y in range(height):
+        still_open = []
+        for match in pattern.finditer(data, y * width, (y + 1) * width):
+            start, end = match.start() - y * width, match.end() - y * width
+            for run in open_runs:
+                overlap = min(run.end, end) - max(run.start, start)
+                if overlap > 0.8 * min(run.end - run.start, end - start):
+                    run.last, run.start, run.end = y, min(run.start, start), max(run.end, end)
+                    still_open.append(run)
+                    break
+            else:
+                run = _Run(y, y, start, end)
+                merged.append(run)
+                still_open.append(run)
+        open_runs = still_open
+    return merged
+
+
+def find_rulings(
+    image: Image.Image, resolution: float
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(horizontal, vertical) rulings of a thresholded page image as pdfplumber line objects."""
+    points = 72.0 / resolution
+    horizontal = []
+    for run in _runs(image, round(MIN_HORIZONTAL_POINTS / points)):
+        thickness = (run.last + 1 - run.first) * points
+        if thickness > MAX_RULING_POINTS:
+            continue
+        y = (run.first + run.last + 1) / 2 * points
+        horizontal.append(_line(run.start * points, run.end * points, y, y))
+    vertical = []
+    transposed = image.transpose(Image.Transpose.TRANSPOSE)
+    for run in _runs(transposed, round(MIN_VERTICAL_POINTS / points)):
+        thickness = (run.last + 1 - run.first) * points
+        if thickness > MAX_RULING_POINTS:
+            continue
+        x = (run.first + run.last + 1) / 2 * points
+        vertical.append(_line(x, x, run.start * points, run.end * points))
+    return horizontal, vertical
+
+
+def _line(x0: float, x1: float, top: float, bottom: float) -> dict[str, Any]:
+    return {
+        "object_type": "line",
+        "x0": x0,
+        "x1": x1,
+        "top": top,
+        "bottom": bottom,
+        "width": x1 - x0,
+        "height": bottom - top,
+    }
+
+
+def ink_columns(image: Image.Image) -> list[tuple[int, int] | None]:
+    """Per column of a thresholded crop: (top, bottom) of its ink, or None when blank."""
+    width, height = image.size
+    data = image.transpose(Image.Transpose.TRANSPOSE).tobytes()
+    columns: list[tuple[int, int] | None] = []
+    for x in range(width):
+        top = data.find(b"\x00", x * height, (x + 1) * height)
+        if top < 0:
+            columns.append(None)
+        else:
+            bottom = data.rfind(b"\x00", x * height, (x + 1) * height)
+            columns.append((top - x * height, bottom - x * height))
+    return columns
+
+
+def ink_box(image: Image.Image) -> tuple[int, int, int, int] | None:
+    """Bounding box of the ink in a thresholded crop, None for a blank one."""
+    inverted = image.point(lambda v: 255 - v)
+    return inverted.getbbox()
+
+
+def last_line_rows(image: Image.Image) -> tuple[int, int] | None:
+    """(first, last) row of the lowest line of ink in a thresholded crop."""
+    width, height = image.size
+    data = image.tobytes()
+    last = None
+    for y in range(height - 1, -1, -1):
+        inked = data.find(b"\x00", y * width, (y + 1) * width) >= 0
+        if inked and last is None:
+            last = y
+        elif not inked and last is not None:
+            return y + 1, last
+    return None if last is None else (0, last)
+
+
+def raised_tail(image: Image.Image, resolution: float, rise_points: float = 1.2) -> int | None:
+    """Column where a trailing superscript (a footnote mark like "(2)") begins, or None.
+
+    The form prints marks smaller and raised: their glyphs end at least a point above the
+    baseline of the value they follow, which OCR cannot see but the pixels show.
+    """
+    columns = ink_columns(image)
+    glyphs: list[tuple[int, int, int]] = []  # (first column, last column, lowest ink row)
+    for x, ink in enumerate(columns):
+        if ink is None:
+            continue
+        if glyphs and glyphs[-1][1] == x - 1:
+            first, _, bottom = glyphs[-1]
+            glyphs[-1] = (first, x, max(bottom, ink[1]))
+        else:
+            glyphs.append((x, x, ink[1]))
+    if len(glyphs) < 2:
+        return None
+    lead = sorted(bottom for _, _, bottom in glyphs[: (len(glyphs) + 1) // 2])
+    baseline = lead[len(lead) // 2]  # the value's own glyphs come first
+    rise = rise_points * resolution / 72.0
+    start = None
+    for first, _, bottom in reversed(glyphs):
+        if bottom <= baseline - rise:
+            start = first
+        else:
+            break
+    if start is None or start == glyphs[0][0]:
+        return None
+    return start

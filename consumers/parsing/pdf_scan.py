@@ -1,0 +1,344 @@
+"""A scanned Form 3/4/5 (page image + OCR text layer) read from its pixels as well as its text.
+
+A scan has no vector rulings, so the table grid is found in the image (page_image), each cell
+is cropped, cleaned and re-read with tesseract (in a few batched runs a page), and the grid
+goes through the same label-driven GridReader as a printed PDF. Value cells are taken only
+when the reads agree (ocr_values); anything else stays null. Without tesseract the scan is
+read from its text layer alone, strictly (text_form).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from PIL import Image
+
+from consumers.parsing import ocr_values, page_image, tesseract
+from consumers.parsing.errors import ParseError, Reason
+from consumers.parsing.form_grid import GridReader
+from consumers.parsing.model import Filing
+from consumers.parsing.text_form import normalise
+
+TARGET_DPI = 450  # value crops are scaled to this before tesseract reads them
+TEXT_DPI = 300  # text crops (labels, names, titles) need less
+DEFAULT_SCAN_DPI = 150.0
+_INSET_POINTS = 1.5  # stay inside the ruling that bounds a cell
+_AMOUNT_FIELDS = frozenset(
+    {
+        "shares",
+        "price_per_share",
+        "shares_owned_following",
+        "conversion_or_exercise_price",
+        "underlying_shares",
+        "shares_acquired",
+        "shares_disposed",
+    }
+)
+_DATE_FIELDS = frozenset(
+    {"transaction_date", "deemed_execution_date", "exercise_date", "expiration_date"}
+)
+_LETTER_FIELDS = {
+    "transaction_code": ocr_values.CODES,
+    "acquired_disposed": ocr_values.A_OR_D,
+    "direct_indirect": ocr_values.D_OR_I,
+}
+_TEXT_NOISE = re.compile(r"^[\[\]|_—~]+|[\[\]|_—~]+$")
+_DIGITISH = re.compile(r"\d")
+_CODE_LETTERS = "".join(sorted(ocr_values.CODES | ocr_values.A_OR_D | ocr_values.D_OR_I))
+
+
+@dataclass(eq=False)
+class _Cell:
+    bbox: tuple[float, float, float, float]
+    ink: tuple[int, int, int, int] | None = None  # pixel box of the ink, None when blank
+    tail: tuple[int, int, int, int] | None = None  # pixel box of a raised footnote mark
+    layer: str = ""
+    whole: str = ""
+    confidence: float = 0.0
+    value: str = ""
+    mark: str = ""
+
+    def reads(self) -> ocr_values.CellReads:
+        return ocr_values.CellReads(self.layer, self.whole, self.value, self.mark)
+
+
+def scan_resolution(page: Any) -> float:
+    """The resolution the page was scanned at, from its largest image."""
+    images = [i for i in page.images if i.get("srcsize") and i["x1"] > i["x0"]]
+    if not images:
+        return DEFAULT_SCAN_DPI
+    image = max(images, key=lambda i: i["x1"] - i["x0"])
+    return min(max(image["srcsize"][0] * 72.0 / (image["x1"] - image["x0"]), 72.0), 400.0)
+
+
+def _locate_ink(ink: Image.Image, bbox: tuple[float, float, float, float], dpi: float) -> _Cell:
+    scale = dpi / 72.0
+    inset = max(2, round(_INSET_POINTS * scale))
+    x0, top, x1, bottom = (round(v * scale) for v in bbox)
+    box = (x0 + inset, top + inset, x1 - inset, bottom - inset)
+    cell = _Cell(bbox=bbox)
+    if box[2] - box[0] < 3 or box[3] - box[1] < 3:
+        return cell
+    found = page_image.ink_box(ink.crop(box))
+    if found is None:
+        return cell
+    pad = 2
+    cell.ink = (
+        box[0] + found[0] - pad,
+        box[1] + found[1] - pad,
+        box[0] + found[2] + pad,
+        box[1] + found[3] + pad,
+    )
+    cell.tail = _mark_box(ink, cell.ink, dpi)
+    return cell
+
+
+def _mark_box(
+    ink: Image.Image, box: tuple[int, int, int, int], dpi: float
+) -> tuple[int, int, int, int] | None:
+    """Where the raised mark ending the cell's last line sits (a wrapped text's mark too)."""
+    rows = page_image.last_line_rows(ink.crop(box))
+    if rows is None:
+        return None
+    left, upper, right, _ = box
+    line = (left, upper + rows[0], right, upper + rows[1] + 1)
+    tail = page_image.raised_tail(ink.crop(line), dpi)
+    if tail is None:
+        return None
+    return (left + tail - 1, line[1] - 1, right, line[3] + 1)
+
+
+class _Crops:
+    """Crops of one page image at the scales tesseract reads best."""
+
+    def __init__(self, grey: Image.Image, dpi: float) -> None:
+        self.grey, self.dpi = grey, dpi
+
+    def _scaled(self, box: tuple[int, int, int, int], target_dpi: float) -> Image.Image:
+        return self._scale(self.grey.crop(box), target_dpi)
+
+    def _scale(self, image: Image.Image, target_dpi: float) -> Image.Image:
+        factor = target_dpi / self.dpi
+        size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
+        return image.resize(size, Image.Resampling.LANCZOS)
+
+    def whole(self, cell: _Cell) -> Image.Image:
+        assert cell.ink is not None
+        return self._scaled(cell.ink, TEXT_DPI)
+
+    def value(self, cell: _Cell, target_dpi: float = TARGET_DPI) -> Image.Image:
+        """The cell with its raised mark painted out."""
+        assert cell.ink is not None
+        image = self.grey.crop(cell.ink)
+        if cell.tail is not None:
+            left, upper, right, lower = cell.tail
+            x, y = cell.ink[0], cell.ink[1]
+            image.paste(255, (left + 2 - x, upper - y, right - x, lower - y))
+        return self._scale(image, target_dpi)
+
+    def mark(self, cell: _Cell) -> Image.Image:
+        assert cell.tail is not None
+        return self._scaled(cell.tail, TARGET_DPI)
+
+
+def _layer_text(page: Any, bbox: tuple[float, float, float, float]) -> str:
+    """The text layer's characters whose middle lies in the cell (OCR boxes overhang cells)."""
+    x0, top, x1, bottom = bbox
+
+    def inside(obj: dict[str, Any]) -> bool:
+        if obj.get("object_type") != "char":
+            return False
+        x, y = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+        return x0 <= x <= x1 and top <= y <= bottom
+
+    return normalise(page.filter(inside).extract_text() or "")
+
+
+def _looks_letter(text: str) -> bool:
+    """A code or A/D or D/I cell: a letter or two, perhaps with a mark ("S(1)", "s®")."""
+    body = re.sub(r"[(\[{]?\d{0,2}[)\]}®©@°]*$", "", "".join(text.split()))
+    return 1 <= len(body) <= 2 and body[0].isalpha() and len(text) <= 6
+
+
+def _looks_numeric(text: str) -> bool:
+    """An amount or date (with its mark), not words that end in a footnote mark."""
+    body = re.sub(r"\S{0,2}\d{1,2}\S?$", "", text) if re.search(r"[A-Za-z]{3}", text) else text
+    return bool(_DIGITISH.search(body)) and sum(ch.isalpha() for ch in body) <= 2
+
+
+def _read_page_cells(page: Any, tables: list[Any], grey: Image.Image, dpi: float):
+    ink = page_image.threshold(grey)
+    rows: list[list[_Cell | None]] = []
+    for table in tables:
+        for row in table.rows:
+            cells: list[_Cell | None] = []
+            for bbox in row.cells:
+                if bbox is None:
+                    cells.append(None)
+                    continue
+                cell = _locate_ink(ink, bbox, dpi)
+                cell.layer = _layer_text(page, bbox)
+                cells.append(cell)
+            rows.append(cells)
+    crops = _Crops(grey, dpi)
+    inked = [c for row in rows for c in row if c is not None and c.ink is not None]
+    for cell, read in zip(
+        inked, tesseract.read_crops([crops.whole(c) for c in inked]), strict=True
+    ):
+        cell.whole, cell.confidence = normalise(read.text), read.confidence
+    short = [c for c in inked if len(c.whole) <= 24 and "\n" not in c.whole]
+    letters = [c for c in short if _looks_letter(c.whole)]
+    numeric = [c for c in short if not _looks_letter(c.whole) and _looks_numeric(c.whole)]
+    for group, whitelist in ((numeric, "$0123456789,./()"), (letters, _CODE_LETTERS)):
+        reads = tesseract.read_crops([crops.value(c) for c in group], whitelist=whitelist)
+        for cell, read in zip(group, reads, strict=True):
+            cell.value = read.text
+    valued = {id(c) for c in numeric + letters}
+    worded = [c for c in inked if c.tail is not None and id(c) not in valued]
+    reads = tesseract.read_crops([crops.value(c, TEXT_DPI) for c in worded])
+    for cell, read in zip(worded, reads, strict=True):
+        cell.value = normalise(read.text)
+    marked = [c for c in inked if c.tail is not None]
+    reads = tesseract.read_crops([crops.mark(c) for c in marked], whitelist="0123456789()")
+    for cell, read in zip(marked, reads, strict=True):
+        cell.mark = read.text
+    return rows
+
+
+_CHECKED = re.compile(
+    r"(?:^|(?<=\s))[\[({|lI]?[XxK][\]J)}|1l]?(?=\s+(?:Director|10%|Officer|Other|Form))"
+)
+_UNCHECKED = re.compile(
+    r"(?:^|(?<=\s))(?:\[\s*[\]J]|\[|\])(?=\s+(?:Director|10%|Officer|Other|Form))"
+)
+_ROMAN = re.compile(r"\b(?=[IVXl]*[IVX])(?=[IVXl]*l)[IVXl]{2,}\b")  # "XIl" -> "XII"
+_FORM_TITLE = re.compile(r"\bFORM\s*([345])(?=\s|/|$)")
+_OPEN_TICKER = re.compile(r"(\[\s*[A-Z][A-Z.\-]{0,9})\s*$", re.MULTILINE)
+
+
+def _text(cell: _Cell | None) -> str | None:
+    """A text cell as re-read, without the ruling fragments OCR glues to its edges, and with
+    the form's checkboxes and ticker brackets as printed ("X]" -> "[X]", "[ TSLA" -> "[TSLA]")."""
+    if cell is None:
+        return None
+    read = cell.whole
+    if cell.tail is not None and cell.value:
+        read = cell.value.rstrip("'!’`\"°*")  # what is left of a painted-out mark
+    lines = (_TEXT_NOISE.sub("", line).strip() for line in read.splitlines())
+    text = "\n".join(line for line in lines if line)
+    text = _ROMAN.sub(lambda m: m[0].replace("l", "I"), text)
+    text = _CHECKED.sub("[X]", text)
+    text = _UNCHECKED.sub("[ ]", text)
+    text = _OPEN_TICKER.sub(r"\1]", text)
+    return text.replace("lf Amendment", "If Amendment")
+
+
+def _resolve(field: str | None, cell: _Cell | None) -> str | None:
+    """The text the grid reader gets for one cell: agreed, or empty (null) when doubtful."""
+    if cell is None:
+        return None
+    if cell.ink is None or field is None:
+        return ""
+    if field in _AMOUNT_FIELDS:
+        value, marks = ocr_values.agreed_amount(cell.reads())
+    elif field in _DATE_FIELDS:
+        value, marks = ocr_values.agreed_date(cell.reads())
+    elif field in _LETTER_FIELDS:
+        value, marks = ocr_values.agreed_letter(cell.reads(), _LETTER_FIELDS[field])
+    elif field == "v":
+        return ""
+    else:
+        text = _text(cell) or ""
+        marks = ocr_values.clean_mark(cell.mark) if cell.tail is not None else []
+        return text + "".join(f"({m[1:]})" for m in marks)
+    if value is None:
+        return ""
+    return value + "".join(f"({m[1:]})" for m in marks)
+
+
+def parse_scanned_pdf(pdf: Any, started: float, budget: float) -> Filing:
+    """Read a scan whose pages carry an OCR text layer; ParseError when it cannot be trusted."""
+    reader = GridReader("pdf")
+    texts: list[str] = []
+    grids = 0
+    current: list[_Cell | None] = []
+    reader.resolve_cells = lambda fields, row: [
+        _resolve(field, cell) for field, cell in zip(fields, current, strict=False)
+    ]
+    for page in pdf.pages:
+        if time.monotonic() - started > budget:
+            raise ParseError(Reason.PARSE_TIMEOUT, f"PDF parse exceeded {budget:g}s", stage="limit")
+        texts.append(_FORM_TITLE.sub(r"FORM \1", normalise(page.extract_text() or "")))
+        dpi = scan_resolution(page)
+        grey = page.to_image(resolution=dpi).original.convert("L")
+        horizontal, vertical = page_image.find_rulings(page_image.threshold(grey), dpi)
+        if len(horizontal) < 2 or len(vertical) < 2:
+            continue
+        # A row cut by a page break has walls but no floor (or roof): close it at their ends.
+        ends = sorted(
+            {round(v["top"], 1) for v in vertical} | {round(v["bottom"], 1) for v in vertical}
+        )
+        tables = page.find_tables(
+            {
+                "vertical_strategy": "explicit",
+                "horizontal_strategy": "explicit",
+                "explicit_vertical_lines": vertical,
+                "explicit_horizontal_lines": horizontal + ends,
+                "snap_tolerance": 3,
+                "join_tolerance": 3,
+                "intersection_tolerance": 3,
+            }
+        )
+        tables.sort(key=lambda t: (t.bbox[1], t.bbox[0]))
+        grids += len(tables)
+        for row in _read_page_cells(page, tables, grey, dpi):
+            current[:] = row
+            reader.feed([[_text(c) for c in row]])
+    if grids == 0:
+        raise ParseError(Reason.OCR_LOW_CONFIDENCE, "no ruled table found in the page images")
+    return _withhold_unverified(reader.finish(_with_form_title("\n".join(texts))))
+
+
+_STATEMENTS = (  # the heading each form prints under its title, longest first
+    ("ANNUAL STATEMENT OF CHANGES IN BENEFICIAL OWNERSHIP", "5"),
+    ("INITIAL STATEMENT OF BENEFICIAL OWNERSHIP", "3"),
+    ("STATEMENT OF CHANGES IN BENEFICIAL OWNERSHIP", "4"),
+)
+
+
+def _with_form_title(text: str) -> str:
+    """A scan's big "FORM 4" title is often lost by OCR; its printed heading says the same."""
+    head = text[:2000]
+    if _FORM_TITLE.search(head):
+        return text
+    squeezed = " ".join(head.upper().split())
+    for heading, form in _STATEMENTS:
+        if heading in squeezed:
+            return f"FORM {form}\n{text}"
+    return text
+
+
+def _withhold_unverified(filing: Filing) -> Filing:
+    """Free text outside the grid has only the text layer's single read: footnote texts,
+    remarks and signature names stay null (for review); marks must name a footnote found."""
+    known = {note.id for note in filing.footnotes}
+    for note in filing.footnotes:
+        note.text = None
+    filing.remarks = None
+    for signature in filing.signatures:
+        signature.name = None
+        if signature.date is not None and filing.period_of_report is not None:
+            days = (signature.date - filing.period_of_report).days
+            if not 0 <= days <= 366:
+                signature.date = None
+    for line in filing.lines:
+        for field, ids in list(line.footnote_ids.items()):
+            kept = [i for i in ids if i in known]
+            if kept:
+                line.footnote_ids[field] = kept
+            else:
+                del line.footnote_ids[field]
+    return filing
