@@ -9,13 +9,14 @@ null (sent for review), because a wrong number is worse than none.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from consumers.parsing.validation import TRANSACTION_CODES
 
 _AMOUNT = re.compile(r"^\$?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 _DATE = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
 _MARK_DIGITS = re.compile(r"\d{1,2}")
+_MORE_DIGITS = re.compile(r"[,.]?\d{3}")
 _CLEAN_MARK = re.compile(r"^\(\d{1,2}\)$")
 _NOISE = str.maketrans({"[": "", "]": "", "|": "", "{": "", "}": "", "‘": "", "’": "", "“": ""})
 
@@ -28,6 +29,20 @@ class CellReads:
     whole: str  # the crop re-read, no whitelist
     value: str  # the crop left of the raised mark, whitelisted
     mark: str  # the raised mark alone, whitelisted
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """What the reads agree a cell says. `value` None: they do not agree on a well-formed value.
+    `confirmed`: the PDF's own text layer (an independent OCR at the scan's resolution) agrees
+    too; an unconfirmed value needs other evidence (arithmetic, a matching date) to be used."""
+
+    value: str | None
+    marks: list[str] = field(default_factory=list)
+    confirmed: bool = False
+
+
+NO_AGREEMENT = Agreement(None)
 
 
 def digits(text: str) -> str:
@@ -58,44 +73,52 @@ def clean_mark(mark: str) -> list[str]:
     return [f"F{int(cleaned[1:-1])}"] if _CLEAN_MARK.match(cleaned) else []
 
 
-def agreed_amount(reads: CellReads) -> tuple[str | None, list[str]]:
-    """(amount text, footnote ids) when the reads agree on the amount; (None, []) otherwise."""
+def agreed_amount(reads: CellReads) -> Agreement:
+    """The amount the split read and the whole read agree on; confirmed by the text layer."""
     value = _clean(reads.value).rstrip("().")
     if not _AMOUNT.match(value):
-        return None, []
+        return NO_AGREEMENT
     bare = value.lstrip("$")
     wanted = digits(bare)
-    whole = _clean(reads.whole)
-    if not whole.lstrip("$S§s").startswith(bare.replace("$", "")) and not whole.startswith(value):
-        return None, []
+    whole = _clean(reads.whole).lstrip("$S§s")
+    if not whole.startswith(bare) or _MORE_DIGITS.match(whole[len(bare) :]):
+        return NO_AGREEMENT  # another value, or this one cut short by a mis-split mark
     layer = digits(reads.layer)
-    if not layer.startswith(wanted) or len(layer) - len(wanted) > 2:
-        return None, []
+    confirmed = layer.startswith(wanted) and len(layer) - len(wanted) <= 2
     marks = _mark_ids(reads, wanted) if reads.mark else []
-    return value, marks or []
+    return Agreement(value, marks or [], confirmed)
 
 
-def agreed_date(reads: CellReads) -> tuple[str | None, list[str]]:
+def agreed_date(reads: CellReads) -> Agreement:
     value = _clean(reads.value).rstrip("()")
     if not _DATE.match(value):
-        return None, []
+        return NO_AGREEMENT
     wanted = digits(value)
-    if not digits(reads.whole).startswith(wanted) or not digits(reads.layer).startswith(wanted):
-        return None, []
+    if not digits(reads.whole).startswith(wanted):
+        return NO_AGREEMENT
+    confirmed = digits(reads.layer).startswith(wanted)
     marks = _mark_ids(reads, wanted) if reads.mark else []
-    return value, marks or []
+    return Agreement(value, marks or [], confirmed)
 
 
-def agreed_letter(reads: CellReads, allowed: frozenset[str]) -> tuple[str | None, list[str]]:
-    """A one-letter cell (transaction code, A/D, D/I): the same letter in every read."""
-    letters = []
-    for text in (reads.value or reads.whole, reads.whole, reads.layer):
-        cleaned = _clean(text).lstrip("(").upper()
-        letters.append(cleaned[:1])
-    if len(set(letters)) != 1 or letters[0] not in allowed:
-        return None, []
+_RULING_BITS = "[]|{}()!"
+
+
+def _first_letter(text: str) -> str:
+    """The cell's letter, past ruling fragments OCR reads as "|", "[" or a leading "l"/"i"."""
+    cleaned = _clean(text).strip(_RULING_BITS).upper()
+    if len(cleaned) >= 2 and cleaned[0] in "LI1" and cleaned[1].isalpha():
+        cleaned = cleaned[1:]
+    return cleaned[:1]
+
+
+def agreed_letter(reads: CellReads, allowed: frozenset[str]) -> Agreement:
+    """A one-letter cell (transaction code, A/D, D/I): the re-reads agree, the layer confirms."""
+    letter = _first_letter(reads.whole)
+    if letter not in allowed or (reads.value and _first_letter(reads.value) != letter):
+        return NO_AGREEMENT
     marks = _mark_ids(reads, "") if reads.mark else []
-    return letters[0], marks or []
+    return Agreement(letter, marks or [], _first_letter(reads.layer) == letter)
 
 
 CODES = frozenset(TRANSACTION_CODES)

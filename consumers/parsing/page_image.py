@@ -146,7 +146,9 @@ def raised_tail(image: Image.Image, resolution: float, rise_points: float = 1.2)
     if len(glyphs) < 2:
         return None
     lead = sorted(bottom for _, _, bottom in glyphs[: (len(glyphs) + 1) // 2])
-    baseline = lead[len(lead) // 2]  # the value's own glyphs come first
+    # The value's own glyphs come first; of an even count take the higher bottom, since a comma
+    # glued to a digit ("5," of "5,300") hangs below the baseline.
+    baseline = lead[(len(lead) - 1) // 2]
     rise = rise_points * resolution / 72.0
     start = None
     for first, _, bottom in reversed(glyphs):

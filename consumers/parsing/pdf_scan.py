@@ -16,10 +16,10 @@ from typing import Any
 
 from PIL import Image
 
-from consumers.parsing import ocr_values, page_image, tesseract
+from consumers.parsing import ocr_labels, ocr_values, page_image, scan_checks, tesseract
 from consumers.parsing.errors import ParseError, Reason
 from consumers.parsing.form_grid import GridReader
-from consumers.parsing.model import Filing
+from consumers.parsing.model import Filing, TableLine
 from consumers.parsing.text_form import normalise
 
 TARGET_DPI = 450  # value crops are scaled to this before tesseract reads them
@@ -59,6 +59,7 @@ class _Cell:
     whole: str = ""
     confidence: float = 0.0
     value: str = ""
+    value_confidence: float = 0.0
     mark: str = ""
 
     def reads(self) -> ocr_values.CellReads:
@@ -195,7 +196,7 @@ def _read_page_cells(page: Any, tables: list[Any], grey: Image.Image, dpi: float
     for group, whitelist in ((numeric, "$0123456789,./()"), (letters, _CODE_LETTERS)):
         reads = tesseract.read_crops([crops.value(c) for c in group], whitelist=whitelist)
         for cell, read in zip(group, reads, strict=True):
-            cell.value = read.text
+            cell.value, cell.value_confidence = read.text, read.confidence
     valued = {id(c) for c in numeric + letters}
     worded = [c for c in inked if c.tail is not None and id(c) not in valued]
     reads = tesseract.read_crops([crops.value(c, TEXT_DPI) for c in worded])
@@ -216,7 +217,7 @@ _UNCHECKED = re.compile(
 )
 _ROMAN = re.compile(r"\b(?=[IVXl]*[IVX])(?=[IVXl]*l)[IVXl]{2,}\b")  # "XIl" -> "XII"
 _FORM_TITLE = re.compile(r"\bFORM\s*([345])(?=\s|/|$)")
-_OPEN_TICKER = re.compile(r"(\[\s*[A-Z][A-Z.\-]{0,9})\s*$", re.MULTILINE)
+_OPEN_TICKER = re.compile(r"(\[\s*[A-Z][A-Z.\-]{0,9})\s*[J|1l)}]?\s*$", re.MULTILINE)
 
 
 def _text(cell: _Cell | None) -> str | None:
@@ -228,7 +229,7 @@ def _text(cell: _Cell | None) -> str | None:
     if cell.tail is not None and cell.value:
         read = cell.value.rstrip("'!’`\"°*")  # what is left of a painted-out mark
     lines = (_TEXT_NOISE.sub("", line).strip() for line in read.splitlines())
-    text = "\n".join(line for line in lines if line)
+    text = ocr_labels.restore_labels("\n".join(line for line in lines if line))
     text = _ROMAN.sub(lambda m: m[0].replace("l", "I"), text)
     text = _CHECKED.sub("[X]", text)
     text = _UNCHECKED.sub("[ ]", text)
@@ -236,27 +237,46 @@ def _text(cell: _Cell | None) -> str | None:
     return text.replace("lf Amendment", "If Amendment")
 
 
-def _resolve(field: str | None, cell: _Cell | None) -> str | None:
-    """The text the grid reader gets for one cell: agreed, or empty (null) when doubtful."""
-    if cell is None:
-        return None
-    if cell.ink is None or field is None:
-        return ""
-    if field in _AMOUNT_FIELDS:
-        value, marks = ocr_values.agreed_amount(cell.reads())
-    elif field in _DATE_FIELDS:
-        value, marks = ocr_values.agreed_date(cell.reads())
-    elif field in _LETTER_FIELDS:
-        value, marks = ocr_values.agreed_letter(cell.reads(), _LETTER_FIELDS[field])
-    elif field == "v":
-        return ""
-    else:
-        text = _text(cell) or ""
-        marks = ocr_values.clean_mark(cell.mark) if cell.tail is not None else []
-        return text + "".join(f"({m[1:]})" for m in marks)
-    if value is None:
-        return ""
-    return value + "".join(f"({m[1:]})" for m in marks)
+def _marks_text(marks: list[str]) -> str:
+    return "".join(f"({m[1:]})" for m in marks)
+
+
+class _Resolver:
+    """Turns each data row's cells into the texts the grid reader gets: a value only when its
+    reads agree; an agreed letter the text layer does not confirm is held back (null) as a
+    candidate the rest of the filing may confirm after the grid is read (scan_checks)."""
+
+    def __init__(self) -> None:
+        self.row: list[_Cell | None] = []
+        self.held: dict[str, str] = {}  # field -> candidate of the row being resolved
+
+    def __call__(self, fields: list[str | None], row: Any) -> list[str | None]:
+        self.held = {}
+        return [self._resolve(f, c) for f, c in zip(fields, self.row, strict=False)]
+
+    def _resolve(self, field: str | None, cell: _Cell | None) -> str | None:
+        if cell is None:
+            return None
+        if cell.ink is None or field is None or field == "v":
+            return ""
+        if field in _AMOUNT_FIELDS:
+            agreement = ocr_values.agreed_amount(cell.reads())
+        elif field in _DATE_FIELDS:
+            agreement = ocr_values.agreed_date(cell.reads())
+        elif field in _LETTER_FIELDS:
+            agreement = ocr_values.agreed_letter(cell.reads(), _LETTER_FIELDS[field])
+        else:
+            text = _text(cell) or ""
+            marks = ocr_values.clean_mark(cell.mark) if cell.tail is not None else []
+            return text + _marks_text(marks)
+        if agreement.value is None:
+            return ""
+        # Two re-reads (different scales and alphabets) agreeing on a well-formed amount or
+        # date were measured as safe as three; a letter needs the layer or the form's checks.
+        if agreement.confirmed or field not in _LETTER_FIELDS:
+            return agreement.value + _marks_text(agreement.marks)
+        self.held[field] = agreement.value
+        return _marks_text(agreement.marks)
 
 
 def parse_scanned_pdf(pdf: Any, started: float, budget: float) -> Filing:
@@ -264,10 +284,9 @@ def parse_scanned_pdf(pdf: Any, started: float, budget: float) -> Filing:
     reader = GridReader("pdf")
     texts: list[str] = []
     grids = 0
-    current: list[_Cell | None] = []
-    reader.resolve_cells = lambda fields, row: [
-        _resolve(field, cell) for field, cell in zip(fields, current, strict=False)
-    ]
+    resolver = _Resolver()
+    reader.resolve_cells = resolver
+    held: list[tuple[TableLine, dict[str, str]]] = []
     for page in pdf.pages:
         if time.monotonic() - started > budget:
             raise ParseError(Reason.PARSE_TIMEOUT, f"PDF parse exceeded {budget:g}s", stage="limit")
@@ -295,11 +314,16 @@ def parse_scanned_pdf(pdf: Any, started: float, budget: float) -> Filing:
         tables.sort(key=lambda t: (t.bbox[1], t.bbox[0]))
         grids += len(tables)
         for row in _read_page_cells(page, tables, grey, dpi):
-            current[:] = row
+            resolver.row, resolver.held = row, {}
+            lines = len(reader.filing.lines)
             reader.feed([[_text(c) for c in row]])
+            if resolver.held and len(reader.filing.lines) > lines:
+                held.append((reader.filing.lines[-1], resolver.held))
     if grids == 0:
         raise ParseError(Reason.OCR_LOW_CONFIDENCE, "no ruled table found in the page images")
-    return _withhold_unverified(reader.finish(_with_form_title("\n".join(texts))))
+    filing = reader.finish(_with_form_title("\n".join(texts)))
+    scan_checks.confirm_held(filing, held)
+    return _withhold_unverified(filing)
 
 
 _STATEMENTS = (  # the heading each form prints under its title, longest first

@@ -1,0 +1,107 @@
+"""Confirming held-back scan values with what the form itself says, beyond the reads.
+
+A letter two re-reads of the cell agree on, but the scan's text layer does not, is held back
+(two-way agreement on codes was measured wrong too often: S/G, G/E). It is used only when the
+filing confirms it independently:
+- arithmetic: owned-after of a line = owned-after of the previous line of the same security and
+  ownership, plus (A) or minus (D) its amount; numbers read apart that add up fix the direction;
+- the direction a code implies (S, F sell: D; P buys: A); direct/indirect against the
+  nature-of-ownership column (filled only for indirect holdings); a code confirmed elsewhere in
+  the same table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from consumers.parsing.errors import ParseError
+from consumers.parsing.form_grid import parse_printed_date, parse_printed_number
+from consumers.parsing.model import DATE_LINE_FIELDS, Filing, TableLine
+
+_DISPOSES = frozenset("SFD")  # codes that can only dispose ("D" is a disposition to the issuer)
+_ACQUIRES = frozenset("PA")
+
+
+class _Held:
+    """A line's held candidates, parsed, and which of them were confirmed."""
+
+    def __init__(self, line: TableLine, texts: dict[str, str]) -> None:
+        self.line = line
+        self.values: dict[str, Any] = {}
+        for field, text in texts.items():
+            try:
+                if field in DATE_LINE_FIELDS:
+                    self.values[field] = parse_printed_date(text, field)
+                elif field in ("transaction_code", "acquired_disposed", "direct_indirect"):
+                    self.values[field] = text
+                else:
+                    self.values[field] = parse_printed_number(text, field)
+            except ParseError:
+                continue
+
+    def get(self, field: str) -> Any:
+        value = getattr(self.line, field)
+        return value if value is not None else self.values.get(field)
+
+    def confirm(self, fields: Iterable[str]) -> None:
+        for field in fields:
+            if getattr(self.line, field) is None and field in self.values:
+                setattr(self.line, field, self.values[field])
+
+
+def confirm_held(filing: Filing, held: list[tuple[TableLine, dict[str, str]]]) -> None:
+    """Set each held value the filing's arithmetic or codes confirm; leave the rest null."""
+    by_line: dict[int, _Held] = {}
+    for line, texts in held:
+        if id(line) in by_line:
+            by_line[id(line)].values.update(_Held(line, texts).values)
+        else:
+            by_line[id(line)] = _Held(line, texts)
+    _confirm_chains(filing, by_line)
+    _confirm_letters(filing, by_line.values())
+
+
+def _key(entry: _Held) -> tuple[Any, ...]:
+    line = entry.line
+    nature = " ".join((line.nature_of_ownership or "").split()).lower()
+    return (line.table, (line.security_title or "").lower(), entry.get("direct_indirect"), nature)
+
+
+def _confirm_chains(filing: Filing, by_line: dict[int, _Held]) -> None:
+    last: dict[tuple[Any, ...], _Held] = {}
+    for line in filing.lines:
+        entry = by_line.get(id(line)) or _Held(line, {})
+        key = _key(entry)
+        before = last.get(key)
+        last[key] = entry
+        if before is None:
+            continue
+        owned_before = before.get("shares_owned_following")
+        owned = entry.get("shares_owned_following")
+        shares, direction = entry.get("shares"), entry.get("acquired_disposed")
+        if None in (owned_before, owned, shares) or direction not in ("A", "D"):
+            continue
+        change = shares if direction == "A" else -shares
+        if Decimal(owned_before) + change == Decimal(owned):
+            before.confirm(["shares_owned_following"])
+            entry.confirm(["shares_owned_following", "shares", "acquired_disposed"])
+
+
+def _confirm_letters(filing: Filing, entries: Iterable[_Held]) -> None:
+    codes = {(line.table, line.transaction_code) for line in filing.lines if line.transaction_code}
+    for entry in entries:
+        line = entry.line
+        code = entry.values.get("transaction_code")
+        if code is not None and (line.table, code) in codes:
+            entry.confirm(["transaction_code"])
+        code = line.transaction_code
+        direction = entry.values.get("acquired_disposed")
+        if code is not None and (
+            (direction == "D" and code in _DISPOSES) or (direction == "A" and code in _ACQUIRES)
+        ):
+            entry.confirm(["acquired_disposed"])
+        ownership = entry.values.get("direct_indirect")
+        if ownership == ("I" if line.nature_of_ownership else "D"):
+            entry.confirm(["direct_indirect"])
