@@ -501,7 +501,8 @@ class GridReader:
                 joined = f"{current}\n{text}" if current else text
                 setattr(last, field, _flat(joined))
             if marks:
-                last.footnote_ids.setdefault(field, []).extend(marks)
+                known = last.footnote_ids.setdefault(field, [])
+                known.extend(m for m in marks if m not in known)
 
     def _joint_owner(self, row: Row) -> None:
         cells = [c or "" for c in row]
@@ -546,9 +547,9 @@ class GridReader:
         plan = re.search(r"(\[\s*[Xx]?\s*\])\s*Check this box to indicate", head)
         if plan:
             filing.aff10b5one = "X" in plan[1].upper()
-        filing.footnotes = _footnotes(text)
-        filing.remarks = _remarks(text)
-        filing.signatures = _signatures(text)
+        filing.footnotes = footnotes_in(text)
+        filing.remarks = remarks_in(text)
+        filing.signatures = signatures_in(text)
         return filing
 
 
@@ -561,7 +562,7 @@ def _section(text: str, start: str, ends: Sequence[str]) -> str | None:
     return body[:cut]
 
 
-def _footnotes(text: str) -> list[Footnote]:
+def footnotes_in(text: str) -> list[Footnote]:
     body = _section(
         text,
         "Explanation of Responses:",
@@ -583,7 +584,7 @@ def _footnotes(text: str) -> list[Footnote]:
     return notes
 
 
-def _remarks(text: str) -> str | None:
+def remarks_in(text: str) -> str | None:
     start = text.find("Remarks:")
     if start < 0:
         return None
@@ -638,5 +639,5 @@ def _signature_blocks(text: str) -> list[tuple[int, int, Signature]]:
     return blocks
 
 
-def _signatures(text: str) -> list[Signature]:
+def signatures_in(text: str) -> list[Signature]:
     return [signature for _, _, signature in _signature_blocks(text)]

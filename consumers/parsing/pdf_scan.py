@@ -16,7 +16,7 @@ from typing import Any
 
 from PIL import Image
 
-from consumers.parsing import ocr_labels, ocr_values, page_image, scan_checks, tesseract
+from consumers.parsing import form_grid, ocr_labels, ocr_values, page_image, scan_checks, tesseract
 from consumers.parsing.errors import ParseError, Reason
 from consumers.parsing.form_grid import GridReader
 from consumers.parsing.model import Filing, TableLine
@@ -241,6 +241,21 @@ def _marks_text(marks: list[str]) -> str:
     return "".join(f"({m[1:]})" for m in marks)
 
 
+_GATED_TEXT_FIELDS = frozenset({"nature_of_ownership"})
+_LAYER_NOISE = re.compile(r"[\[\]|{}_—~]")
+
+
+def _layer_agrees(text: str, layer: str) -> bool:
+    """The re-read text is what the scan's own text layer says (ruling fragments aside)."""
+    if not text:
+        return True
+
+    def squeeze(value: str) -> str:
+        return " ".join(_LAYER_NOISE.sub(" ", value).split())
+
+    return squeeze(layer).startswith(squeeze(text))
+
+
 class _Resolver:
     """Turns each data row's cells into the texts the grid reader gets: a value only when its
     reads agree; an agreed letter the text layer does not confirm is held back (null) as a
@@ -268,6 +283,8 @@ class _Resolver:
         else:
             text = _text(cell) or ""
             marks = ocr_values.clean_mark(cell.mark) if cell.tail is not None else []
+            if field in _GATED_TEXT_FIELDS and not _layer_agrees(text, cell.layer):
+                text = ""
             return text + _marks_text(marks)
         if agreement.value is None:
             return ""
@@ -282,7 +299,8 @@ class _Resolver:
 def parse_scanned_pdf(pdf: Any, started: float, budget: float) -> Filing:
     """Read a scan whose pages carry an OCR text layer; ParseError when it cannot be trusted."""
     reader = GridReader("pdf")
-    texts: list[str] = []
+    texts: list[str] = []  # the grids' surroundings: layer text above, a re-read below
+    layer_texts: list[str] = []
     grids = 0
     resolver = _Resolver()
     reader.resolve_cells = resolver
@@ -290,11 +308,12 @@ def parse_scanned_pdf(pdf: Any, started: float, budget: float) -> Filing:
     for page in pdf.pages:
         if time.monotonic() - started > budget:
             raise ParseError(Reason.PARSE_TIMEOUT, f"PDF parse exceeded {budget:g}s", stage="limit")
-        texts.append(_FORM_TITLE.sub(r"FORM \1", normalise(page.extract_text() or "")))
+        layer_texts.append(_FORM_TITLE.sub(r"FORM \1", normalise(page.extract_text() or "")))
         dpi = scan_resolution(page)
         grey = page.to_image(resolution=dpi).original.convert("L")
         horizontal, vertical = page_image.find_rulings(page_image.threshold(grey), dpi)
         if len(horizontal) < 2 or len(vertical) < 2:
+            texts.append(_reread_below(grey, dpi, 0.0))
             continue
         # A row cut by a page break has walls but no floor (or roof): close it at their ends.
         ends = sorted(
@@ -313,6 +332,10 @@ def parse_scanned_pdf(pdf: Any, started: float, budget: float) -> Filing:
         )
         tables.sort(key=lambda t: (t.bbox[1], t.bbox[0]))
         grids += len(tables)
+        bottom = max((t.bbox[3] for t in tables), default=0.0)
+        above = page.crop((0, 0, page.width, bottom)).extract_text() if bottom else ""
+        texts.append(_FORM_TITLE.sub(r"FORM \1", normalise(above or "")))
+        texts.append(_reread_below(grey, dpi, bottom))
         for row in _read_page_cells(page, tables, grey, dpi):
             resolver.row, resolver.held = row, {}
             lines = len(reader.filing.lines)
@@ -323,7 +346,7 @@ def parse_scanned_pdf(pdf: Any, started: float, budget: float) -> Filing:
         raise ParseError(Reason.OCR_LOW_CONFIDENCE, "no ruled table found in the page images")
     filing = reader.finish(_with_form_title("\n".join(texts)))
     scan_checks.confirm_held(filing, held)
-    return _withhold_unverified(filing)
+    return _withhold_unverified(filing, "\n".join(layer_texts))
 
 
 _STATEMENTS = (  # the heading each form prints under its title, longest first
@@ -345,15 +368,42 @@ def _with_form_title(text: str) -> str:
     return text
 
 
-def _withhold_unverified(filing: Filing) -> Filing:
-    """Free text outside the grid has only the text layer's single read: footnote texts,
-    remarks and signature names stay null (for review); marks must name a footnote found."""
+def _reread_below(grey: Image.Image, dpi: float, top_points: float) -> str:
+    """The page below its grids (footnotes, remarks, signature) re-read from the image."""
+    scale = dpi / 72.0
+    area = grey.crop((0, round(top_points * scale) + 2, grey.width, grey.height))
+    box = page_image.ink_box(page_image.threshold(area))
+    if box is None:
+        return ""
+    factor = TEXT_DPI / dpi
+    crop = area.crop(box)
+    crop = crop.resize(
+        (round(crop.width * factor), round(crop.height * factor)), Image.Resampling.LANCZOS
+    )
+    (read,) = tesseract.read_crops([crop])
+    return _FORM_TITLE.sub(r"FORM \1", normalise(read.text))
+
+
+def _same_text(first: str | None, second: str | None) -> bool:
+    return first is not None and " ".join(first.split()) == " ".join((second or "").split())
+
+
+def _withhold_unverified(filing: Filing, layer_text: str) -> Filing:
+    """Free text outside the grid is re-read from the image; a footnote text, remark or
+    signature name stands only when the scan's text layer says exactly the same, else it is
+    null (for review). Marks must name a footnote found; a signature date must be plausible."""
+    layer_notes = {note.id: note.text for note in form_grid.footnotes_in(layer_text)}
     known = {note.id for note in filing.footnotes}
     for note in filing.footnotes:
-        note.text = None
-    filing.remarks = None
-    for signature in filing.signatures:
-        signature.name = None
+        if not _same_text(note.text, layer_notes.get(note.id)):
+            note.text = None
+    if not _same_text(filing.remarks, form_grid.remarks_in(layer_text)):
+        filing.remarks = None
+    layer_names = [s.name for s in form_grid.signatures_in(layer_text)]
+    for index, signature in enumerate(filing.signatures):
+        layer_name = layer_names[index] if index < len(layer_names) else None
+        if not _same_text(signature.name, layer_name):
+            signature.name = None
         if signature.date is not None and filing.period_of_report is not None:
             days = (signature.date - filing.period_of_report).days
             if not 0 <= days <= 366:
