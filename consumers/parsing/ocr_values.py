@@ -17,6 +17,7 @@ _AMOUNT = re.compile(r"^\$?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 _DATE = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
 _MARK_DIGITS = re.compile(r"\d{1,2}")
 _MORE_DIGITS = re.compile(r"[,.]?\d{3}")
+_MARKS_ONLY = re.compile(r"^(?:\(\d{1,2}\))+$")
 _CLEAN_MARK = re.compile(r"^\(\d{1,2}\)$")
 _NOISE = str.maketrans({"[": "", "]": "", "|": "", "{": "", "}": "", "‘": "", "’": "", "“": ""})
 
@@ -68,9 +69,20 @@ def _mark_ids(reads: CellReads, value_digits: str) -> list[str] | None:
 
 
 def clean_mark(mark: str) -> list[str]:
-    """Footnote ids of a mark read on its own, only when it read as "(n)"."""
+    """Footnote ids of a mark read on its own, only when it read as "(n)" or "(n)(m)..."."""
     cleaned = _clean(mark)
-    return [f"F{int(cleaned[1:-1])}"] if _CLEAN_MARK.match(cleaned) else []
+    if not _MARKS_ONLY.match(cleaned):
+        return []
+    return [f"F{int(n)}" for n in _MARK_DIGITS.findall(cleaned)]
+
+
+def agreed_marks_only(reads: CellReads) -> str:
+    """A cell holding only footnote marks ("(2)(3)"), as both re-reads read it; else ""."""
+    value, whole = _clean(reads.value), _clean(reads.whole)
+    return value if _MARKS_ONLY.match(value) and value == whole else ""
+
+
+_WHOLE_MARK = re.compile(r"^\((\d{1,2})\)$")
 
 
 def agreed_amount(reads: CellReads) -> Agreement:
@@ -117,8 +129,12 @@ def agreed_letter(reads: CellReads, allowed: frozenset[str]) -> Agreement:
     letter = _first_letter(reads.whole)
     if letter not in allowed or (reads.value and _first_letter(reads.value) != letter):
         return NO_AGREEMENT
-    marks = _mark_ids(reads, "") if reads.mark else []
-    return Agreement(letter, marks or [], _first_letter(reads.layer) == letter)
+    if reads.mark:
+        marks = _mark_ids(reads, "") or []
+    else:  # a mark too small to stand out as raised, read whole as "S(5)"
+        mark = _WHOLE_MARK.match(_clean(reads.whole).lstrip("[|")[1:])
+        marks = [f"F{int(mark[1])}"] if mark else []
+    return Agreement(letter, marks, _first_letter(reads.layer) == letter)
 
 
 CODES = frozenset(TRANSACTION_CODES)

@@ -112,6 +112,21 @@ def _mark_box(
     return (left + tail - 1, line[1] - 1, right, line[3] + 1)
 
 
+def _after_first_glyph(ink: Image.Image, cell: _Cell) -> tuple[int, int, int, int] | None:
+    """A one-letter cell's footnote mark is whatever follows the letter, raised or not."""
+    assert cell.ink is not None
+    columns = page_image.ink_columns(ink.crop(cell.ink))
+    inked = [x for x, column in enumerate(columns) if column is not None]
+    if not inked:
+        return None
+    gap = next((x for x in range(inked[0], len(columns)) if columns[x] is None), None)
+    rest = [x for x in inked if gap is not None and x > gap]
+    if not rest:
+        return None
+    left, upper, right, lower = cell.ink
+    return (left + rest[0] - 1, upper, right, lower)
+
+
 class _Crops:
     """Crops of one page image at the scales tesseract reads best."""
 
@@ -192,6 +207,9 @@ def _read_page_cells(page: Any, tables: list[Any], grey: Image.Image, dpi: float
         cell.whole, cell.confidence = normalise(read.text), read.confidence
     short = [c for c in inked if len(c.whole) <= 24 and "\n" not in c.whole]
     letters = [c for c in short if _looks_letter(c.whole)]
+    for cell in letters:
+        if cell.tail is None:
+            cell.tail = _after_first_glyph(ink, cell)
     numeric = [c for c in short if not _looks_letter(c.whole) and _looks_numeric(c.whole)]
     for group, whitelist in ((numeric, "$0123456789,./()"), (letters, _CODE_LETTERS)):
         reads = tesseract.read_crops([crops.value(c) for c in group], whitelist=whitelist)
@@ -241,8 +259,10 @@ def _marks_text(marks: list[str]) -> str:
     return "".join(f"({m[1:]})" for m in marks)
 
 
-_GATED_TEXT_FIELDS = frozenset({"nature_of_ownership"})
+_NATURE = "nature_of_ownership"
+_GATED_TEXT_FIELDS = frozenset({_NATURE})
 _LAYER_NOISE = re.compile(r"[\[\]|{}_—~]")
+_LEFT_RULING = re.compile(r"^[|lI\[](?=[A-Z(])")  # a cell's left rule read as "I" or "l"
 
 
 def _layer_agrees(text: str, layer: str) -> bool:
@@ -251,9 +271,11 @@ def _layer_agrees(text: str, layer: str) -> bool:
         return True
 
     def squeeze(value: str) -> str:
-        return " ".join(_LAYER_NOISE.sub(" ", value).split())
+        lines = (_LEFT_RULING.sub("", line.strip()) for line in value.splitlines())
+        return " ".join(_LAYER_NOISE.sub(" ", " ".join(lines)).split())
 
-    return squeeze(layer).startswith(squeeze(text))
+    # The layer glues a mark to the last word ("L.P2e)"): its final full stop may be lost.
+    return squeeze(layer).startswith(squeeze(text).rstrip("."))
 
 
 class _Resolver:
@@ -267,7 +289,17 @@ class _Resolver:
 
     def __call__(self, fields: list[str | None], row: Any) -> list[str | None]:
         self.held = {}
-        return [self._resolve(f, c) for f, c in zip(fields, self.row, strict=False)]
+        texts = [self._resolve(f, c) for f, c in zip(fields, self.row, strict=False)]
+        ownership = self.held.get("direct_indirect")
+        if ownership is not None:
+            # The nature-of-ownership column is filled exactly for indirect holdings.
+            nature = [c for f, c in zip(fields, self.row, strict=False) if f == _NATURE]
+            inked = any(c is not None and c.ink is not None for c in nature)
+            if ownership == ("I" if inked else "D"):
+                index = fields.index("direct_indirect")
+                texts[index] = ownership + (texts[index] or "")
+                del self.held["direct_indirect"]
+        return texts
 
     def _resolve(self, field: str | None, cell: _Cell | None) -> str | None:
         if cell is None:
@@ -287,7 +319,7 @@ class _Resolver:
                 text = ""
             return text + _marks_text(marks)
         if agreement.value is None:
-            return ""
+            return ocr_values.agreed_marks_only(cell.reads())
         # Two re-reads (different scales and alphabets) agreeing on a well-formed amount or
         # date were measured as safe as three; a letter needs the layer or the form's checks.
         if agreement.confirmed or field not in _LETTER_FIELDS:
