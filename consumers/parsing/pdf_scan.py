@@ -10,6 +10,7 @@ read from its text layer alone, strictly (text_form).
 from __future__ import annotations
 
 import re
+import subprocess
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -127,6 +128,34 @@ def _after_first_glyph(ink: Image.Image, cell: _Cell) -> tuple[int, int, int, in
     return (left + rest[0] - 1, upper, right, lower)
 
 
+class _Deadline:
+    """The scan's time budget, spent by tesseract runs that are killed when it runs out."""
+
+    def __init__(self, started: float, budget: float) -> None:
+        self.at, self.budget = started + budget, budget
+
+    def check(self) -> float:
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise self.exceeded()
+        return left
+
+    def exceeded(self) -> ParseError:
+        return ParseError(
+            Reason.PARSE_TIMEOUT, f"PDF parse exceeded {self.budget:g}s", stage="limit"
+        )
+
+    def read(self, crops: list[Image.Image], whitelist: str | None = None) -> list[Any]:
+        left = self.check()
+        try:
+            return tesseract.read_crops(crops, whitelist, timeout=left)
+        except subprocess.TimeoutExpired:
+            raise self.exceeded() from None
+        except subprocess.CalledProcessError as error:
+            stderr = (error.stderr or b"").decode("utf-8", "replace").strip()[:200]
+            raise ParseError(Reason.OCR_LOW_CONFIDENCE, f"tesseract failed: {stderr}") from None
+
+
 class _Crops:
     """Crops of one page image at the scales tesseract reads best."""
 
@@ -185,7 +214,9 @@ def _looks_numeric(text: str) -> bool:
     return bool(_DIGITISH.search(body)) and sum(ch.isalpha() for ch in body) <= 2
 
 
-def _read_page_cells(page: Any, tables: list[Any], grey: Image.Image, dpi: float):
+def _read_page_cells(
+    page: Any, tables: list[Any], grey: Image.Image, dpi: float, deadline: _Deadline
+):
     ink = page_image.threshold(grey)
     rows: list[list[_Cell | None]] = []
     for table in tables:
@@ -201,9 +232,7 @@ def _read_page_cells(page: Any, tables: list[Any], grey: Image.Image, dpi: float
             rows.append(cells)
     crops = _Crops(grey, dpi)
     inked = [c for row in rows for c in row if c is not None and c.ink is not None]
-    for cell, read in zip(
-        inked, tesseract.read_crops([crops.whole(c) for c in inked]), strict=True
-    ):
+    for cell, read in zip(inked, deadline.read([crops.whole(c) for c in inked]), strict=True):
         cell.whole, cell.confidence = normalise(read.text), read.confidence
     short = [c for c in inked if len(c.whole) <= 24 and "\n" not in c.whole]
     letters = [c for c in short if _looks_letter(c.whole)]
@@ -212,16 +241,16 @@ def _read_page_cells(page: Any, tables: list[Any], grey: Image.Image, dpi: float
             cell.tail = _after_first_glyph(ink, cell)
     numeric = [c for c in short if not _looks_letter(c.whole) and _looks_numeric(c.whole)]
     for group, whitelist in ((numeric, "$0123456789,./()"), (letters, _CODE_LETTERS)):
-        reads = tesseract.read_crops([crops.value(c) for c in group], whitelist=whitelist)
+        reads = deadline.read([crops.value(c) for c in group], whitelist=whitelist)
         for cell, read in zip(group, reads, strict=True):
             cell.value, cell.value_confidence = read.text, read.confidence
     valued = {id(c) for c in numeric + letters}
     worded = [c for c in inked if c.tail is not None and id(c) not in valued]
-    reads = tesseract.read_crops([crops.value(c, TEXT_DPI) for c in worded])
+    reads = deadline.read([crops.value(c, TEXT_DPI) for c in worded])
     for cell, read in zip(worded, reads, strict=True):
         cell.value = normalise(read.text)
     marked = [c for c in inked if c.tail is not None]
-    reads = tesseract.read_crops([crops.mark(c) for c in marked], whitelist="0123456789()")
+    reads = deadline.read([crops.mark(c) for c in marked], whitelist="0123456789()")
     for cell, read in zip(marked, reads, strict=True):
         cell.mark = read.text
     return rows
@@ -330,6 +359,7 @@ class _Resolver:
 
 def parse_scanned_pdf(pdf: Any, started: float, budget: float) -> Filing:
     """Read a scan whose pages carry an OCR text layer; ParseError when it cannot be trusted."""
+    deadline = _Deadline(started, budget)
     reader = GridReader("pdf")
     texts: list[str] = []  # the grids' surroundings: layer text above, a re-read below
     layer_texts: list[str] = []
@@ -338,14 +368,13 @@ def parse_scanned_pdf(pdf: Any, started: float, budget: float) -> Filing:
     reader.resolve_cells = resolver
     held: list[tuple[TableLine, dict[str, str]]] = []
     for page in pdf.pages:
-        if time.monotonic() - started > budget:
-            raise ParseError(Reason.PARSE_TIMEOUT, f"PDF parse exceeded {budget:g}s", stage="limit")
+        deadline.check()
         layer_texts.append(_FORM_TITLE.sub(r"FORM \1", normalise(page.extract_text() or "")))
         dpi = scan_resolution(page)
         grey = page.to_image(resolution=dpi).original.convert("L")
         horizontal, vertical = page_image.find_rulings(page_image.threshold(grey), dpi)
         if len(horizontal) < 2 or len(vertical) < 2:
-            texts.append(_reread_below(grey, dpi, 0.0))
+            texts.append(_reread_below(grey, dpi, 0.0, deadline))
             continue
         # A row cut by a page break has walls but no floor (or roof): close it at their ends.
         ends = sorted(
@@ -367,8 +396,8 @@ def parse_scanned_pdf(pdf: Any, started: float, budget: float) -> Filing:
         bottom = max((t.bbox[3] for t in tables), default=0.0)
         above = page.crop((0, 0, page.width, bottom)).extract_text() if bottom else ""
         texts.append(_FORM_TITLE.sub(r"FORM \1", normalise(above or "")))
-        texts.append(_reread_below(grey, dpi, bottom))
-        for row in _read_page_cells(page, tables, grey, dpi):
+        texts.append(_reread_below(grey, dpi, bottom, deadline))
+        for row in _read_page_cells(page, tables, grey, dpi, deadline):
             resolver.row, resolver.held = row, {}
             lines = len(reader.filing.lines)
             reader.feed([[_text(c) for c in row]])
@@ -400,7 +429,7 @@ def _with_form_title(text: str) -> str:
     return text
 
 
-def _reread_below(grey: Image.Image, dpi: float, top_points: float) -> str:
+def _reread_below(grey: Image.Image, dpi: float, top_points: float, deadline: _Deadline) -> str:
     """The page below its grids (footnotes, remarks, signature) re-read from the image."""
     scale = dpi / 72.0
     area = grey.crop((0, round(top_points * scale) + 2, grey.width, grey.height))
@@ -412,7 +441,7 @@ def _reread_below(grey: Image.Image, dpi: float, top_points: float) -> str:
     crop = crop.resize(
         (round(crop.width * factor), round(crop.height * factor)), Image.Resampling.LANCZOS
     )
-    (read,) = tesseract.read_crops([crop])
+    (read,) = deadline.read([crop])
     return _FORM_TITLE.sub(r"FORM \1", normalise(read.text))
 
 
