@@ -9,12 +9,22 @@ from PIL import Image, ImageDraw
 
 from consumers.parsing import ParseError, Reason, parse_document, tesseract
 from consumers.parsing.compare import compare_filings
-from consumers.parsing.ocr_values import CODES, CellReads, agreed_amount, agreed_date, agreed_letter
+from consumers.parsing.ocr_labels import restore_labels
+from consumers.parsing.ocr_values import (
+    CODES,
+    Agreement,
+    CellReads,
+    agreed_amount,
+    agreed_date,
+    agreed_letter,
+    agreed_marks_only,
+    clean_mark,
+)
 from consumers.parsing.page_image import find_rulings, raised_tail, threshold
 from tests.conftest import FIXTURES
 
 SCAN = FIXTURES / "pdf" / "ocr-000089924319028183.pdf"
-SCAN_120_DPI = FIXTURES / "pdf" / "ocr120-000089924320015006.pdf"
+SCAN_120_DPI = FIXTURES / "pdf" / "ocr120-000106299324020070.pdf"  # bench/make_ocr_tier.py
 
 
 def _page_with_grid(dpi: float) -> Image.Image:
@@ -34,14 +44,16 @@ def _page_with_grid(dpi: float) -> Image.Image:
 @pytest.mark.parametrize("dpi", [120, 150])
 def test_rulings_are_found_where_drawn_and_strokes_are_not(dpi: int) -> None:
     horizontal, vertical = find_rulings(threshold(_page_with_grid(dpi)), dpi)
-    assert [round(line["top"]) for line in horizontal] == [20, 60, 100]
-    assert [round(line["x0"]) for line in sorted(vertical, key=lambda v: v["x0"])] == [
-        20,
-        120,
-        200,
-        280,
-    ]
-    assert all(round(line["top"]) == 20 and round(line["bottom"]) == 100 for line in vertical)
+    ruled = pytest.approx  # to within a ruling's thickness
+    assert [line["top"] for line in horizontal] == [ruled(y, abs=1) for y in (20, 60, 100)]
+    walls = sorted(line["x0"] for line in vertical)
+    assert walls == [ruled(x, abs=1) for x in (20, 120, 200, 280)]
+    # a wall spans its table, give or take the thickness of the rulings it meets
+    for line in vertical:
+        assert (line["top"], line["bottom"]) == (
+            pytest.approx(20, abs=1),
+            pytest.approx(100, abs=1),
+        )
 
 
 def _glyphs(bottoms: list[int]) -> Image.Image:
@@ -61,31 +73,66 @@ def test_a_raised_trailing_mark_is_split_off_at_its_first_glyph() -> None:
     assert raised_tail(_glyphs([24, 24, 24]), dpi) is None  # a cell holding only a mark
 
 
-def test_amount_is_taken_only_when_every_read_agrees() -> None:
+def _agreed(agreement: Agreement) -> tuple[str | None, list[str], bool]:
+    return agreement.value, agreement.marks, agreement.confirmed
+
+
+def test_an_amount_needs_both_re_reads_and_is_confirmed_by_the_text_layer() -> None:
     agreed = CellReads(layer="8.2022", whole="8,202(2)", value="8,202", mark="(2)")
-    assert agreed_amount(agreed) == ("8,202", ["F2"])
-    # the text layer read another digit: nobody can tell which is right
-    assert agreed_amount(CellReads("8.2622", "8,202(2)", "8,202", "(2)")) == (None, [])
-    # the whole-cell re-read disagrees with the split re-read
-    assert agreed_amount(CellReads("8.2022", "8,282(2)", "8,202", "(2)")) == (None, [])
+    assert _agreed(agreed_amount(agreed)) == ("8,202", ["F2"], True)
+    # the text layer read another digit: the re-reads still agree, unconfirmed
+    assert _agreed(agreed_amount(CellReads("8.2622", "8,202(2)", "8,202", "(2)"))) == (
+        "8,202",
+        ["F2"],
+        False,
+    )
+    # the whole-cell re-read disagrees with the split re-read: nothing
+    assert agreed_amount(CellReads("8.2022", "8,282(2)", "8,202", "(2)")).value is None
     # not an amount at all
-    assert agreed_amount(CellReads("8,2O2", "8,2O2", "8,2.02", "")) == (None, [])
+    assert agreed_amount(CellReads("8,2O2", "8,2O2", "8,2.02", "")).value is None
+    # "5,300" split at its comma as if "300" were a raised mark: the whole read goes on
+    assert agreed_amount(CellReads("5.300", "5,300", "5", "300")).value is None
     # a price whose mark's parens were lost in two reads but read cleanly when split
-    assert agreed_amount(CellReads("$1,176.5853", "$1,176.585©)", "$1,176.585)", "(3)")) == (
+    assert _agreed(
+        agreed_amount(CellReads("$1,176.5853", "$1,176.585©)", "$1,176.585)", "(3)"))
+    ) == (
         "$1,176.585",
         ["F3"],
+        True,
     )
 
 
-def test_dates_and_letters_need_agreement_too() -> None:
-    assert agreed_date(CellReads("[11/08/2021", "11/08/2021", "11/08/2021", "")) == (
+def test_dates_letters_and_mark_only_cells() -> None:
+    assert _agreed(agreed_date(CellReads("[11/08/2021", "11/08/2021", "11/08/2021", ""))) == (
         "11/08/2021",
         [],
+        True,
     )
-    assert agreed_date(CellReads("11/09/2021", "11/08/2021", "11/08/2021", "")) == (None, [])
-    assert agreed_letter(CellReads("so", "s®", "S", "(1)"), CODES) == ("S", ["F1"])
-    assert agreed_letter(CellReads("P", "F", "F", ""), CODES) == (None, [])
-    assert agreed_letter(CellReads("Q", "Q", "Q", ""), CODES) == (None, [])  # not an SEC code
+    assert agreed_date(CellReads("11/09/2021", "11/08/2021", "11/08/2021", "")).confirmed is False
+    assert agreed_date(CellReads("11/08/2021", "11/09/2021", "11/08/2021", "")).value is None
+    assert _agreed(agreed_letter(CellReads("so", "s®", "S", "(1)"), CODES)) == ("S", ["F1"], True)
+    # the layer's left rule glued to the letter ("Is") is not a second letter
+    assert agreed_letter(CellReads("Is", "S)", "S", ""), CODES).confirmed is True
+    # a mark too small to be seen raised, read whole
+    assert agreed_letter(CellReads("so", "s(5)", "S", ""), CODES).marks == ["F5"]
+    assert agreed_letter(CellReads("P", "F", "F", ""), CODES).confirmed is False
+    assert agreed_letter(CellReads("F", "F", "P", ""), CODES).value is None
+    assert agreed_letter(CellReads("Q", "Q", "Q", ""), CODES).value is None  # not an SEC code
+    assert agreed_marks_only(CellReads("(a", "(2)(3)", "(2)(3)", "")) == "(2)(3)"
+    assert agreed_marks_only(CellReads("(a", "(2)(3)", "(2)(5)", "")) == ""
+    assert clean_mark("(2)(3)(4)") == ["F2", "F3", "F4"]
+    assert clean_mark("2)(3)") == []
+
+
+def test_box_labels_are_restored_and_values_left_alone() -> None:
+    assert restore_labels("2 Issuer Name and Ticker or Trading Symbol\nMongoDB, Inc. [MDB]") == (
+        "2. Issuer Name and Ticker or Trading Symbol\nMongoDB, Inc. [MDB]"
+    )
+    assert restore_labels("L. Name and Address of Reporting Person*") == (
+        "1. Name and Address of Reporting Person*"
+    )
+    for value in ("2800 SAND HILL ROAD, SUITE 101", "1,000 shares held by trust", "11/09/2021"):
+        assert restore_labels(value) == value
 
 
 @pytest.fixture
