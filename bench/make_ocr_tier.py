@@ -10,35 +10,61 @@ parser was developed against. Needs the `tesseract` binary (Debian: tesseract-oc
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pypdfium2
 
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from consumers.parsing.tesseract import tesseract_path  # noqa: E402
+
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+_PDFIUM = threading.Lock()  # pdfium is not thread-safe: render one page at a time
 
 
 def ocr_pdf(source: Path, target: Path, dpi: int) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         images = []
-        document = pypdfium2.PdfDocument(str(source))
-        for index in range(len(document)):
-            bitmap = document[index].render(scale=dpi / 72, grayscale=True)
-            path = Path(scratch) / f"page{index:03d}.png"
-            bitmap.to_pil().save(path, dpi=(dpi, dpi))
-            images.append(str(path))
-        document.close()
+        with _PDFIUM:
+            document = pypdfium2.PdfDocument(str(source))
+            for index in range(len(document)):
+                bitmap = document[index].render(scale=dpi / 72, grayscale=True)
+                path = Path(scratch) / f"page{index:03d}.png"
+                bitmap.to_pil().save(path, dpi=(dpi, dpi))
+                images.append(str(path))
+            document.close()
         listing = Path(scratch) / "pages.txt"
         listing.write_text("\n".join(images) + "\n")
+        binary = tesseract_path()
+        if binary is None:
+            raise FileNotFoundError("tesseract is not installed (Debian: tesseract-ocr)")
         subprocess.run(
-            ["tesseract", str(listing), str(target.with_suffix("")), "pdf"],
+            [binary, str(listing), str(target.with_suffix("")), "pdf"],
             check=True,
             capture_output=True,
-            env={"OMP_THREAD_LIMIT": "1", "PATH": "/usr/bin:/bin"},
+            env={**os.environ, "OMP_THREAD_LIMIT": "1"},
         )
+
+
+def make_tier(corpus: Path, out: Path, dpi: int, limit: int) -> list[Path]:
+    """OCR `limit` filings spread evenly over corpus/pdf, none of them in corpus/pdf-ocr."""
+    known = {p.name for p in (corpus / "pdf-ocr").glob("*.pdf")}
+    sources = [p for p in sorted((corpus / "pdf").glob("*.pdf")) if p.name not in known]
+    step = max(1, len(sources) // limit)
+    chosen = sources[::step][:limit]
+    out.mkdir(parents=True, exist_ok=True)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(lambda s: ocr_pdf(s, out / s.name, dpi), chosen))
+    return [out / s.name for s in chosen]
 
 
 def main() -> int:
@@ -48,13 +74,7 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=40)
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     args = parser.parse_args()
-    known = {p.name for p in (args.corpus / "pdf-ocr").glob("*.pdf")}
-    sources = [p for p in sorted((args.corpus / "pdf").glob("*.pdf")) if p.name not in known]
-    step = max(1, len(sources) // args.limit)
-    chosen = sources[::step][: args.limit]
-    args.out.mkdir(parents=True, exist_ok=True)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        list(pool.map(lambda s: ocr_pdf(s, args.out / s.name, args.dpi), chosen))
+    chosen = make_tier(args.corpus, args.out, args.dpi, args.limit)
     print(f"{len(chosen)} filings OCR'd at {args.dpi} dpi into {args.out}")
     return 0
 

@@ -170,6 +170,7 @@ class _Table:
         classify = _derivative_field if table == "derivative" else _non_derivative_field
         self.fields = [classify(g, s) for g, s in _column_labels(header, sub)]
         self.width = len(header)
+        self.has_sub_header = sub is not None
 
 
 def _line_from_cells(table: _Table, cells: Row, number: int) -> TableLine | None:
@@ -320,6 +321,11 @@ def _is_sub_header(texts: list[str]) -> bool:
     ) >= 2 or any(t in ("ofShares", "NumberofShares") for t in squeezed)
 
 
+def _continues_sub_header(texts: list[str]) -> bool:
+    """The second row of a sub-header wrapped over two ("Amount or Number" / "of Shares")."""
+    return any(t.replace(" ", "") in ("ofShares", "NumberofShares") for t in texts)
+
+
 def _looks_like_owner_row(row: Row, table: _Table | None) -> bool:
     """A row of the joint filers' table (name/address + four X columns) outside its header."""
     if len(row) != 5 or (table is not None and table.width == 5) or not row[0]:
@@ -382,7 +388,10 @@ class GridReader:
             self._table = _Table(table, row, None)
             self._owners_mode = False
             return
-        if _is_sub_header(texts):
+        # One sub-header per header: after it, a data row whose footnote marks OCR read as
+        # "(D)" or "(A)" is still data.
+        awaiting_sub = self._table is None or not self._table.has_sub_header
+        if _is_sub_header(texts) and (awaiting_sub or _continues_sub_header(texts)):
             if self._last_header is not None and self._table is not None:
                 self._table = _Table(self._table.table, self._last_header, row)
             return
@@ -439,9 +448,11 @@ class GridReader:
         if self.resolve_cells is not None:
             row = self.resolve_cells(table.fields, row)
         filled = {table.fields[i] for i, c in enumerate(row) if c not in (None, "")}
-        if filled and filled <= _TEXT_COLUMNS:
+        first_titled = "security_title" in filled and self._last_line(table) is None
+        if filled and filled <= _TEXT_COLUMNS and not first_titled:
             # only wrapped text (a row cut by a page break, or spilled title lines): it
-            # continues the line above, it is not a line of its own
+            # continues the line above, it is not a line of its own; but a table's first titled
+            # row is a line even when its values are unread (numbering must not shift)
             self._continue_last(table, row)
             return
         last = self._last_line(table)
