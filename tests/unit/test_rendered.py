@@ -15,7 +15,7 @@ from consumers.parsing.compare import compare_filings
 from tests.conftest import FIXTURES
 
 PDFS = FIXTURES / "pdf"
-CLEAN = sorted(p for p in PDFS.glob("*.pdf") if not p.name.startswith("ocr-"))
+CLEAN = sorted(p for p in PDFS.glob("*.pdf") if not p.name.startswith(("ocr-", "ocr120-")))
 
 
 def test_seed_comes_out_exactly() -> None:
