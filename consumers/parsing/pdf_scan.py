@@ -26,6 +26,7 @@ from consumers.parsing.text_form import normalise
 TARGET_DPI = 450  # value crops are scaled to this before tesseract reads them
 TEXT_DPI = 300  # text crops (labels, names, titles) need less
 DEFAULT_SCAN_DPI = 150.0
+MAX_PAGE_PIXELS = 40_000_000  # a Letter page at 400 dpi is 15 Mpx; more is not a form scan
 _INSET_POINTS = 1.5  # stay inside the ruling that bounds a cell
 _AMOUNT_FIELDS = frozenset(
     {
@@ -371,6 +372,13 @@ def parse_scanned_pdf(pdf: Any, started: float, budget: float) -> Filing:
         deadline.check()
         layer_texts.append(_FORM_TITLE.sub(r"FORM \1", normalise(page.extract_text() or "")))
         dpi = scan_resolution(page)
+        if page.width * page.height * (dpi / 72.0) ** 2 > MAX_PAGE_PIXELS:
+            raise ParseError(
+                Reason.DOCUMENT_TOO_LARGE,
+                f"page of {page.width:g}x{page.height:g} pt at {dpi:g} dpi exceeds "
+                f"{MAX_PAGE_PIXELS:,} pixels",
+                stage="limit",
+            )
         grey = page.to_image(resolution=dpi).original.convert("L")
         horizontal, vertical = page_image.find_rulings(page_image.threshold(grey), dpi)
         if len(horizontal) < 2 or len(vertical) < 2:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import subprocess
 from decimal import Decimal
 
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
-from consumers.parsing import ParseError, Reason, parse_document, tesseract
+from consumers.parsing import ParseError, Reason, parse_document, pdf_scan, tesseract
 from consumers.parsing.compare import compare_filings
 from consumers.parsing.ocr_labels import restore_labels
 from consumers.parsing.ocr_values import (
@@ -161,3 +163,30 @@ def test_without_tesseract_a_scan_is_read_from_its_text_layer_strictly(monkeypat
     with pytest.raises(ParseError) as caught:
         parse_document(SCAN.read_bytes())
     assert caught.value.reason == Reason.OCR_LOW_CONFIDENCE
+
+
+def _scan_of_words(text: str) -> bytes:
+    """A one-page image + text-layer PDF made by tesseract, the way scans arrive."""
+    image = Image.new("L", (1600, 400), 255)
+    ImageDraw.Draw(image).text((50, 100), text, fill=0, font=ImageFont.load_default(size=120))
+    png = io.BytesIO()
+    image.save(png, "PNG", dpi=(72, 72))
+    binary = tesseract.tesseract_path()
+    assert binary is not None
+    made = subprocess.run(
+        [binary, "stdin", "stdout", "pdf"], input=png.getvalue(), check=True, capture_output=True
+    )
+    return made.stdout
+
+
+@pytest.mark.usefixtures("needs_tesseract")
+def test_a_scan_without_a_ruled_form_or_too_big_to_render_is_refused(monkeypatch) -> None:
+    scan = _scan_of_words("FORM 4 SCAN")
+    with pytest.raises(ParseError) as caught:
+        parse_document(scan)
+    assert caught.value.reason == Reason.OCR_LOW_CONFIDENCE
+    monkeypatch.setattr(pdf_scan, "MAX_PAGE_PIXELS", 100_000)
+    with pytest.raises(ParseError) as caught:
+        parse_document(scan)
+    assert caught.value.reason == Reason.DOCUMENT_TOO_LARGE
+    assert "pixels" in str(caught.value)
