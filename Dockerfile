@@ -14,6 +14,11 @@ LABEL org.opencontainers.image.title="form4-stream" \
       org.opencontainers.image.description="Exactly-once Kafka processor: SEC Forms 3/4/5 to Avro records" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.source="https://example.invalid/form4-stream"
+# tesseract re-reads scanned (image + OCR text layer) PDFs cell by cell; without it scans are
+# read from their text layer alone and mostly refused.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tesseract-ocr \
+ && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --home-dir /app --create-home form4
 COPY --from=build /dist/*.whl /tmp/
 RUN pip install --no-cache-dir /tmp/*.whl && rm -f /tmp/*.whl

@@ -12,9 +12,12 @@ import time
 import zlib
 from typing import Any
 
+from consumers.parsing import tesseract
 from consumers.parsing.errors import ParseError, Reason
 from consumers.parsing.form_grid import GridReader
 from consumers.parsing.model import Filing
+from consumers.parsing.pdf_scan import parse_scanned_pdf
+from consumers.parsing.text_form import parse_form_text
 
 MAX_INFLATED_STREAM_BYTES = 16 * 1024 * 1024
 PDF_TIME_BUDGET_SECONDS = 15.0
@@ -126,14 +129,8 @@ def parse_pdf(
         if grids == 0:
             # No vector rulings: a scan with an OCR text layer. Read its pixels when tesseract
             # is here; otherwise its text layer as OCR text, strictly.
-            from consumers.parsing import tesseract
-
             if tesseract.available():
-                from consumers.parsing.pdf_scan import parse_scanned_pdf
-
                 return parse_scanned_pdf(pdf, started, scan_budget)
-            from consumers.parsing.text_form import parse_form_text
-
             return parse_form_text("\n".join(layout_texts), source_format="pdf")
         return reader.finish("\n".join(texts))
     finally:

@@ -117,6 +117,7 @@ def test_dockerfile_runs_form4_as_non_root_with_a_healthcheck() -> None:
         assert (ROOT / source).exists(), source
     assert re.search(r"^CMD \[\"run\"\]", text, re.M)
     assert "run" in cli.commands
+    assert "tesseract-ocr" in text  # scanned PDFs are re-read cell by cell with it
 
 
 def _promtool() -> str:
