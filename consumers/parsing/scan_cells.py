@@ -1,0 +1,231 @@
+"""The cells of a scanned form's grid, located in the page image and re-read by tesseract.
+
+Each inked cell is read whole (no whitelist); amount, date and letter cells again with the
+raised footnote mark painted out under a digits or code-letters whitelist, at a higher scale;
+the mark alone under a digits-and-parens whitelist. The batches of a page are a handful of
+tesseract runs, bounded by the scan's deadline.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from PIL import Image
+
+from consumers.parsing import ocr_values, page_image, tesseract
+from consumers.parsing.errors import ParseError, Reason
+from consumers.parsing.text_form import normalise
+
+TARGET_DPI = 450  # value crops are scaled to this before tesseract reads them
+TEXT_DPI = 300  # text crops (labels, names, titles) need less
+DEFAULT_SCAN_DPI = 150.0
+_INSET_POINTS = 1.5  # stay inside the ruling that bounds a cell
+_DIGITISH = re.compile(r"\d")
+_CODE_LETTERS = "".join(sorted(ocr_values.CODES | ocr_values.A_OR_D | ocr_values.D_OR_I))
+
+
+@dataclass(eq=False)
+class Cell:
+    bbox: tuple[float, float, float, float]
+    ink: tuple[int, int, int, int] | None = None  # pixel box of the ink, None when blank
+    tail: tuple[int, int, int, int] | None = None  # pixel box of a raised footnote mark
+    layer: str = ""
+    whole: str = ""
+    value: str = ""
+    mark: str = ""
+
+    def reads(self) -> ocr_values.CellReads:
+        return ocr_values.CellReads(self.layer, self.whole, self.value, self.mark)
+
+
+def scan_resolution(page: Any) -> float:
+    """The resolution the page was scanned at, from its largest image."""
+    images = [i for i in page.images if i.get("srcsize") and i["x1"] > i["x0"]]
+    if not images:
+        return DEFAULT_SCAN_DPI
+    image = max(images, key=lambda i: i["x1"] - i["x0"])
+    return min(max(image["srcsize"][0] * 72.0 / (image["x1"] - image["x0"]), 72.0), 400.0)
+
+
+def _locate_ink(ink: Image.Image, bbox: tuple[float, float, float, float], dpi: float) -> Cell:
+    scale = dpi / 72.0
+    inset = max(2, round(_INSET_POINTS * scale))
+    x0, top, x1, bottom = (round(v * scale) for v in bbox)
+    box = (x0 + inset, top + inset, x1 - inset, bottom - inset)
+    cell = Cell(bbox=bbox)
+    if box[2] - box[0] < 3 or box[3] - box[1] < 3:
+        return cell
+    found = page_image.ink_box(ink.crop(box))
+    if found is None:
+        return cell
+    pad = 2
+    cell.ink = (
+        box[0] + found[0] - pad,
+        box[1] + found[1] - pad,
+        box[0] + found[2] + pad,
+        box[1] + found[3] + pad,
+    )
+    cell.tail = _mark_box(ink, cell.ink, dpi)
+    return cell
+
+
+def _mark_box(
+    ink: Image.Image, box: tuple[int, int, int, int], dpi: float
+) -> tuple[int, int, int, int] | None:
+    """Where the raised mark ending the cell's last line sits (a wrapped text's mark too)."""
+    rows = page_image.last_line_rows(ink.crop(box))
+    if rows is None:
+        return None
+    left, upper, right, _ = box
+    line = (left, upper + rows[0], right, upper + rows[1] + 1)
+    tail = page_image.raised_tail(ink.crop(line), dpi)
+    if tail is None:
+        return None
+    return (left + tail - 1, line[1] - 1, right, line[3] + 1)
+
+
+def _after_first_glyph(ink: Image.Image, cell: Cell) -> tuple[int, int, int, int] | None:
+    """A one-letter cell's footnote mark is whatever follows the letter, raised or not."""
+    assert cell.ink is not None
+    columns = page_image.ink_columns(ink.crop(cell.ink))
+    inked = [x for x, column in enumerate(columns) if column is not None]
+    if not inked:
+        return None
+    gap = next((x for x in range(inked[0], len(columns)) if columns[x] is None), None)
+    rest = [x for x in inked if gap is not None and x > gap]
+    if not rest:
+        return None
+    left, upper, right, lower = cell.ink
+    return (left + rest[0] - 1, upper, right, lower)
+
+
+class Deadline:
+    """The scan's time budget, spent by tesseract runs that are killed when it runs out."""
+
+    def __init__(self, started: float, budget: float) -> None:
+        self.at, self.budget = started + budget, budget
+
+    def check(self) -> float:
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise self.exceeded()
+        return left
+
+    def exceeded(self) -> ParseError:
+        return ParseError(
+            Reason.PARSE_TIMEOUT, f"PDF parse exceeded {self.budget:g}s", stage="limit"
+        )
+
+    def read(self, crops: list[Image.Image], whitelist: str | None = None) -> list[Any]:
+        left = self.check()
+        try:
+            return tesseract.read_crops(crops, whitelist, timeout=left)
+        except subprocess.TimeoutExpired:
+            raise self.exceeded() from None
+        except subprocess.CalledProcessError as error:
+            stderr = (error.stderr or b"").decode("utf-8", "replace").strip()[:200]
+            raise ParseError(Reason.OCR_LOW_CONFIDENCE, f"tesseract failed: {stderr}") from None
+
+
+class _Crops:
+    """Crops of one page image at the scales tesseract reads best."""
+
+    def __init__(self, grey: Image.Image, dpi: float) -> None:
+        self.grey, self.dpi = grey, dpi
+
+    def _scaled(self, box: tuple[int, int, int, int], target_dpi: float) -> Image.Image:
+        return self._scale(self.grey.crop(box), target_dpi)
+
+    def _scale(self, image: Image.Image, target_dpi: float) -> Image.Image:
+        factor = target_dpi / self.dpi
+        size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
+        return image.resize(size, Image.Resampling.LANCZOS)
+
+    def whole(self, cell: Cell) -> Image.Image:
+        assert cell.ink is not None
+        return self._scaled(cell.ink, TEXT_DPI)
+
+    def value(self, cell: Cell, target_dpi: float = TARGET_DPI) -> Image.Image:
+        """The cell with its raised mark painted out."""
+        assert cell.ink is not None
+        image = self.grey.crop(cell.ink)
+        if cell.tail is not None:
+            left, upper, right, lower = cell.tail
+            x, y = cell.ink[0], cell.ink[1]
+            image.paste(255, (left + 2 - x, upper - y, right - x, lower - y))
+        return self._scale(image, target_dpi)
+
+    def mark(self, cell: Cell) -> Image.Image:
+        assert cell.tail is not None
+        return self._scaled(cell.tail, TARGET_DPI)
+
+
+def _layer_text(page: Any, bbox: tuple[float, float, float, float]) -> str:
+    """The text layer's characters whose middle lies in the cell (OCR boxes overhang cells)."""
+    x0, top, x1, bottom = bbox
+
+    def inside(obj: dict[str, Any]) -> bool:
+        if obj.get("object_type") != "char":
+            return False
+        x, y = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+        return x0 <= x <= x1 and top <= y <= bottom
+
+    return normalise(page.filter(inside).extract_text() or "")
+
+
+def _looks_letter(text: str) -> bool:
+    """A code or A/D or D/I cell: a letter or two, perhaps with a mark ("S(1)", "s®")."""
+    body = re.sub(r"[(\[{]?\d{0,2}[)\]}®©@°]*$", "", "".join(text.split()))
+    return 1 <= len(body) <= 2 and body[0].isalpha() and len(text) <= 6
+
+
+def _looks_numeric(text: str) -> bool:
+    """An amount or date (with its mark), not words that end in a footnote mark."""
+    body = re.sub(r"\S{0,2}\d{1,2}\S?$", "", text) if re.search(r"[A-Za-z]{3}", text) else text
+    return bool(_DIGITISH.search(body)) and sum(ch.isalpha() for ch in body) <= 2
+
+
+def read_page_cells(
+    page: Any, tables: list[Any], grey: Image.Image, dpi: float, deadline: Deadline
+):
+    ink = page_image.threshold(grey)
+    rows: list[list[Cell | None]] = []
+    for table in tables:
+        for row in table.rows:
+            cells: list[Cell | None] = []
+            for bbox in row.cells:
+                if bbox is None:
+                    cells.append(None)
+                    continue
+                cell = _locate_ink(ink, bbox, dpi)
+                cell.layer = _layer_text(page, bbox)
+                cells.append(cell)
+            rows.append(cells)
+    crops = _Crops(grey, dpi)
+    inked = [c for row in rows for c in row if c is not None and c.ink is not None]
+    for cell, read in zip(inked, deadline.read([crops.whole(c) for c in inked]), strict=True):
+        cell.whole = normalise(read.text)
+    short = [c for c in inked if len(c.whole) <= 24 and "\n" not in c.whole]
+    letters = [c for c in short if _looks_letter(c.whole)]
+    for cell in letters:
+        if cell.tail is None:
+            cell.tail = _after_first_glyph(ink, cell)
+    numeric = [c for c in short if not _looks_letter(c.whole) and _looks_numeric(c.whole)]
+    for group, whitelist in ((numeric, "$0123456789,./()"), (letters, _CODE_LETTERS)):
+        reads = deadline.read([crops.value(c) for c in group], whitelist=whitelist)
+        for cell, read in zip(group, reads, strict=True):
+            cell.value = read.text
+    valued = {id(c) for c in numeric + letters}
+    worded = [c for c in inked if c.tail is not None and id(c) not in valued]
+    reads = deadline.read([crops.value(c, TEXT_DPI) for c in worded])
+    for cell, read in zip(worded, reads, strict=True):
+        cell.value = normalise(read.text)
+    marked = [c for c in inked if c.tail is not None]
+    reads = deadline.read([crops.mark(c) for c in marked], whitelist="0123456789()")
+    for cell, read in zip(marked, reads, strict=True):
+        cell.mark = read.text
+    return rows
