@@ -2,8 +2,9 @@
 
 Each value cell of a scanned form is read three ways: the PDF's own OCR text layer, a
 re-read of the cell's crop, and a re-read of the crop split at its raised footnote mark with
-a character whitelist. A value is taken only when the reads agree; otherwise the field stays
-null (sent for review), because a wrong number is worse than none.
+a character whitelist. A value is taken only when the two re-reads agree on a well-formed
+value; whether the layer agrees too is reported (`confirmed`) for the caller to weigh.
+Otherwise the field stays null (sent for review), because a wrong number is worse than none.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class CellReads:
 class Agreement:
     """What the reads agree a cell says. `value` None: they do not agree on a well-formed value.
     `confirmed`: the PDF's own text layer (an independent OCR at the scan's resolution) agrees
-    too; an unconfirmed value needs other evidence (arithmetic, a matching date) to be used."""
+    too; the caller decides which fields need it (letters do: see pdf_scan)."""
 
     value: str | None
     marks: list[str] = field(default_factory=list)

@@ -5,9 +5,8 @@ A letter two re-reads of the cell agree on, but the scan's text layer does not, 
 filing confirms it independently:
 - arithmetic: owned-after of a line = owned-after of the previous line of the same security and
   ownership, plus (A) or minus (D) its amount; numbers read apart that add up fix the direction;
-- the direction a code implies (S, F sell: D; P buys: A); direct/indirect against the
-  nature-of-ownership column (filled only for indirect holdings); a code confirmed elsewhere in
-  the same table.
+- the direction a code implies (S, F sell: D; P buys: A); a code confirmed elsewhere in the same
+  table. (Direct/indirect is checked against the nature column's ink as the row is read.)
 """
 
 from __future__ import annotations
@@ -16,30 +15,18 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from consumers.parsing.errors import ParseError
-from consumers.parsing.form_grid import parse_printed_date, parse_printed_number
-from consumers.parsing.model import DATE_LINE_FIELDS, Filing, TableLine
+from consumers.parsing.model import Filing, TableLine
 
 _DISPOSES = frozenset("SFD")  # codes that can only dispose ("D" is a disposition to the issuer)
 _ACQUIRES = frozenset("PA")
 
 
 class _Held:
-    """A line's held candidates, parsed, and which of them were confirmed."""
+    """A line's held letters (field -> letter), set on the line once confirmed."""
 
-    def __init__(self, line: TableLine, texts: dict[str, str]) -> None:
+    def __init__(self, line: TableLine, letters: dict[str, str]) -> None:
         self.line = line
-        self.values: dict[str, Any] = {}
-        for field, text in texts.items():
-            try:
-                if field in DATE_LINE_FIELDS:
-                    self.values[field] = parse_printed_date(text, field)
-                elif field in ("transaction_code", "acquired_disposed", "direct_indirect"):
-                    self.values[field] = text
-                else:
-                    self.values[field] = parse_printed_number(text, field)
-            except ParseError:
-                continue
+        self.values = dict(letters)
 
     def get(self, field: str) -> Any:
         value = getattr(self.line, field)
@@ -56,7 +43,7 @@ def confirm_held(filing: Filing, held: list[tuple[TableLine, dict[str, str]]]) -
     by_line: dict[int, _Held] = {}
     for line, texts in held:
         if id(line) in by_line:
-            by_line[id(line)].values.update(_Held(line, texts).values)
+            by_line[id(line)].values.update(texts)
         else:
             by_line[id(line)] = _Held(line, texts)
     _confirm_chains(filing, by_line)
@@ -102,6 +89,3 @@ def _confirm_letters(filing: Filing, entries: Iterable[_Held]) -> None:
             (direction == "D" and code in _DISPOSES) or (direction == "A" and code in _ACQUIRES)
         ):
             entry.confirm(["acquired_disposed"])
-        ownership = entry.values.get("direct_indirect")
-        if ownership == ("I" if line.nature_of_ownership else "D"):
-            entry.confirm(["direct_indirect"])

@@ -11,6 +11,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from consumers.parsing import ParseError, Reason, parse_document, pdf_scan, tesseract
 from consumers.parsing.compare import compare_filings
+from consumers.parsing.model import Filing, TableLine
 from consumers.parsing.ocr_labels import restore_labels
 from consumers.parsing.ocr_values import (
     CODES,
@@ -23,6 +24,7 @@ from consumers.parsing.ocr_values import (
     clean_mark,
 )
 from consumers.parsing.page_image import find_rulings, raised_tail, threshold
+from consumers.parsing.scan_checks import confirm_held
 from tests.conftest import FIXTURES
 
 SCAN = FIXTURES / "pdf" / "ocr-000089924319028183.pdf"
@@ -190,3 +192,33 @@ def test_a_scan_without_a_ruled_form_or_too_big_to_render_is_refused(monkeypatch
         parse_document(scan)
     assert caught.value.reason == Reason.DOCUMENT_TOO_LARGE
     assert "pixels" in str(caught.value)
+
+
+def _sale(number: int, shares: str, owned: str, code: str | None = "S") -> TableLine:
+    return TableLine(
+        table="non_derivative",
+        kind="transaction",
+        line=number,
+        security_title="Common Stock",
+        transaction_code=code,
+        shares=Decimal(shares),
+        shares_owned_following=Decimal(owned),
+        direct_indirect="D",
+    )
+
+
+def test_held_letters_are_set_only_when_the_form_confirms_them() -> None:
+    first, second = _sale(1, "100", "900"), _sale(2, "50", "850", code=None)
+    exercise, odd = _sale(3, "5", "855", code="M"), _sale(4, "5", "1", code="M")
+    filing = Filing(source_format="pdf", lines=[first, second, exercise, odd])
+    confirm_held(
+        filing,
+        [
+            (second, {"acquired_disposed": "D", "transaction_code": "S"}),  # S is read on line 1
+            (exercise, {"acquired_disposed": "A"}),  # only arithmetic: 850 + 5 = 855
+            (odd, {"acquired_disposed": "A"}),  # 855 + 5 is not 1, and M goes either way
+        ],
+    )
+    assert (second.acquired_disposed, second.transaction_code) == ("D", "S")
+    assert exercise.acquired_disposed == "A"
+    assert odd.acquired_disposed is None
