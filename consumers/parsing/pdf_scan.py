@@ -9,6 +9,7 @@ read from its text layer alone, strictly (text_form; pdf.py chooses).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -51,6 +52,7 @@ _UNCHECKED = re.compile(
 )
 _ROMAN = re.compile(r"\b(?=[IVXl]*[IVX])(?=[IVXl]*l)[IVXl]{2,}\b")  # "XIl" -> "XII"
 _FORM_TITLE = re.compile(r"\bFORM\s*([345])(?=\s|/|$)")
+_PRINTED_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
 _OPEN_TICKER = re.compile(r"(\[\s*[A-Z][A-Z.\-]{0,9})\s*[J|1l)}]?\s*$", re.MULTILINE)
 
 
@@ -62,6 +64,7 @@ def _text(cell: Cell | None) -> str | None:
     read = cell.whole
     if cell.tail is not None and cell.value:
         read = cell.value.rstrip("'!’`\"°*")  # what is left of a painted-out mark
+    read = _PRINTED_DATE.sub(_checked_date, read)
     lines = (_TEXT_NOISE.sub("", line).strip() for line in read.splitlines())
     text = ocr_labels.restore_labels("\n".join(line for line in lines if line))
     text = _ROMAN.sub(lambda m: m[0].replace("l", "I"), text)
@@ -69,6 +72,17 @@ def _text(cell: Cell | None) -> str | None:
     text = _UNCHECKED.sub("[ ]", text)
     text = _OPEN_TICKER.sub(r"\1]", text)
     return text.replace("lf Amendment", "If Amendment")
+
+
+def _checked_date(match: re.Match[str]) -> str:
+    """A box's date (period, amendment) as re-read, dropped when it is no calendar date
+    ("00/31/2022"): the field is null, sent for review, rather than the filing refused."""
+    month, day, year = (int(part) for part in match.groups())
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return ""
+    return match[0]
 
 
 def _marks_text(marks: list[str]) -> str:
@@ -259,10 +273,10 @@ def _withhold_unverified(filing: Filing, layer_text: str) -> Filing:
         layer_name = layer_names[index] if index < len(layer_names) else None
         if not _same_text(signature.name, layer_name):
             signature.name = None
-        if signature.date is not None and filing.period_of_report is not None:
-            days = (signature.date - filing.period_of_report).days
-            if not 0 <= days <= 366:
-                signature.date = None
+        if signature.date is not None:
+            period = filing.period_of_report
+            if period is None or not 0 <= (signature.date - period).days <= 366:
+                signature.date = None  # nothing to check it against, or implausible
     for line in filing.lines:
         for field, ids in list(line.footnote_ids.items()):
             kept = [i for i in ids if i in known]

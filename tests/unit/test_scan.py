@@ -24,6 +24,7 @@ from consumers.parsing.ocr_values import (
     clean_mark,
 )
 from consumers.parsing.page_image import find_rulings, raised_tail, threshold
+from consumers.parsing.scan_cells import Cell
 from consumers.parsing.scan_checks import confirm_held
 from tests.conftest import FIXTURES
 
@@ -222,3 +223,11 @@ def test_held_letters_are_set_only_when_the_form_confirms_them() -> None:
     assert (second.acquired_disposed, second.transaction_code) == ("D", "S")
     assert exercise.acquired_disposed == "A"
     assert odd.acquired_disposed is None
+
+
+def test_a_box_date_that_is_no_calendar_date_is_dropped_not_fatal() -> None:
+    label = "3. Date of Earliest Transaction (Month/Day/Year)"
+    misread = pdf_scan._text(Cell(bbox=(0, 0, 1, 1), whole=f"{label}\n00/31/2022"))
+    assert misread == label
+    read = pdf_scan._text(Cell(bbox=(0, 0, 1, 1), whole=f"{label}\n08/31/2022"))
+    assert read == f"{label}\n08/31/2022"
