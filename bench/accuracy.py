@@ -1,6 +1,7 @@
 """Accuracy of the rendered-form parsers against each filing's XML, tier by tier.
 
-    python bench/accuracy.py [--tier pdf|pdf-ocr|edgar-html|seed] [--limit N] [--show-wrong]
+    python bench/accuracy.py [--tier pdf|pdf-ocr|edgar-html] [--limit N] [--show-wrong] [--jobs N]
+    python bench/accuracy.py --ocr-dir DIR   # a held-out scan tier from bench/make_ocr_tier.py
 
 For each tier: filings, how many parsed, failures by reason, the share of contract fields
 right (of every field the XML or the rendering has), the share wrong (a different value; null
