@@ -313,17 +313,17 @@ _HEADER_LABEL = re.compile(
 _OWNER_FLAG = re.compile(r"^(?:X?|X .*)$")
 
 
+def _continues_sub_header(texts: list[str]) -> bool:
+    """The second row of a sub-header wrapped over two ("Amount or Number" / "of Shares")."""
+    return any(t.replace(" ", "") in ("ofShares", "NumberofShares") for t in texts)
+
+
 def _is_sub_header(texts: list[str]) -> bool:
     squeezed = [t.replace(" ", "") for t in texts]
     return sum(
         t in _SQUEEZED_SUB_LABELS or t.startswith(("Amountor", "ofShares", "NumberofShares"))
         for t in squeezed
-    ) >= 2 or any(t in ("ofShares", "NumberofShares") for t in squeezed)
-
-
-def _continues_sub_header(texts: list[str]) -> bool:
-    """The second row of a sub-header wrapped over two ("Amount or Number" / "of Shares")."""
-    return any(t.replace(" ", "") in ("ofShares", "NumberofShares") for t in texts)
+    ) >= 2 or _continues_sub_header(texts)
 
 
 def _looks_like_owner_row(row: Row, table: _Table | None) -> bool:
