@@ -19,7 +19,14 @@ from consumers.parsing import form_grid, ocr_labels, ocr_values, page_image, sca
 from consumers.parsing.errors import ParseError, Reason
 from consumers.parsing.form_grid import GridReader
 from consumers.parsing.model import Filing, TableLine
-from consumers.parsing.scan_cells import TEXT_DPI, Cell, Deadline, read_page_cells, scan_resolution
+from consumers.parsing.scan_cells import (
+    TEXT_DPI,
+    Cell,
+    Deadline,
+    read_page_cells,
+    rescale,
+    scan_resolution,
+)
 from consumers.parsing.text_form import normalise
 
 MAX_PAGE_PIXELS = 40_000_000  # a Letter page at 400 dpi is 15 Mpx; more is not a form scan
@@ -170,7 +177,7 @@ def parse_scanned_pdf(pdf: Any, started: float, budget: float) -> Filing:
     held: list[tuple[TableLine, dict[str, str]]] = []
     for page in pdf.pages:
         deadline.check()
-        layer_texts.append(_FORM_TITLE.sub(r"FORM \1", normalise(page.extract_text() or "")))
+        layer_texts.append(_page_text(page.extract_text() or ""))
         dpi = scan_resolution(page)
         if page.width * page.height * (dpi / 72.0) ** 2 > MAX_PAGE_PIXELS:
             raise ParseError(
@@ -203,7 +210,7 @@ def parse_scanned_pdf(pdf: Any, started: float, budget: float) -> Filing:
         grids += len(tables)
         bottom = max((t.bbox[3] for t in tables), default=0.0)
         above = page.crop((0, 0, page.width, bottom)).extract_text() if bottom else ""
-        texts.append(_FORM_TITLE.sub(r"FORM \1", normalise(above or "")))
+        texts.append(_page_text(above or ""))
         texts.append(_reread_below(grey, dpi, bottom, deadline))
         for row in read_page_cells(page, tables, grey, dpi, deadline):
             resolver.row, resolver.held = row, {}
@@ -244,13 +251,13 @@ def _reread_below(grey: Image.Image, dpi: float, top_points: float, deadline: De
     box = page_image.ink_box(page_image.threshold(area))
     if box is None:
         return ""
-    factor = TEXT_DPI / dpi
-    crop = area.crop(box)
-    crop = crop.resize(
-        (round(crop.width * factor), round(crop.height * factor)), Image.Resampling.LANCZOS
-    )
-    (read,) = deadline.read([crop])
-    return _FORM_TITLE.sub(r"FORM \1", normalise(read.text))
+    (read,) = deadline.read([rescale(area.crop(box), dpi, TEXT_DPI)])
+    return _page_text(read.text)
+
+
+def _page_text(text: str) -> str:
+    """Page text normalised as OCR text, with the title OCR squeezes ("FORM4") spaced."""
+    return _FORM_TITLE.sub(r"FORM \1", normalise(text))
 
 
 def _same_text(first: str | None, second: str | None) -> bool:

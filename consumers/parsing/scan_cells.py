@@ -131,6 +131,13 @@ class Deadline:
             raise ParseError(Reason.OCR_LOW_CONFIDENCE, f"tesseract failed: {stderr}") from None
 
 
+def rescale(image: Image.Image, dpi: float, target_dpi: float) -> Image.Image:
+    """A crop of a page image at `dpi` resampled to the scale tesseract reads best."""
+    factor = target_dpi / dpi
+    size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
+    return image.resize(size, Image.Resampling.LANCZOS)
+
+
 class _Crops:
     """Crops of one page image at the scales tesseract reads best."""
 
@@ -141,9 +148,7 @@ class _Crops:
         return self._scale(self.grey.crop(box), target_dpi)
 
     def _scale(self, image: Image.Image, target_dpi: float) -> Image.Image:
-        factor = target_dpi / self.dpi
-        size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
-        return image.resize(size, Image.Resampling.LANCZOS)
+        return rescale(image, self.dpi, target_dpi)
 
     def whole(self, cell: Cell) -> Image.Image:
         assert cell.ink is not None
