@@ -12,7 +12,6 @@ filing confirms it independently:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
 from typing import Any
 
 from consumers.parsing.model import Filing, TableLine
@@ -71,7 +70,7 @@ def _confirm_chains(filing: Filing, by_line: dict[int, _Held]) -> None:
         if None in (owned_before, owned, shares) or direction not in ("A", "D"):
             continue
         change = shares if direction == "A" else -shares
-        if Decimal(owned_before) + change == Decimal(owned):
+        if owned_before + change == owned:  # the lines' own Decimals
             before.confirm(["shares_owned_following"])
             entry.confirm(["shares_owned_following", "shares", "acquired_disposed"])
 
