@@ -1,6 +1,7 @@
 """Accuracy of the rendered-form parsers against each filing's XML, tier by tier.
 
     python bench/accuracy.py [--tier pdf|pdf-ocr|edgar-html] [--limit N] [--show-wrong] [--jobs N]
+                             [--show-missing]
     python bench/accuracy.py --ocr-dir DIR   # a held-out scan tier from bench/make_ocr_tier.py
 
 For each tier: filings, how many parsed, failures by reason, the share of contract fields
@@ -11,6 +12,7 @@ is "missing", sent for review, not wrong), and the share of filings with every f
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from collections import Counter
@@ -35,6 +37,7 @@ class TierResult:
     perfect: int = 0
     failures: Counter = field(default_factory=Counter)
     score: Score = field(default_factory=Score)
+    missing_by_field: Counter = field(default_factory=Counter)
     seconds: float = 0.0
 
     @property
@@ -94,12 +97,21 @@ def run_tier(
         result.score.right += score.right
         result.score.missing += score.missing
         result.score.wrong += score.wrong
+        result.missing_by_field.update(_field_kind(name) for name in score.missing_fields)
         if score.wrong == 0 and score.missing == 0:
             result.perfect += 1
         if show_wrong and score.wrong_fields:
             print(f"  {rendering.name}: " + "; ".join(score.wrong_fields[:6]))
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _field_kind(name: str) -> str:
+    """A scored field's kind: 'non_derivative[3].footnotes.shares' -> 'line.footnotes.shares',
+    'owner0.city' -> 'owner.city', 'footnote.F12' -> 'footnote'."""
+    name = re.sub(r"^(?:non_)?derivative\[\d+\]\.", "line.", name)
+    name = re.sub(r"^footnote\.F\d+$", "footnote", name)
+    return re.sub(r"^(owner|signature)\d+", r"\1", name)
 
 
 def print_table(results: list[TierResult]) -> None:
@@ -121,6 +133,7 @@ def main() -> None:
     parser.add_argument("--tier", action="append")
     parser.add_argument("--limit", type=int)
     parser.add_argument("--show-wrong", action="store_true")
+    parser.add_argument("--show-missing", action="store_true", help="count the null fields by kind")
     parser.add_argument(
         "--ocr-dir",
         type=Path,
@@ -140,6 +153,10 @@ def main() -> None:
         ][: args.limit]
         results.append(run_tier(args.ocr_dir.name, pairs, args.show_wrong, args.jobs))
     print_table(results)
+    if args.show_missing:
+        for r in results:
+            counts = ", ".join(f"{kind} {n}" for kind, n in r.missing_by_field.most_common())
+            print(f"{r.name} missing: {counts}")
 
 
 if __name__ == "__main__":

@@ -48,6 +48,7 @@ class Score:
     missing: int = 0
     wrong: int = 0
     wrong_fields: list[str] = field(default_factory=list)
+    missing_fields: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -61,6 +62,7 @@ class Score:
             self.right += 1
         elif got is None:
             self.missing += 1
+            self.missing_fields.append(name)
         else:
             self.wrong += 1
             self.wrong_fields.append(f"{name}: want {truth!r} got {got!r}")

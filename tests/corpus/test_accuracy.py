@@ -44,3 +44,5 @@ def test_held_out_120dpi_scans(tmp_path) -> None:
     assert result.emitted >= HELD_OUT_FLOOR["emitted"] * result.filings, dict(result.failures)
     assert result.field_accuracy >= HELD_OUT_FLOOR["right"]
     assert result.wrong_rate <= HELD_OUT_FLOOR["wrong"]
+    # every null is counted under its kind (bench/accuracy.py --show-missing)
+    assert sum(result.missing_by_field.values()) == result.score.missing
