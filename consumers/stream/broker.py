@@ -189,6 +189,16 @@ def _accepts(address: str) -> bool:
         return False
 
 
+def new_cluster_id() -> str:
+    """A random KRaft cluster id (URL-safe base64 of 16 bytes) that never starts with "-":
+    kafka-storage would take "-t -Xy..." for a flag and refuse to format, 1 start in 64. Kafka's
+    own Uuid.randomUuid() redraws for the same reason."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        if not cluster_id.startswith("-"):
+            return cluster_id
+
+
 def start(home: Path = DEFAULT_HOME) -> str:
     """Start (or reuse) the local broker; return its bootstrap address once it serves requests."""
     paths = BrokerPaths(home)
@@ -205,7 +215,7 @@ def start(home: Path = DEFAULT_HOME) -> str:
     log4j = paths.home / "log4j2.yaml"
     log4j.write_text(_LOG4J2.format(log=paths.log))
     jvm = [java, "-Xms256m", "-Xmx1g", f"-Dlog4j2.configurationFile={log4j}", "-cp", classpath]
-    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+    cluster_id = new_cluster_id()
     formatted = subprocess.run(
         [
             *jvm,
