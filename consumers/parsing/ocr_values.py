@@ -20,6 +20,7 @@ _MARK_DIGITS = re.compile(r"\d{1,2}")
 _MORE_DIGITS = re.compile(r"[,.]?\d{3}")
 _MARKS_ONLY = re.compile(r"^(?:\(\d{1,2}\))+$")
 _CLEAN_MARK = re.compile(r"^\(\d{1,2}\)$")
+_DOLLAR = re.compile(r"^[\\lI]?[$S§s]+")  # "$", also read as "S", "s", "\s" or "ls" at low dpi
 _NOISE = str.maketrans({"[": "", "]": "", "|": "", "{": "", "}": "", "‘": "", "’": "", "“": ""})
 
 
@@ -93,7 +94,7 @@ def agreed_amount(reads: CellReads) -> Agreement:
         return NO_AGREEMENT
     bare = value.lstrip("$")
     wanted = digits(bare)
-    whole = _clean(reads.whole).lstrip("$S§s")
+    whole = _DOLLAR.sub("", _clean(reads.whole))
     if not whole.startswith(bare) or _MORE_DIGITS.match(whole[len(bare) :]):
         return NO_AGREEMENT  # another value, or this one cut short by a mis-split mark
     layer = digits(reads.layer)
@@ -115,6 +116,8 @@ def agreed_date(reads: CellReads) -> Agreement:
 
 
 _RULING_BITS = "[]|{}()!"
+# A letter read alone, doubled ("Cc") or before a mark ("s(1)"), past a ruling read as "l".
+_LONE_LETTER = re.compile(r"^[(\[{l!]?([A-Za-z])(?:\1|\(.*)?$", re.IGNORECASE)
 
 
 def _first_letter(text: str) -> str:
@@ -130,6 +133,8 @@ def agreed_letter(reads: CellReads, allowed: frozenset[str]) -> Agreement:
     letter = _first_letter(reads.whole)
     if letter not in allowed or (reads.value and _first_letter(reads.value) != letter):
         return NO_AGREEMENT
+    if not reads.value and not _LONE_LETTER.match(_clean(reads.whole)):
+        return NO_AGREEMENT  # only the whole read, and it is more than a letter ("eit)" for G)
     if reads.mark:
         marks = _mark_ids(reads, "") or []
     else:  # a mark too small to stand out as raised, read whole as "S(5)"
