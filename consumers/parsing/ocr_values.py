@@ -133,14 +133,15 @@ def agreed_letter(reads: CellReads, allowed: frozenset[str]) -> Agreement:
     letter = _first_letter(reads.whole)
     if letter not in allowed or (reads.value and _first_letter(reads.value) != letter):
         return NO_AGREEMENT
-    if not reads.value and not _LONE_LETTER.match(_clean(reads.whole)):
-        return NO_AGREEMENT  # only the whole read, and it is more than a letter ("eit)" for G)
     if reads.mark:
         marks = _mark_ids(reads, "") or []
     else:  # a mark too small to stand out as raised, read whole as "S(5)"
         mark = _WHOLE_MARK.match(_clean(reads.whole).lstrip("[|")[1:])
         marks = [f"F{int(mark[1])}"] if mark else []
-    return Agreement(letter, marks, _first_letter(reads.layer) == letter)
+    # Only the whole read saw a letter, and more than a letter ("eit)" for "G(1)"): the layer's
+    # agreement is no confirmation (it read "em"); the letter is held for the form's checks.
+    garbled = not reads.value and not _LONE_LETTER.match(_clean(reads.whole))
+    return Agreement(letter, marks, _first_letter(reads.layer) == letter and not garbled)
 
 
 CODES = frozenset(TRANSACTION_CODES)
