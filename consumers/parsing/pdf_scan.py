@@ -115,6 +115,17 @@ def _layer_agrees(text: str, layer: str) -> bool:
     return squeeze(layer).startswith(squeeze(text).rstrip("."))
 
 
+_STROKE_READS = frozenset({"|", "l", "1", "[", "]", "{", "}", "!"})
+
+
+def _is_stroke(cell: Cell) -> bool:
+    """The cell's ink is one thin upright stroke, and OCR read it as such."""
+    if cell.ink is None or cell.whole.strip() not in _STROKE_READS:
+        return False
+    left, top, right, bottom = cell.ink
+    return (right - left) * 3 <= bottom - top
+
+
 class _Resolver:
     """Turns each data row's cells into the texts the grid reader gets: a value only when its
     reads agree; an agreed letter the text layer does not confirm is held back (null) as a
@@ -147,6 +158,11 @@ class _Resolver:
             agreement = ocr_values.agreed_amount(cell.reads())
         elif field in _DATE_FIELDS:
             agreement = ocr_values.agreed_date(cell.reads())
+        elif field == "direct_indirect" and _is_stroke(cell):
+            # A sans-serif "I" is one upright stroke, which OCR reads as a ruling ("|"): held
+            # as "I" for the nature-of-ownership column to confirm (see __call__).
+            self.held[field] = "I"
+            return ""
         elif field in _LETTER_FIELDS:
             agreement = ocr_values.agreed_letter(cell.reads(), _LETTER_FIELDS[field])
         else:
