@@ -20,6 +20,7 @@ from consumers.parsing.errors import ParseError, Reason
 from consumers.parsing.form_grid import GridReader
 from consumers.parsing.model import Filing, TableLine
 from consumers.parsing.scan_cells import (
+    INK_MARGIN_PIXELS,
     TEXT_DPI,
     Cell,
     Deadline,
@@ -123,7 +124,8 @@ def _is_stroke(cell: Cell) -> bool:
     if cell.ink is None or cell.whole.strip() not in _STROKE_READS:
         return False
     left, top, right, bottom = cell.ink
-    return (right - left) * 3 <= bottom - top
+    margins = 2 * INK_MARGIN_PIXELS
+    return (right - left - margins) * 3 <= bottom - top - margins
 
 
 class _Resolver:

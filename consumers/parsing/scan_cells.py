@@ -23,6 +23,7 @@ from consumers.parsing.text_form import normalise
 TARGET_DPI = 450  # value crops are scaled to this before tesseract reads them
 TEXT_DPI = 300  # text crops (labels, names, titles) need less
 DEFAULT_SCAN_DPI = 150.0
+INK_MARGIN_PIXELS = 2  # a cell's ink box is its glyphs' box grown by this on every side
 _INSET_POINTS = 1.5  # stay inside the ruling that bounds a cell
 _DIGITISH = re.compile(r"\d")
 _CODE_LETTERS = "".join(sorted(ocr_values.CODES | ocr_values.A_OR_D | ocr_values.D_OR_I))
@@ -62,7 +63,7 @@ def _locate_ink(ink: Image.Image, bbox: tuple[float, float, float, float], dpi: 
     found = page_image.ink_box(ink.crop(box))
     if found is None:
         return cell
-    pad = 2
+    pad = INK_MARGIN_PIXELS
     cell.ink = (
         box[0] + found[0] - pad,
         box[1] + found[1] - pad,

@@ -97,6 +97,11 @@ def test_an_amount_needs_both_re_reads_and_is_confirmed_by_the_text_layer() -> N
     assert agreed_amount(CellReads("8,2O2", "8,2O2", "8,2.02", "")).value is None
     # "5,300" split at its comma as if "300" were a raised mark: the whole read goes on
     assert agreed_amount(CellReads("5.300", "5,300", "5", "300")).value is None
+    # the dollar sign read as "\\s" or "ls" before the digits at low resolution
+    assert agreed_amount(CellReads("|ga7s.i9@", "\\s875.19(9)", "$875.19", "(3)")).value == (
+        "$875.19"
+    )
+    assert agreed_amount(CellReads("", "ls166.8754)", "$166.8754", "())")).value == "$166.8754"
     # a price whose mark's parens were lost in two reads but read cleanly when split
     assert _agreed(
         agreed_amount(CellReads("$1,176.5853", "$1,176.585©)", "$1,176.585)", "(3)"))
@@ -123,6 +128,13 @@ def test_dates_letters_and_mark_only_cells() -> None:
     assert agreed_letter(CellReads("P", "F", "F", ""), CODES).confirmed is False
     assert agreed_letter(CellReads("F", "F", "P", ""), CODES).value is None
     assert agreed_letter(CellReads("Q", "Q", "Q", ""), CODES).value is None  # not an SEC code
+    # only the whole read saw a letter, and more than a letter: a 120 dpi "G(1)" read "eit)",
+    # with the layer's "em" agreeing on E. Held for the form's checks, never confirmed.
+    garbled = agreed_letter(CellReads("em", "eit)", "", ""), CODES)
+    assert (garbled.value, garbled.confirmed) == ("E", False)
+    # the same with a clean whole read ("s(1)", "Cc"): the layer confirms it
+    assert agreed_letter(CellReads("so", "s(t)", "", ""), CODES).confirmed is True
+    assert agreed_letter(CellReads("c®", "Cc", "", ""), CODES).confirmed is True
     assert agreed_marks_only(CellReads("(a", "(2)(3)", "(2)(3)", "")) == "(2)(3)"
     assert agreed_marks_only(CellReads("(a", "(2)(3)", "(2)(5)", "")) == ""
     assert clean_mark("(2)(3)(4)") == ["F2", "F3", "F4"]
@@ -231,3 +243,21 @@ def test_a_box_date_that_is_no_calendar_date_is_dropped_not_fatal() -> None:
     assert misread == label
     read = pdf_scan._text(Cell(bbox=(0, 0, 1, 1), whole=f"{label}\n08/31/2022"))
     assert read == f"{label}\n08/31/2022"
+
+
+def test_a_direct_indirect_stroke_is_an_i_the_nature_column_must_confirm() -> None:
+    def ownership(d_or_i: Cell, nature: Cell) -> str | None:
+        resolver = pdf_scan._Resolver()
+        resolver.row = [d_or_i, nature]
+        texts = resolver(["direct_indirect", "nature_of_ownership"], None)
+        return texts[0] or None
+
+    stroke = (957, 551, 963, 567)  # a sans-serif "I" at 150 dpi: 2 px wide, 12 px tall
+    by_trust = Cell(bbox=(0, 0, 1, 1), ink=(0, 0, 40, 16), whole="By Trust", layer="By Trust")
+    blank = Cell(bbox=(0, 0, 1, 1))
+    assert ownership(Cell(bbox=(0, 0, 1, 1), ink=stroke, whole="|"), by_trust) == "I"
+    # no nature of ownership: an indirect holding would name it, so the stroke stays unread
+    assert ownership(Cell(bbox=(0, 0, 1, 1), ink=stroke, whole="|"), blank) is None
+    # a round glyph read as "|" is no I
+    wide = Cell(bbox=(0, 0, 1, 1), ink=(950, 551, 963, 567), whole="|")
+    assert ownership(wide, by_trust) is None
