@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from consumers.parsing import form_grid, parse_document, tesseract  # noqa: E402
 from consumers.parsing.compare import compare_filings  # noqa: E402
-from consumers.parsing.pdf_scan import _page_text  # noqa: E402
+from consumers.parsing.pdf_scan import page_text  # noqa: E402
 from consumers.parsing.scan_cells import TEXT_DPI, rescale, scan_resolution  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -61,11 +61,11 @@ def count_scan(pdf_path: Path) -> ProseCount:
     layer, reread = [], []
     with pdfplumber.open(pdf_path) as pdf:
         for page in pdf.pages:
-            layer.append(_page_text(page.extract_text() or ""))
+            layer.append(page_text(page.extract_text() or ""))
             dpi = scan_resolution(page)
             grey = page.to_image(resolution=dpi).original.convert("L")
             (read,) = tesseract.read_crops([rescale(grey, dpi, TEXT_DPI)], timeout=120.0)
-            reread.append(_page_text(read.text))
+            reread.append(page_text(read.text))
     count = ProseCount(
         footnotes=len(truth), fields=compare_filings(truth_filing, truth_filing).total
     )

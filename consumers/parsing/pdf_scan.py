@@ -195,7 +195,7 @@ def parse_scanned_pdf(pdf: Any, started: float, budget: float) -> Filing:
     held: list[tuple[TableLine, dict[str, str]]] = []
     for page in pdf.pages:
         deadline.check()
-        layer_texts.append(_page_text(page.extract_text() or ""))
+        layer_texts.append(page_text(page.extract_text() or ""))
         dpi = scan_resolution(page)
         if page.width * page.height * (dpi / 72.0) ** 2 > MAX_PAGE_PIXELS:
             raise ParseError(
@@ -228,7 +228,7 @@ def parse_scanned_pdf(pdf: Any, started: float, budget: float) -> Filing:
         grids += len(tables)
         bottom = max((t.bbox[3] for t in tables), default=0.0)
         above = page.crop((0, 0, page.width, bottom)).extract_text() if bottom else ""
-        texts.append(_page_text(above or ""))
+        texts.append(page_text(above or ""))
         texts.append(_reread_below(grey, dpi, bottom, deadline))
         for row in read_page_cells(page, tables, grey, dpi, deadline):
             resolver.row, resolver.held = row, {}
@@ -270,10 +270,10 @@ def _reread_below(grey: Image.Image, dpi: float, top_points: float, deadline: De
     if box is None:
         return ""
     (read,) = deadline.read([rescale(area.crop(box), dpi, TEXT_DPI)])
-    return _page_text(read.text)
+    return page_text(read.text)
 
 
-def _page_text(text: str) -> str:
+def page_text(text: str) -> str:
     """Page text normalised as OCR text, with the title OCR squeezes ("FORM4") spaced."""
     return _FORM_TITLE.sub(r"FORM \1", normalise(text))
 

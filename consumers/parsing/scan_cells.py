@@ -63,12 +63,11 @@ def _locate_ink(ink: Image.Image, bbox: tuple[float, float, float, float], dpi: 
     found = page_image.ink_box(ink.crop(box))
     if found is None:
         return cell
-    pad = INK_MARGIN_PIXELS
     cell.ink = (
-        box[0] + found[0] - pad,
-        box[1] + found[1] - pad,
-        box[0] + found[2] + pad,
-        box[1] + found[3] + pad,
+        box[0] + found[0] - INK_MARGIN_PIXELS,
+        box[1] + found[1] - INK_MARGIN_PIXELS,
+        box[0] + found[2] + INK_MARGIN_PIXELS,
+        box[1] + found[3] + INK_MARGIN_PIXELS,
     )
     cell.tail = _mark_box(ink, cell.ink, dpi)
     return cell
@@ -197,7 +196,8 @@ def _looks_numeric(text: str) -> bool:
 
 def read_page_cells(
     page: Any, tables: list[Any], grey: Image.Image, dpi: float, deadline: Deadline
-):
+) -> list[list[Cell | None]]:
+    """Every table row's cells, located and re-read in a handful of batched tesseract runs."""
     ink = page_image.threshold(grey)
     rows: list[list[Cell | None]] = []
     for table in tables:
