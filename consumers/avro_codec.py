@@ -25,6 +25,10 @@ class UnknownSchemaError(ValueError):
     """A payload whose schema fingerprint is none of ours."""
 
 
+class OutputTooLarge(ValueError):
+    """A filing whose records would not fit a Kafka message, or its share of a batch."""
+
+
 @cache
 def schema_fingerprint(name: str) -> bytes:
     canonical = to_parsing_canonical_form(parsed_schema(name))
@@ -99,10 +103,36 @@ class SplicedTransactionEncoder:
         ]
         self._header = SINGLE_OBJECT_MAGIC + schema_fingerprint(TRANSACTION)
 
-    def encode_all(self, records: list[dict[str, Any]]) -> list[bytes]:
+    def encode_all(
+        self,
+        records: list[dict[str, Any]],
+        max_record_bytes: int | None = None,
+        max_total_bytes: int | None = None,
+    ) -> list[bytes]:
+        """Every record's bytes; OutputTooLarge as soon as one record, or all together, would
+        pass its bound (checked on the shared context first, so a huge remark repeated on 300
+        lines is refused before 300 copies of it exist)."""
         if not records:
             return []
         record_id, context, line = self._encoders
         shared = context(records[0])
         header = self._header
-        return [header + record_id(record) + shared + line(record) for record in records]
+        record_cap = max_record_bytes if max_record_bytes is not None else float("inf")
+        total_cap = max_total_bytes if max_total_bytes is not None else float("inf")
+        if len(shared) > record_cap or len(shared) * len(records) > total_cap:
+            raise OutputTooLarge(
+                f"{len(records)} records sharing {len(shared)} bytes of filing context exceed "
+                f"the record limit ({record_cap}) or the filing limit ({total_cap})"
+            )
+        values = []
+        total = 0
+        for record in records:
+            value = header + record_id(record) + shared + line(record)
+            total += len(value)
+            if len(value) > record_cap or total > total_cap:
+                raise OutputTooLarge(
+                    f"record {record['record_id']} of {len(value)} bytes ({total} so far) "
+                    f"exceeds the record limit ({record_cap}) or the filing limit ({total_cap})"
+                )
+            values.append(value)
+        return values

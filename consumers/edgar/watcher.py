@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from confluent_kafka import KafkaException, Producer
 
+from consumers import limits as bounds
 from consumers.edgar.client import EdgarClient, FetchError
 from consumers.edgar.feed import (
     FeedError,
@@ -80,7 +81,7 @@ class EdgarWatcher:
                 "bootstrap.servers": c.bootstrap_servers,
                 "transactional.id": c.transactional_id,
                 "enable.idempotence": True,
-                "message.max.bytes": 20 * 1024 * 1024,
+                "message.max.bytes": bounds.PRODUCER_MESSAGE_MAX_BYTES,
                 "linger.ms": 0,
                 **c.kafka,
             }

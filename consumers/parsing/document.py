@@ -6,7 +6,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from consumers.parsing.errors import ParseError, Reason
+from consumers import limits as bounds
+from consumers.parsing.errors import DeadlineExceeded, ParseError, Reason
 from consumers.parsing.model import Filing
 from consumers.parsing.ownership_xml import parse_ownership_xml
 from consumers.parsing.sniff import SourceFormat, sniff
@@ -18,11 +19,15 @@ _ACCESSION_NAME = re.compile(r"(?<!\d)(\d{10})-?(\d{2})-?(\d{6})(?!\d)")
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Per-document bounds; the stream adds a wall-clock budget on top (worker timeout)."""
+    """Per-document bounds on what is read and what it may become; the stream adds a
+    wall-clock budget on top (worker timeout)."""
 
-    max_bytes: int = 50 * 1024 * 1024
-    max_xml_bytes: int = 10 * 1024 * 1024
-    max_pdf_pages: int = 50
+    max_bytes: int = bounds.MAX_OFFLINE_DOCUMENT_BYTES
+    max_xml_bytes: int = bounds.MAX_XML_BYTES
+    max_pdf_pages: int = bounds.MAX_PDF_PAGES
+    # One encoded record (the topic's message limit less overhead) and all of a filing's.
+    max_record_bytes: int = bounds.PRODUCER_MESSAGE_MAX_BYTES - bounds.MESSAGE_OVERHEAD_BYTES
+    max_filing_output_bytes: int = bounds.MAX_FILING_OUTPUT_BYTES
 
 
 DEFAULT_LIMITS = Limits()
@@ -73,6 +78,14 @@ def parse_document(
         error.source_format = error.source_format or str(source_format)
         error.accession_number = error.accession_number or hints.accession_number
         raise
+    except DeadlineExceeded:
+        raise ParseError(
+            Reason.PARSE_TIMEOUT,
+            "parsing ran past the document's time budget",
+            stage="limit",
+            source_format=str(source_format),
+            accession_number=hints.accession_number,
+        ) from None
     except MemoryError:
         raise ParseError(
             Reason.DOCUMENT_TOO_LARGE,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from consumers.limits import bounded_text
+
 
 class Reason(StrEnum):
     """Reason codes: a small, closed set so they can be Prometheus label values."""
@@ -31,6 +33,7 @@ class Reason(StrEnum):
     PDF_TOO_MANY_PAGES = "pdf_too_many_pages"
     PDF_TABLE_UNREADABLE = "pdf_table_unreadable"
     OCR_LOW_CONFIDENCE = "ocr_low_confidence"
+    RECORD_TOO_LARGE = "record_too_large"
     PARSE_TIMEOUT = "parse_timeout"
     WORKER_CRASHED = "worker_crashed"
     INTERNAL_ERROR = "internal_error"
@@ -49,6 +52,7 @@ class ParseError(Exception):
         source_format: str | None = None,
         accession_number: str | None = None,
     ) -> None:
+        message = bounded_text(message)  # never a document's text in full (it goes to the DLQ)
         super().__init__(f"{reason}: {message}")
         self.reason = reason
         self.message = message
@@ -60,3 +64,11 @@ class ParseError(Exception):
     def __reduce__(self) -> tuple:
         """Picklable across worker processes (keyword-only fields ride in the state)."""
         return (self.__class__, (self.reason, self.message), self.__dict__)
+
+
+class DeadlineExceeded(BaseException):
+    """A document's wall-clock budget ran out (raised from a SIGALRM handler in a worker).
+
+    A BaseException, so that no reader's `except Exception` can take it for a broken document:
+    it surfaces as `parse_timeout` wherever in a long page or loop it lands.
+    """

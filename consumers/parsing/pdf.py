@@ -1,17 +1,25 @@
 """PDF renderings through pdfplumber: bounded, then read as grids of cells in page order.
 
-Before pdfplumber touches a page, every content stream is inflated with a hard output cap, so
-a deflate bomb (0.5 MB that inflates to 512 MiB) is refused in milliseconds instead of eating
-a minute and a gigabyte; encrypted, broken, image-only and oversized PDFs get their own reasons.
+Before pdfplumber lays out a page, the page is measured: its area, and every byte its content
+would make the interpreter read, inflating each stream under a hard cap and counting a Form
+XObject once for every time it is drawn. A deflate bomb, a small stream drawn ten thousand
+times or a page tree that lies about its size is refused in milliseconds instead of eating a
+minute and a gigabyte; encrypted, broken, image-only and oversized PDFs get their own reasons.
 """
 
 from __future__ import annotations
 
 import io
+import itertools
+import re
 import time
 import zlib
+from collections import Counter
 from typing import Any
 
+from pdfminer.psparser import LIT
+
+from consumers import limits as bounds
 from consumers.parsing import tesseract
 from consumers.parsing.errors import ParseError, Reason
 from consumers.parsing.form_grid import GridReader
@@ -19,36 +27,83 @@ from consumers.parsing.model import Filing
 from consumers.parsing.pdf_scan import parse_scanned_pdf
 from consumers.parsing.text_form import parse_form_text
 
-MAX_INFLATED_STREAM_BYTES = 16 * 1024 * 1024
-PDF_TIME_BUDGET_SECONDS = 15.0
-# A scan is re-read cell by cell with tesseract: 4-13 s for the corpus's 1-3 page scans on two
-# busy cores. Its budget stays under the stream's 20 s per-document kill, so a slow scan ends
-# as a parse_timeout with its own message rather than a killed worker.
-SCAN_TIME_BUDGET_SECONDS = 18.0
+_DRAW_XOBJECT = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+Do\b")
+_MAX_FORM_NESTING = 8
+_FORM = LIT("Form")
 
 
-def _inflated_size_ok(raw: bytes) -> bool:
-    inflater = zlib.decompressobj()
-    try:
-        inflater.decompress(raw, MAX_INFLATED_STREAM_BYTES)
-    except zlib.error:
-        return True  # not our concern here: pdfminer reports a broken stream its own way
-    return not inflater.unconsumed_tail
+def _too_large(message: str) -> ParseError:
+    return ParseError(Reason.DOCUMENT_TOO_LARGE, message, stage="limit")
 
 
-def _check_streams(page: Any) -> None:
-    contents = page.page_obj.contents or []
-    for stream in contents:
-        stream = stream.resolve() if hasattr(stream, "resolve") else stream
-        filters = stream.attrs.get("Filter") if hasattr(stream, "attrs") else None
-        names = [str(f) for f in (filters if isinstance(filters, list) else [filters])]
-        if any("FlateDecode" in name for name in names) and not _inflated_size_ok(stream.rawdata):
-            raise ParseError(
-                Reason.DOCUMENT_TOO_LARGE,
-                f"a page content stream inflates past {MAX_INFLATED_STREAM_BYTES} bytes "
-                "(decompression bomb)",
-                stage="limit",
+def _resolved(value: Any) -> Any:
+    return value.resolve() if hasattr(value, "resolve") else value
+
+
+def _stream_bytes(stream: Any) -> bytes:
+    """A stream's decoded bytes; Flate is inflated here under the cap, before pdfminer would."""
+    filters = stream.attrs.get("Filter")
+    names = [str(_resolved(f)) for f in (filters if isinstance(filters, list) else [filters])]
+    if names and "FlateDecode" in names[0] and len(names) == 1:
+        inflater = zlib.decompressobj()
+        try:
+            data = inflater.decompress(stream.rawdata, bounds.MAX_INFLATED_STREAM_BYTES)
+        except zlib.error:
+            return stream.rawdata  # broken: pdfminer reports it its own way, on the raw size
+        if inflater.unconsumed_tail:
+            raise _too_large(
+                f"a content stream inflates past {bounds.MAX_INFLATED_STREAM_BYTES} bytes "
+                "(decompression bomb)"
             )
+        return data
+    if not names or names == ["None"]:
+        return stream.rawdata
+    data = stream.get_data()  # other filters: decoded by pdfminer under the worker's limits
+    if len(data) > bounds.MAX_INFLATED_STREAM_BYTES:
+        raise _too_large(f"a content stream decodes past {bounds.MAX_INFLATED_STREAM_BYTES} bytes")
+    return data
+
+
+def _interpreted_bytes(data: bytes, resources: Any, depth: int, seen: dict[int, int]) -> int:
+    """Bytes the interpreter reads for `data`, each Form XObject counted per `Do` that draws it."""
+    total = len(data)
+    xobjects = _resolved((_resolved(resources) or {}).get("XObject")) or {}
+    for name, draws in Counter(_DRAW_XOBJECT.findall(data)).items():
+        reference = xobjects.get(name.decode("latin-1"))
+        xobject = _resolved(reference)
+        if xobject is None or not hasattr(xobject, "attrs"):
+            continue
+        if _resolved(xobject.attrs.get("Subtype")) is not _FORM:
+            continue  # images are decoded once, by pdfium, only on the scan path
+        if depth >= _MAX_FORM_NESTING:
+            raise _too_large(f"Form XObjects nest deeper than {_MAX_FORM_NESTING}")
+        key = getattr(reference, "objid", id(xobject))
+        if key not in seen:
+            seen[key] = -1  # a form that draws itself is caught by the nesting bound
+            inner = xobject.attrs.get("Resources") or resources
+            seen[key] = _interpreted_bytes(_stream_bytes(xobject), inner, depth + 1, seen)
+        total += draws * max(seen[key], 0)
+        if total > bounds.MAX_PAGE_CONTENT_BYTES:
+            raise _too_large(
+                f"a page's content, with its forms drawn {draws} times, passes "
+                f"{bounds.MAX_PAGE_CONTENT_BYTES} bytes"
+            )
+    return total
+
+
+def check_page(page: Any) -> None:
+    """Refuse a page whose size or content would make layout unbounded, before any layout."""
+    if page.width * page.height > bounds.MAX_PAGE_AREA_POINTS:
+        raise _too_large(f"page of {page.width:g}x{page.height:g} pt is not a form page")
+    seen: dict[int, int] = {}
+    total = 0
+    for stream in page.page_obj.contents or []:
+        stream = _resolved(stream)
+        if not hasattr(stream, "rawdata"):
+            continue
+        total += _interpreted_bytes(_stream_bytes(stream), page.page_obj.resources, 0, seen)
+        if total > bounds.MAX_PAGE_CONTENT_BYTES:
+            raise _too_large(f"a page's content passes {bounds.MAX_PAGE_CONTENT_BYTES} bytes")
 
 
 def _table_settings(page: Any) -> dict[str, Any]:
@@ -59,53 +114,64 @@ def _table_settings(page: Any) -> dict[str, Any]:
     return {"explicit_horizontal_lines": ends} if ends else {}
 
 
-def open_pdf(data: bytes, max_pages: int) -> Any:
+def open_pdf(data: bytes, max_pages: int) -> tuple[Any, list[Any]]:
+    """The PDF and its pages, walked from the page tree and refused past `max_pages` (the
+    catalog's /Count is the file's word, not a bound)."""
     import pdfplumber
+    from pdfminer.pdfpage import PDFPage
     from pdfplumber.utils.exceptions import PdfminerException
 
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
-        pages = pdf.doc.catalog["Pages"]
-        count = (pages.resolve() if hasattr(pages, "resolve") else pages).get("Count", 0)
+        page_objects = list(itertools.islice(PDFPage.create_pages(pdf.doc), max_pages + 1))
+    except MemoryError:
+        raise
     except PdfminerException as exc:
         cause = exc.args[0] if exc.args else exc
         if "Password" in type(cause).__name__ or "Encrypt" in type(cause).__name__:
             raise ParseError(Reason.PDF_ENCRYPTED, "the PDF is encrypted") from None
         raise ParseError(Reason.PDF_BROKEN, f"unreadable PDF: {type(cause).__name__}") from None
     except Exception as exc:  # pdfminer raises many types on damaged files
+        if "Password" in type(exc).__name__ or "Encrypt" in type(exc).__name__:
+            raise ParseError(Reason.PDF_ENCRYPTED, "the PDF is encrypted") from None
         raise ParseError(Reason.PDF_BROKEN, f"unreadable PDF: {type(exc).__name__}") from None
-    count = count.resolve() if hasattr(count, "resolve") else count
-    if not isinstance(count, int) or count > max_pages:
+    if len(page_objects) > max_pages:
         pdf.close()
         raise ParseError(
             Reason.PDF_TOO_MANY_PAGES,
-            f"{count} pages exceeds the {max_pages}-page limit",
+            f"more than {max_pages} pages (the page limit)",
             stage="limit",
         )
-    return pdf
+    pages = []
+    doctop = 0.0
+    for number, page_object in enumerate(page_objects, start=1):
+        page = pdfplumber.page.Page(pdf, page_object, page_number=number, initial_doctop=doctop)
+        pages.append(page)
+        doctop += page.height
+    return pdf, pages
 
 
 def parse_pdf(
     data: bytes,
     max_pages: int,
-    budget: float = PDF_TIME_BUDGET_SECONDS,
-    scan_budget: float = SCAN_TIME_BUDGET_SECONDS,
+    budget: float = bounds.PDF_TIME_BUDGET_SECONDS,
+    scan_budget: float = bounds.SCAN_TIME_BUDGET_SECONDS,
 ) -> Filing:
     started = time.monotonic()
-    pdf = open_pdf(data, max_pages)
+    pdf, pages = open_pdf(data, max_pages)
     try:
         reader = GridReader("pdf")
         texts: list[str] = []
         layout_texts: list[str] = []
         grids = 0
         chars = 0
-        for page in pdf.pages:
+        for page in pages:
             if time.monotonic() - started > budget:
                 raise ParseError(
                     Reason.PARSE_TIMEOUT, f"PDF parse exceeded {budget:g}s", stage="limit"
                 )
-            _check_streams(page)
             try:
+                check_page(page)
                 chars += len(page.chars)
                 if not page.chars:
                     continue
@@ -118,7 +184,7 @@ def parse_pdf(
                 texts.append(page.extract_text() or "")
                 if not tables:
                     layout_texts.append(page.extract_text(layout=True) or "")
-            except ParseError:
+            except (ParseError, MemoryError):
                 raise
             except Exception as exc:
                 raise ParseError(
@@ -130,7 +196,7 @@ def parse_pdf(
             # No vector rulings: a scan with an OCR text layer. Read its pixels when tesseract
             # is here; otherwise its text layer as OCR text, strictly.
             if tesseract.available():
-                return parse_scanned_pdf(pdf, started, scan_budget)
+                return parse_scanned_pdf(pages, started, scan_budget)
             return parse_form_text("\n".join(layout_texts), source_format="pdf")
         return reader.finish("\n".join(texts))
     finally:

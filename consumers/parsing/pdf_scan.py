@@ -183,7 +183,7 @@ class _Resolver:
         return _marks_text(agreement.marks)
 
 
-def parse_scanned_pdf(pdf: Any, started: float, budget: float) -> Filing:
+def parse_scanned_pdf(pages: list[Any], started: float, budget: float) -> Filing:
     """Read a scan whose pages carry an OCR text layer; ParseError when it cannot be trusted."""
     deadline = Deadline(started, budget)
     reader = GridReader("pdf")
@@ -193,7 +193,7 @@ def parse_scanned_pdf(pdf: Any, started: float, budget: float) -> Filing:
     resolver = _Resolver()
     reader.resolve_cells = resolver
     held: list[tuple[TableLine, dict[str, str]]] = []
-    for page in pdf.pages:
+    for page in pages:
         deadline.check()
         layer_texts.append(page_text(page.extract_text() or ""))
         dpi = scan_resolution(page)
@@ -204,7 +204,7 @@ def parse_scanned_pdf(pdf: Any, started: float, budget: float) -> Filing:
                 f"{MAX_PAGE_PIXELS:,} pixels",
                 stage="limit",
             )
-        grey = page.to_image(resolution=dpi).original.convert("L")
+        grey = _render(page, dpi)
         horizontal, vertical = page_image.find_rulings(page_image.threshold(grey), dpi)
         if len(horizontal) < 2 or len(vertical) < 2:
             texts.append(_reread_below(grey, dpi, 0.0, deadline))
@@ -241,6 +241,16 @@ def parse_scanned_pdf(pdf: Any, started: float, budget: float) -> Filing:
     filing = reader.finish(_with_form_title("\n".join(texts)))
     scan_checks.confirm_held(filing, held)
     return _withhold_unverified(filing, "\n".join(layer_texts))
+
+
+def _render(page: Any, dpi: float) -> Image.Image:
+    """The page image in grey; pdfium's refusal of a damaged page is a broken PDF, not a bug."""
+    import pypdfium2
+
+    try:
+        return page.to_image(resolution=dpi).original.convert("L")
+    except pypdfium2.PdfiumError as exc:
+        raise ParseError(Reason.PDF_BROKEN, f"the page cannot be rendered: {exc}") from None
 
 
 _STATEMENTS = (  # the heading each form prints under its title, longest first

@@ -19,6 +19,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from consumers import limits as bounds
+
 
 class ProcessorSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FORM4_", extra="forbid")
@@ -39,11 +41,15 @@ class ProcessorSettings(BaseSettings):
     workers: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1))
     batch_size: int = 500
     batch_wait_ms: int = 100
-    document_timeout_seconds: float = 20.0
-    worker_memory_limit_bytes: int = 1536 * 1024 * 1024
-    max_document_bytes: int = 20 * 1024 * 1024
-    dlq_inline_max_bytes: int = 1024 * 1024
+    document_timeout_seconds: float = bounds.DOCUMENT_TIMEOUT_SECONDS
+    worker_memory_limit_bytes: int = bounds.WORKER_MEMORY_LIMIT_BYTES
+    max_document_bytes: int = bounds.MAX_DOCUMENT_BYTES
+    dlq_inline_max_bytes: int = bounds.DLQ_INLINE_MAX_BYTES
     transaction_timeout_ms: int = 60_000
+    # A batch stops starting documents at half of this, so it always commits in time.
+    max_poll_interval_ms: int = bounds.MAX_POLL_INTERVAL_MS
+    batch_max_input_bytes: int = bounds.BATCH_MAX_INPUT_BYTES
+    batch_max_output_bytes: int = bounds.BATCH_MAX_OUTPUT_BYTES
     kafka: dict[str, str] = Field(default_factory=dict)
 
     @property

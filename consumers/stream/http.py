@@ -8,24 +8,27 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-# Liveness fails when the loop has not turned for this long: a batch is bounded by the
-# per-document timeout times the batch size over the workers, far below this in practice.
-STALL_SECONDS = 300.0
+from consumers import limits as bounds
 
 
 class ProbeState:
-    """What the probes report; the stream loop updates it."""
+    """What the probes report; the stream loop updates it.
 
-    def __init__(self) -> None:
+    Liveness fails when the loop has not turned for `stall_seconds`: the processor sets it to
+    its consumer's max.poll.interval.ms, the bound its batches are budgeted to stay under (by
+    then the group has evicted the consumer anyway)."""
+
+    def __init__(self, stall_seconds: float = bounds.MAX_POLL_INTERVAL_MS / 1000) -> None:
         self.ready = False
         self.heartbeat = time.monotonic()
+        self.stall_seconds = stall_seconds
 
     def beat(self) -> None:
         self.heartbeat = time.monotonic()
 
     @property
     def alive(self) -> bool:
-        return time.monotonic() - self.heartbeat < STALL_SECONDS
+        return time.monotonic() - self.heartbeat < self.stall_seconds
 
 
 def serve(

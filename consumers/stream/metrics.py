@@ -140,6 +140,31 @@ class ProcessorMetrics:
         self.assigned_partitions = Gauge(
             "form4_assigned_partitions", "Input partitions assigned to this instance.", registry=r
         )
+        self.carried_over = Counter(
+            "form4_carried_over_documents",
+            "Documents a batch left unstarted when its time or byte budget ran out; the next "
+            "batch reads them again.",
+            ["budget"],
+            registry=r,
+        )
+        self.registry_errors = Counter(
+            "form4_schema_registry_errors",
+            "Batches put back because the Schema Registry could not serialize (outage, auth, "
+            "incompatible schema); retried with back-off, never sent to the DLQ.",
+            registry=r,
+        )
+        self.transaction_errors = Counter(
+            "form4_transaction_errors",
+            "Errors inside a transaction that aborted it, by kind (kafka, internal).",
+            ["kind"],
+            registry=r,
+        )
+        self.message_limit_bytes = Gauge(
+            "form4_message_limit_bytes",
+            "Largest message the processor will produce to each topic (learnt at start).",
+            ["topic"],
+            registry=r,
+        )
         self.lag = LagCollector()
         r.register(self.lag)
         # Series that exist from the start read 0 instead of "no data" in rate() and alerts.
@@ -147,6 +172,10 @@ class ProcessorMetrics:
             self.worker_restarts.labels(cause)
         for outcome in ("committed", "aborted"):
             self.transactions.labels(outcome)
+        for budget in ("time", "bytes"):
+            self.carried_over.labels(budget)
+        for kind in ("kafka", "internal"):
+            self.transaction_errors.labels(kind)
 
     def committed(self, now: float | None = None) -> None:
         self.last_processed.set(now if now is not None else time.time())

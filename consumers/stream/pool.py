@@ -1,10 +1,14 @@
 """A pool of parser processes with a per-document time budget and a memory cap.
 
 Why not concurrent.futures: a hung task there cannot be killed alone and one dead worker
-breaks the whole pool. Here each worker has its own pipe; a worker past its deadline is
-SIGKILLed and replaced, and its document becomes a `parse_timeout` failure; a worker that
-dies (OOM kill, segfault in a C library) becomes `worker_crashed`. Results come back in
-submission order, whatever order workers finish in.
+breaks the whole pool. Here each worker has its own pipe and its own process group; a worker
+past its deadline is SIGKILLed with its children (tesseract) and replaced, and its document
+becomes a `parse_timeout` failure; a worker that dies (OOM kill, segfault in a C library)
+becomes `worker_crashed`. Inside the worker a SIGALRM a little before the kill interrupts a
+parse wherever it is (inside a long page too), so most timeouts end cleanly without a respawn.
+Results come back in submission order, whatever order workers finish in. A batch can carry a
+budget (a deadline and output bytes): once spent, no new document starts, and the ones never
+started come back as None for the next batch.
 """
 
 from __future__ import annotations
@@ -12,32 +16,58 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import os
+import signal
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
+from types import FrameType
 
+from consumers import limits as bounds
 from consumers.parsing.document import DEFAULT_LIMITS, Limits
-from consumers.parsing.errors import Reason
+from consumers.parsing.errors import DeadlineExceeded, Reason
 from consumers.stream.work import Failure, Job, Outcome, run_job
-
-# A Form 4 XML parses in about a millisecond, a clean PDF in well under a second; 20 s is
-# generous for honest documents and still far below transaction.timeout.ms (60 s), so a poison
-# document can never keep a transaction open long enough to be fenced.
-DEFAULT_DOCUMENT_TIMEOUT_SECONDS = 20.0
-DEFAULT_MEMORY_LIMIT_BYTES = 1536 * 1024 * 1024
-
 
 Task = Callable[[Job, Limits, bool], Outcome]
 
 
+@dataclass(slots=True)
+class BatchBudget:
+    """What one batch may spend: no document starts after `deadline` (time.monotonic()) or once
+    its outcomes hold `max_output_bytes`; a failure is charged the original it may carry."""
+
+    deadline: float
+    max_output_bytes: int
+    failure_bytes_cap: int = bounds.DLQ_INLINE_MAX_BYTES
+    spent_bytes: int = 0
+
+    def charge(self, job: Job, outcome: Outcome) -> None:
+        carried = min(len(job.data), self.failure_bytes_cap) if outcome.failure else 0
+        self.spent_bytes += outcome.output_bytes + carried
+
+    def allows_more(self) -> bool:
+        return time.monotonic() < self.deadline and self.spent_bytes < self.max_output_bytes
+
+
+def _raise_deadline(signum: int, frame: FrameType | None) -> None:
+    raise DeadlineExceeded
+
+
 def _worker_main(
-    conn: Connection, limits: Limits, memory_limit: int, encode: bool, task: Task
+    conn: Connection,
+    limits: Limits,
+    memory_limit: int,
+    encode: bool,
+    task: Task,
+    deadline_seconds: float,
 ) -> None:
+    os.setpgrp()  # a kill of the group takes this worker's tesseract children with it
     if memory_limit > 0:
         import resource
 
         resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+    signal.signal(signal.SIGALRM, _raise_deadline)
     while True:
         try:
             message = conn.recv()
@@ -46,7 +76,16 @@ def _worker_main(
         if message is None:
             return
         index, job = message
-        conn.send((index, task(job, limits, encode)))
+        try:
+            signal.setitimer(signal.ITIMER_REAL, deadline_seconds)
+            outcome = task(job, limits, encode)
+        except DeadlineExceeded:
+            outcome = _failed(
+                job, Reason.PARSE_TIMEOUT, f"parsing took longer than {deadline_seconds:g}s"
+            )
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        conn.send((index, outcome))
 
 
 # Each worker holds its current document and, when it is small, the next one waiting in its
@@ -64,10 +103,13 @@ class _Worker:
         memory_limit: int,
         encode: bool,
         task: Task,
+        deadline_seconds: float,
     ) -> None:
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(
-            target=_worker_main, args=(child, limits, memory_limit, encode, task), daemon=True
+            target=_worker_main,
+            args=(child, limits, memory_limit, encode, task, deadline_seconds),
+            daemon=True,
         )
         self.process.start()
         child.close()
@@ -75,6 +117,13 @@ class _Worker:
         self.deadline = 0.0  # of the job at the head of the queue
 
     def kill(self) -> None:
+        """SIGKILL the worker's whole process group (it leads one), so no child outlives it."""
+        pid = self.process.pid
+        try:
+            if pid is not None and os.getpgid(pid) == pid:
+                os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass  # already gone
         self.process.kill()
         self.process.join(5)
         self.conn.close()
@@ -87,8 +136,8 @@ class ParserPool:
         self,
         workers: int,
         limits: Limits = DEFAULT_LIMITS,
-        document_timeout: float = DEFAULT_DOCUMENT_TIMEOUT_SECONDS,
-        memory_limit: int = DEFAULT_MEMORY_LIMIT_BYTES,
+        document_timeout: float = bounds.DOCUMENT_TIMEOUT_SECONDS,
+        memory_limit: int = bounds.WORKER_MEMORY_LIMIT_BYTES,
         on_restart: Callable[[str], None] | None = None,
         encode: bool = True,
         task: Task = run_job,
@@ -104,7 +153,13 @@ class ParserPool:
         self._workers = [self._spawn() for _ in range(max(1, workers))]
 
     def _spawn(self) -> _Worker:
-        return _Worker(self._ctx, self._limits, self._memory_limit, self._encode, self._task)
+        deadline = max(
+            self.document_timeout / 2,
+            self.document_timeout - bounds.DOCUMENT_DEADLINE_MARGIN_SECONDS,
+        )
+        return _Worker(
+            self._ctx, self._limits, self._memory_limit, self._encode, self._task, deadline
+        )
 
     def _replace(self, worker: _Worker, cause: str, pending: deque[int]) -> None:
         """Kill and respawn; the jobs it had queued behind the failed one go back first in line."""
@@ -120,9 +175,10 @@ class ParserPool:
         pending: deque[int],
         results: list[Outcome | None],
         refused: Counter[int],
+        may_start: Callable[[], bool],
     ) -> None:
         for worker in list(self._workers):
-            while pending and (
+            while pending and may_start() and (
                 not worker.queue
                 or (len(worker.queue) == 1 and len(jobs[pending[0]].data) <= QUEUED_JOB_MAX_BYTES)
             ):
@@ -153,15 +209,21 @@ class ParserPool:
                     worker.deadline = time.monotonic() + self.document_timeout
                 worker.queue.append(index)
 
-    def parse(self, jobs: Sequence[Job]) -> list[Outcome]:
+    def parse(self, jobs: Sequence[Job], budget: BatchBudget | None = None) -> list[Outcome]:
+        """Outcomes in job order; with a `budget`, jobs it left unstarted are None (the first
+        job always starts, so every batch makes progress)."""
         results: list[Outcome | None] = [None] * len(jobs)
         pending = deque(range(len(jobs)))
         refused: Counter[int] = Counter()  # sends of a job that found its worker dead
+
+        def may_start() -> bool:
+            return budget is None or len(pending) == len(jobs) or budget.allows_more()
+
         while True:
-            self._feed(jobs, pending, results, refused)
+            self._feed(jobs, pending, results, refused, may_start)
             busy = {w.conn: w for w in self._workers if w.queue}
             if not busy:
-                if pending:
+                if pending and may_start():
                     continue  # every worker was replaced while feeding: feed the fresh ones
                 break
             timeout = max(0.0, min(w.deadline for w in busy.values()) - time.monotonic())
@@ -176,10 +238,14 @@ class ParserPool:
                         Reason.WORKER_CRASHED,
                         "the parser process died on this document",
                     )
+                    if budget is not None:
+                        budget.charge(jobs[head], results[head])
                     self._replace(worker, "crashed", pending)
                     continue
                 worker.queue.popleft()
                 results[index] = outcome
+                if budget is not None:
+                    budget.charge(jobs[index], outcome)
                 # The next queued job starts now; its budget runs from here.
                 worker.deadline = time.monotonic() + self.document_timeout
             now = time.monotonic()
@@ -191,6 +257,8 @@ class ParserPool:
                         Reason.PARSE_TIMEOUT,
                         f"parsing took longer than {self.document_timeout:g}s",
                     )
+                    if budget is not None:
+                        budget.charge(jobs[head], results[head])
                     self._replace(worker, "timeout", pending)
         return results  # type: ignore[return-value]
 
@@ -200,7 +268,7 @@ class ParserPool:
                 worker.conn.send(None)
             worker.process.join(2)
             if worker.process.is_alive():
-                worker.process.kill()
+                worker.kill()
             worker.conn.close()
 
 

@@ -8,7 +8,13 @@ Shaped after librdkafka's examples/transactions.c and Kafka's ExactlyOnceMessage
 - errors: retriable -> retry the call; txn_requires_abort -> abort, seek every partition of the
   batch back to its first offset (the committed position), go on; anything else is fatal ->
   close and exit non-zero, and the restarted instance's init_transactions() fences this epoch;
-- in-flight work is bounded by batch_size: nothing is consumed until the batch is committed.
+- in-flight work is bounded by batch_size and by budgets of input bytes, output bytes and time
+  (half of max.poll.interval.ms): documents a batch cannot start in time carry over to the
+  next batch (their partitions are sought back), so no document can get the consumer evicted;
+- every message fits by construction: the topics' real message limits are learnt at start and
+  records, dead letters and their inline originals are sized to them;
+- an error that is not Kafka's inside a transaction aborts it and rewinds; a Schema Registry
+  outage puts the batch back and retries with back-off, never dead-lettering a valid filing.
 """
 
 from __future__ import annotations
@@ -16,41 +22,81 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import random
 import threading
 import time
 from collections import Counter
 from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, ConfigResource
 
 from consumers import PARSER_VERSION
+from consumers import limits as bounds
+from consumers.parsing import Reason
 from consumers.parsing.document import Limits
 from consumers.stream.config import ProcessorSettings
 from consumers.stream.http import ProbeState, serve
 from consumers.stream.metrics import ProcessorMetrics
-from consumers.stream.pool import ParserPool
-from consumers.stream.serde import ValueCodec
+from consumers.stream.pool import BatchBudget, ParserPool
+from consumers.stream.serde import RegistryUnavailable, ValueCodec
 from consumers.stream.txn import TXN_CALL_TIMEOUT_SECONDS, retrying
 from consumers.stream.work import Failure, Job, Outcome
 
 log = logging.getLogger("form4.processor")
 
-MAX_MESSAGE_BYTES = 20 * 1024 * 1024
+MAX_KEY_OR_HEADER_BYTES = 1024  # a longer key or header value is not an accession number
+# Consecutive batches that failed inside their transaction for a reason of ours before the
+# processor stops (exit 2) rather than retry the same batch for ever.
+MAX_INTERNAL_TXN_FAILURES = 3
+REGISTRY_BACKOFF_MAX_SECONDS = 30.0
 
 
 class FatalProcessorError(RuntimeError):
     """The processor cannot go on safely (fenced, fatal producer error); exit non-zero."""
 
 
+class _TooLarge(ValueError):
+    """A serialized record over the output topic's message limit."""
+
+
+def _split_at_bytes(batch: list[Message], max_bytes: int) -> tuple[list[Message], list[Message]]:
+    """The longest head of `batch` within `max_bytes` of values (never empty), and the rest."""
+    total = 0
+    for index, message in enumerate(batch):
+        total += len(message.value() or b"")
+        if total > max_bytes and index > 0:
+            return batch[:index], batch[index:]
+    return batch, []
+
+
+def _rewind(consumer: Consumer, messages: list[Message]) -> None:
+    """Seek each partition of `messages` back to its first one, so the next consume() reads
+    them again (librdkafka drops what it had prefetched past that point)."""
+    first: dict[tuple[str, int], int] = {}
+    for message in messages:
+        first.setdefault((message.topic(), message.partition()), message.offset())
+    for (topic, partition), offset in first.items():
+        try:
+            consumer.seek(TopicPartition(topic, partition, offset))
+        except KafkaException as exc:  # revoked meanwhile: its new owner resumes there
+            log.info("seek skipped", extra={"partition": partition, "error": str(exc)})
+
+
 def _header(message: Message, name: str) -> str | None:
     for key, value in message.headers() or ():
-        if key.lower() == name and value is not None:
+        if key.lower() == name and value is not None and len(value) <= MAX_KEY_OR_HEADER_BYTES:
             return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
     return None
 
 
-def job_of(message: Message) -> Job:
+def _bounded_key(message: Message) -> bytes | None:
     key = message.key()
+    return key if key is not None and len(key) <= MAX_KEY_OR_HEADER_BYTES else None
+
+
+def job_of(message: Message) -> Job:
+    key = _bounded_key(message)
     filed_at = _header(message, "filed-at")
     try:
         filed = dt.datetime.fromisoformat(filed_at.replace("Z", "+00:00")) if filed_at else None
@@ -79,6 +125,11 @@ class FilingProcessor:
         self.codec = ValueCodec(settings.schema_registry_url, registry_client)
         self.http_server = None
         self._assignment: set[tuple[str, int]] = set()
+        # Learnt at start (learn_message_limits); the defaults hold until then.
+        self.record_limit = bounds.PRODUCER_MESSAGE_MAX_BYTES - bounds.MESSAGE_OVERHEAD_BYTES
+        self.dead_letter_limit = self.record_limit
+        self._internal_failures = 0
+        self._registry_failures = 0
 
     # -- Kafka clients ------------------------------------------------------------------------
     def _consumer_config(self) -> dict[str, Any]:
@@ -90,8 +141,9 @@ class FilingProcessor:
             "enable.auto.offset.store": False,
             "auto.offset.reset": "earliest",
             "isolation.level": "read_committed",
-            "fetch.max.bytes": MAX_MESSAGE_BYTES * 2,
-            "max.partition.fetch.bytes": MAX_MESSAGE_BYTES,
+            "fetch.max.bytes": s.max_document_bytes * 2,
+            "max.partition.fetch.bytes": s.max_document_bytes,
+            "max.poll.interval.ms": s.max_poll_interval_ms,
             "queued.max.messages.kbytes": 65536,
             # A filing must reach trading alerts in well under a second: do not let the broker
             # hold an empty fetch for librdkafka's default 500 ms.
@@ -111,10 +163,64 @@ class FilingProcessor:
             "enable.idempotence": True,
             "linger.ms": 5,
             "compression.type": "lz4",
-            "message.max.bytes": MAX_MESSAGE_BYTES,
+            "message.max.bytes": bounds.PRODUCER_MESSAGE_MAX_BYTES,
             "error_cb": self._on_client_error,
             **s.kafka,
         }
+
+    def batch_seconds(self) -> float:
+        """A batch's time budget: half of the consumer's effective max.poll.interval.ms."""
+        interval = int(self._consumer_config()["max.poll.interval.ms"]) / 1000
+        return interval * bounds.BATCH_TIME_SHARE_OF_POLL_INTERVAL
+
+    def learn_message_limits(self) -> None:
+        """Size records and dead letters to what the producer and each topic accept.
+
+        A topic's max.message.bytes (or, when it cannot be read, the broker's 1 MB default)
+        and the producer's message.max.bytes, less room for headers and record overhead."""
+        s = self.settings
+        producer_limit = int(self._producer_config()["message.max.bytes"])
+        common = {k: v for k, v in self._producer_config().items() if not callable(v)}
+        for key in ("transactional.id", "transaction.timeout.ms", "enable.idempotence"):
+            common.pop(key, None)
+        for key in ("linger.ms", "compression.type", "message.max.bytes"):
+            common.pop(key, None)
+        topic_limits = dict.fromkeys((s.output_topic, s.dlq_topic), None)
+        try:
+            admin = AdminClient(common)
+            resources = [ConfigResource(ConfigResource.Type.TOPIC, t) for t in topic_limits]
+            for resource, future in admin.describe_configs(resources, request_timeout=15).items():
+                try:
+                    entry = future.result().get("max.message.bytes")
+                    topic_limits[resource.name] = int(entry.value) if entry else None
+                except Exception as exc:
+                    log.warning(
+                        "topic limit unknown",
+                        extra={"topic": resource.name, "error": str(exc)},
+                    )
+        except Exception as exc:
+            log.warning("topic limits unknown", extra={"error": str(exc)})
+        limits = {
+            topic: min(producer_limit, limit or bounds.KAFKA_DEFAULT_MAX_MESSAGE_BYTES)
+            for topic, limit in topic_limits.items()
+        }
+        self.record_limit = limits[s.output_topic] - bounds.MESSAGE_OVERHEAD_BYTES
+        self.dead_letter_limit = limits[s.dlq_topic] - bounds.MESSAGE_OVERHEAD_BYTES
+        for topic, limit in limits.items():
+            self.metrics.message_limit_bytes.labels(topic).set(limit)
+        log.info(
+            "message limits",
+            extra={
+                "producer_message_max_bytes": producer_limit,
+                "topic_max_message_bytes": topic_limits,
+                "record_limit": self.record_limit,
+                "dead_letter_inline_limit": self._inline_limit(),
+            },
+        )
+
+    def _inline_limit(self) -> int:
+        """How much of a failed original rides inline in its dead letter."""
+        return max(0, min(self.settings.dlq_inline_max_bytes, self.dead_letter_limit))
 
     def _on_client_error(self, error: KafkaError) -> None:
         log.warning("kafka client error", extra={"error": str(error), "fatal": error.fatal()})
@@ -134,10 +240,18 @@ class FilingProcessor:
     # -- the loop -----------------------------------------------------------------------------
     def run(self) -> int:
         s = self.settings
+        self.state.stall_seconds = int(self._consumer_config()["max.poll.interval.ms"]) / 1000
         self.http_server = serve(s.metrics_host, s.metrics_port, self.metrics.registry, self.state)
+        self.learn_message_limits()
         pool = ParserPool(
             s.workers,
-            Limits(max_bytes=s.max_document_bytes),
+            Limits(
+                max_bytes=s.max_document_bytes,
+                max_record_bytes=self.record_limit,
+                max_filing_output_bytes=min(
+                    bounds.MAX_FILING_OUTPUT_BYTES, s.batch_max_output_bytes // 4
+                ),
+            ),
             document_timeout=s.document_timeout_seconds,
             memory_limit=s.worker_memory_limit_bytes,
             on_restart=lambda cause: self.metrics.worker_restarts.labels(cause).inc(),
@@ -188,39 +302,197 @@ class FilingProcessor:
     def _process(
         self, batch: list[Message], consumer: Consumer, producer: Producer, pool: ParserPool
     ) -> None:
-        self.metrics.consumed.inc(len(batch))
+        s = self.settings
+        batch, carry = _split_at_bytes(batch, s.batch_max_input_bytes)
+        if carry:
+            self.metrics.carried_over.labels("bytes").inc(len(carry))
         self.metrics.in_flight.set(len(batch))
-        outcomes = pool.parse([job_of(m) for m in batch])
+        # No document starts so late that it (and the one queued behind it) could run past
+        # the batch's budget; the first one always starts.
+        budget = BatchBudget(
+            deadline=time.monotonic() + self.batch_seconds() - 2 * s.document_timeout_seconds,
+            max_output_bytes=s.batch_max_output_bytes,
+            failure_bytes_cap=self._inline_limit(),
+        )
         try:
-            self._transact(batch, outcomes, consumer, producer)
+            parsed = pool.parse([job_of(m) for m in batch], budget)
+            done = next((i for i, o in enumerate(parsed) if o is None), len(parsed))
+            if done < len(batch):
+                cause = "bytes" if budget.spent_bytes >= budget.max_output_bytes else "time"
+                self.metrics.carried_over.labels(cause).inc(len(batch) - done)
+                log.info(
+                    "batch budget spent; carrying documents over",
+                    extra={"done": done, "carried": len(batch) - done, "budget": cause},
+                )
+                batch, carry = batch[:done], batch[done:] + carry
+            outcomes: list[Outcome] = [o for o in parsed[:done] if o is not None]
+            self.metrics.consumed.inc(len(batch))
+            if not batch:
+                _rewind(consumer, carry)
+                return
+            try:
+                values = [
+                    self._values(message, outcome)
+                    for message, outcome in zip(batch, outcomes, strict=True)
+                ]
+            except RegistryUnavailable as error:
+                self._registry_down(error, consumer, batch + carry)
+                return
+            self._registry_up()
+            self._commit_or_rewind(batch, outcomes, values, carry, consumer, producer)
+        finally:
+            self.metrics.in_flight.set(0)
+
+    def _commit_or_rewind(
+        self,
+        batch: list[Message],
+        outcomes: list[Outcome],
+        values: list[list[tuple[str, bytes | None, bytes, list[tuple[str, bytes]]]]],
+        carry: list[Message],
+        consumer: Consumer,
+        producer: Producer,
+    ) -> None:
+        try:
+            self._transact(batch, values, consumer, producer)
         except KafkaException as exc:
             error: KafkaError = exc.args[0]
             if error.fatal() or not error.txn_requires_abort():
                 raise FatalProcessorError(str(error)) from exc
+            self.metrics.transaction_errors.labels("kafka").inc()
             log.warning("transaction aborted; rewinding", extra={"error": str(error)})
-            self._abort_and_rewind(batch, consumer, producer)
+            self._abort_and_rewind(batch + carry, consumer, producer)
             return
-        finally:
-            self.metrics.in_flight.set(0)
+        except Exception as exc:  # ours, not Kafka's: never leave the transaction open
+            self.metrics.transaction_errors.labels("internal").inc()
+            self._internal_failures += 1
+            log.exception(
+                "error inside a transaction; aborting and rewinding",
+                extra={"error": f"{type(exc).__name__}: {exc}"},
+            )
+            self._abort_and_rewind(batch + carry, consumer, producer)
+            if self._internal_failures >= MAX_INTERNAL_TXN_FAILURES:
+                raise FatalProcessorError(
+                    f"{self._internal_failures} batches in a row failed inside their "
+                    f"transaction: {type(exc).__name__}: {exc}"
+                ) from exc
+            return
+        self._internal_failures = 0
+        _rewind(consumer, carry)
         self._account(batch, outcomes)
 
-    def _transact(
-        self, batch: list[Message], outcomes: list[Outcome], consumer: Consumer, producer: Producer
+    def _registry_down(
+        self, error: RegistryUnavailable, consumer: Consumer, messages: list[Message]
     ) -> None:
+        """Put the batch back and wait before the next consume(); nothing was produced."""
+        self.metrics.registry_errors.inc()
+        self._registry_failures += 1
+        self.state.ready = False
+        delay = min(REGISTRY_BACKOFF_MAX_SECONDS, 0.5 * 2 ** min(self._registry_failures, 10))
+        delay = random.uniform(delay / 2, delay)
+        log.warning(
+            "schema registry unavailable; batch put back",
+            extra={"error": str(error), "retry_in_seconds": round(delay, 1)},
+        )
+        _rewind(consumer, messages)
+        self.stop.wait(delay)
+
+    def _registry_up(self) -> None:
+        if self._registry_failures:
+            log.info("schema registry reachable again")
+        self._registry_failures = 0
+        self.state.ready = True
+
+    def _values(
+        self, message: Message, outcome: Outcome
+    ) -> list[tuple[str, bytes | None, bytes, list[tuple[str, bytes]]]]:
+        """(topic, key, value, headers) of what one filing produces, encoded before the
+        transaction opens; a filing whose records cannot be encoded or do not fit becomes a
+        dead letter. Raises RegistryUnavailable, which is no filing's fault."""
         s = self.settings
-        producer.begin_transaction()
-        for message, outcome in zip(batch, outcomes, strict=True):
-            values = self._encode_records(outcome) if outcome.failure is None else []
-            if outcome.failure is None:
-                for output, value in zip(outcome.records, values, strict=True):
+        if outcome.failure is None:
+            try:
+                produced = []
+                for output in outcome.records:
+                    value = self.codec.record_value(output, s.output_topic)
+                    if len(value) > self.record_limit:
+                        raise _TooLarge(f"record {output.record_id} is {len(value)} bytes")
                     headers = [
                         ("accession_number", (output.accession_number or "").encode()),
                         ("source_format", outcome.source_format.encode()),
                         ("record_id", output.record_id.encode()),
                     ]
-                    self._produce(producer, s.output_topic, output.key.encode(), value, headers)
-            else:
-                self._produce_dead_letter(producer, message, outcome)
+                    produced.append((s.output_topic, output.key.encode(), value, headers))
+                return produced
+            except RegistryUnavailable:
+                raise
+            except _TooLarge as exc:
+                outcome.failure = self._encode_failure(outcome, Reason.RECORD_TOO_LARGE, exc)
+            except Exception as exc:
+                outcome.failure = self._encode_failure(outcome, Reason.INTERNAL_ERROR, exc)
+        return [self._dead_letter(message, outcome)]
+
+    def _encode_failure(self, outcome: Outcome, reason: Reason, exc: Exception) -> Failure:
+        return Failure(
+            str(reason),
+            bounds.bounded_text(f"serializer: {type(exc).__name__}: {exc}"),
+            "encode",
+            outcome.source_format,
+            None,
+            outcome.records[0].accession_number if outcome.records else None,
+        )
+
+    def _dead_letter(
+        self, message: Message, outcome: Outcome
+    ) -> tuple[str, bytes | None, bytes, list[tuple[str, bytes]]]:
+        """One dead letter that fits the DLQ topic: the original inline only when it does."""
+        s = self.settings
+        failure = outcome.failure
+        assert failure is not None
+        original = message.value() or b""
+        reason_message = bounds.bounded_text(failure.message)
+        entry = {
+            "accession_number": failure.accession_number,
+            "source_format": failure.source_format,
+            "stage": failure.stage,
+            "reason": failure.reason,
+            "message": reason_message,
+            "field": failure.field,
+            "parser_version": PARSER_VERSION,
+            "failed_at": dt.datetime.now(dt.UTC),
+            "original": original if len(original) <= self._inline_limit() else None,
+            "original_size": len(original),
+            "original_sha256": hashlib.sha256(original).hexdigest(),
+            "source_topic": message.topic(),
+            "source_partition": message.partition(),
+            "source_offset": message.offset(),
+        }
+        value = self.codec.failure_value(entry, s.dlq_topic)
+        if len(value) > self.dead_letter_limit and entry["original"] is not None:
+            entry["original"] = None  # the offsets above locate it
+            value = self.codec.failure_value(entry, s.dlq_topic)
+        headers = [
+            ("__connect.errors.topic", message.topic().encode()),
+            ("__connect.errors.partition", str(message.partition()).encode()),
+            ("__connect.errors.offset", str(message.offset()).encode()),
+            ("__connect.errors.exception.class.name", b"consumers.parsing.errors.ParseError"),
+            ("__connect.errors.exception.message", reason_message.encode()[:4096]),
+            ("form4.reason", failure.reason.encode()),
+            ("form4.stage", failure.stage.encode()),
+        ]
+        key = _bounded_key(message) or (failure.accession_number or "").encode() or None
+        return (s.dlq_topic, key, value, headers)
+
+    def _transact(
+        self,
+        batch: list[Message],
+        values: list[list[tuple[str, bytes | None, bytes, list[tuple[str, bytes]]]]],
+        consumer: Consumer,
+        producer: Producer,
+    ) -> None:
+        producer.begin_transaction()
+        for produced in values:
+            for topic, key, value, headers in produced:
+                self._produce(producer, topic, key, value, headers)
         offsets: dict[tuple[str, int], int] = {}
         for message in batch:
             offsets[(message.topic(), message.partition())] = message.offset() + 1
@@ -234,55 +506,6 @@ class FilingProcessor:
         started = time.perf_counter()
         retrying(lambda: producer.commit_transaction(TXN_CALL_TIMEOUT_SECONDS))
         self.metrics.commit_seconds.observe(time.perf_counter() - started)
-
-    def _encode_records(self, outcome: Outcome) -> list[bytes]:
-        """Values of a filing's records; a record the serializer refuses fails the whole filing."""
-        try:
-            return [self.codec.record_value(o, self.settings.output_topic) for o in outcome.records]
-        except Exception as exc:
-            outcome.failure = Failure(
-                "internal_error",
-                f"serializer: {type(exc).__name__}: {exc}",
-                "encode",
-                outcome.source_format,
-                None,
-                outcome.records[0].accession_number if outcome.records else None,
-            )
-            return []
-
-    def _produce_dead_letter(self, producer: Producer, message: Message, outcome: Outcome) -> None:
-        s = self.settings
-        failure = outcome.failure
-        assert failure is not None
-        original = message.value() or b""
-        entry = {
-            "accession_number": failure.accession_number,
-            "source_format": failure.source_format,
-            "stage": failure.stage,
-            "reason": failure.reason,
-            "message": failure.message,
-            "field": failure.field,
-            "parser_version": PARSER_VERSION,
-            "failed_at": dt.datetime.now(dt.UTC),
-            "original": original if len(original) <= s.dlq_inline_max_bytes else None,
-            "original_size": len(original),
-            "original_sha256": hashlib.sha256(original).hexdigest(),
-            "source_topic": message.topic(),
-            "source_partition": message.partition(),
-            "source_offset": message.offset(),
-        }
-        headers = [
-            ("__connect.errors.topic", message.topic().encode()),
-            ("__connect.errors.partition", str(message.partition()).encode()),
-            ("__connect.errors.offset", str(message.offset()).encode()),
-            ("__connect.errors.exception.class.name", b"consumers.parsing.errors.ParseError"),
-            ("__connect.errors.exception.message", failure.message.encode()[:4096]),
-            ("form4.reason", failure.reason.encode()),
-            ("form4.stage", failure.stage.encode()),
-        ]
-        key = message.key() or (failure.accession_number or "").encode() or None
-        value = self.codec.failure_value(entry, s.dlq_topic)
-        self._produce(producer, s.dlq_topic, key, value, headers)
 
     @staticmethod
     def _produce(
@@ -300,18 +523,17 @@ class FilingProcessor:
                 producer.poll(0.1)
 
     def _abort_and_rewind(
-        self, batch: list[Message], consumer: Consumer, producer: Producer
+        self, messages: list[Message], consumer: Consumer, producer: Producer
     ) -> None:
         self.metrics.transactions.labels("aborted").inc()
-        retrying(lambda: producer.abort_transaction(TXN_CALL_TIMEOUT_SECONDS))
-        first: dict[tuple[str, int], int] = {}
-        for message in batch:
-            first.setdefault((message.topic(), message.partition()), message.offset())
-        for (topic, partition), offset in first.items():
-            try:
-                consumer.seek(TopicPartition(topic, partition, offset))
-            except KafkaException as exc:  # revoked meanwhile: its new owner resumes there
-                log.info("seek skipped", extra={"partition": partition, "error": str(exc)})
+        try:
+            retrying(lambda: producer.abort_transaction(TXN_CALL_TIMEOUT_SECONDS))
+        except KafkaException as exc:
+            error: KafkaError = exc.args[0]
+            if error.fatal() or error.code() != KafkaError._STATE:
+                raise FatalProcessorError(f"abort failed: {error}") from exc
+            # _STATE: no transaction was open (the error came before begin_transaction)
+        _rewind(consumer, messages)
 
     def _account(self, batch: list[Message], outcomes: list[Outcome]) -> None:
         """Metrics of a committed batch; label lookups are counted first and applied once per

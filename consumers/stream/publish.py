@@ -7,6 +7,7 @@ from pathlib import Path
 
 from confluent_kafka import Producer
 
+from consumers import limits as bounds
 from consumers.offline import iter_files
 from consumers.parsing.document import accession_from_name
 from consumers.parsing.sniff import SourceFormat, sniff
@@ -41,7 +42,7 @@ def publish_paths(
         {
             "bootstrap.servers": bootstrap_servers,
             "enable.idempotence": True,
-            "message.max.bytes": 20 * 1024 * 1024,
+            "message.max.bytes": bounds.PRODUCER_MESSAGE_MAX_BYTES,
             "linger.ms": 5,
             **(extra or {}),
         }

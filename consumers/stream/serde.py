@@ -6,6 +6,7 @@ from typing import Any
 
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
+from confluent_kafka.schema_registry.error import SchemaRegistryError
 from confluent_kafka.serialization import MessageField, SerializationContext
 
 from consumers.avro_codec import (
@@ -17,6 +18,25 @@ from consumers.avro_codec import (
 )
 from consumers.schemas import PARSE_FAILURE, TRANSACTION, schema_text
 from consumers.stream.work import OutputRecord
+
+_NETWORK_LIBRARIES = frozenset({"httpx", "httpx2", "requests", "urllib3", "http", "ssl"})
+
+
+class RegistryUnavailable(RuntimeError):
+    """The Schema Registry failed to serve a serializer; not the document's fault."""
+
+
+def _is_registry_failure(exc: BaseException) -> bool:
+    """A registry error or a network error anywhere in the exception's cause chain."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        module = type(seen).__module__.split(".", 1)[0]
+        if isinstance(seen, SchemaRegistryError | OSError | TimeoutError):
+            return True
+        if module in _NETWORK_LIBRARIES:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 class ValueCodec:
@@ -34,19 +54,24 @@ class ValueCodec:
             }
 
     def record_value(self, output: OutputRecord, topic: str) -> bytes:
+        """Raises RegistryUnavailable when the registry, not the record, is at fault."""
         if not self.uses_registry:
             assert output.payload is not None
             return output.payload
-        return self._serializers[TRANSACTION](
-            output.record, SerializationContext(topic, MessageField.VALUE)
-        )
+        return self._serialize(TRANSACTION, output.record, topic)
 
     def failure_value(self, failure: dict[str, Any], topic: str) -> bytes:
         if not self.uses_registry:
             return encode_single_object(PARSE_FAILURE, failure)
-        return self._serializers[PARSE_FAILURE](
-            failure, SerializationContext(topic, MessageField.VALUE)
-        )
+        return self._serialize(PARSE_FAILURE, failure, topic)
+
+    def _serialize(self, name: str, value: Any, topic: str) -> bytes:
+        try:
+            return self._serializers[name](value, SerializationContext(topic, MessageField.VALUE))
+        except Exception as exc:
+            if _is_registry_failure(exc):
+                raise RegistryUnavailable(f"{type(exc).__name__}: {exc}") from exc
+            raise
 
 
 class ValueDecoder:

@@ -9,6 +9,7 @@ from typing import Any, TextIO
 
 from confluent_kafka import Consumer
 
+from consumers import limits as bounds
 from consumers.parsing.records import record_json
 from consumers.stream.serde import ValueDecoder
 
@@ -33,8 +34,8 @@ def tail_topic(
             "enable.auto.commit": False,
             "isolation.level": "read_committed",
             "auto.offset.reset": "earliest" if from_beginning else "latest",
-            "fetch.max.bytes": 40 * 1024 * 1024,
-            "max.partition.fetch.bytes": 20 * 1024 * 1024,
+            "fetch.max.bytes": 2 * bounds.TOPIC_MAX_MESSAGE_BYTES,
+            "max.partition.fetch.bytes": bounds.TOPIC_MAX_MESSAGE_BYTES,
             **(extra or {}),
         }
     )

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from consumers import limits as bounds
+
 
 def ensure_topics(
     bootstrap_servers: str,
@@ -25,7 +27,7 @@ def ensure_topics(
             name,
             num_partitions=partitions,
             replication_factor=replication,
-            config={"max.message.bytes": str(20 * 1024 * 1024), **(config or {})},
+            config={"max.message.bytes": str(bounds.TOPIC_MAX_MESSAGE_BYTES), **(config or {})},
         )
         for name in names
         if name not in existing

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from consumers.avro_codec import SplicedTransactionEncoder
-from consumers.parsing import ParseError, parse_document
+from consumers.avro_codec import OutputTooLarge, SplicedTransactionEncoder
+from consumers.limits import bounded_text
+from consumers.parsing import ParseError, Reason, parse_document
 from consumers.parsing.document import DocumentHints, Limits
 
 
@@ -56,6 +57,7 @@ class Outcome:
     source_format: str = "unknown"
     form_type: str | None = None
     parse_seconds: float = 0.0
+    output_bytes: int = 0  # the records' Avro bytes: what the batch's byte budget counts
 
 
 @cache
@@ -75,7 +77,9 @@ def record_key(record: dict[str, Any]) -> str:
 
 
 def run_job(job: Job, limits: Limits, encode: bool = True) -> Outcome:
-    """Parse one event; with `encode`, Avro single-object bytes, else the record dicts."""
+    """Parse one event and encode its records within `limits`; with `encode` the Avro
+    single-object bytes travel back, else the record dicts (a Schema Registry serializer in
+    the main process encodes them; the bytes measured here bound what it will produce)."""
     from consumers.parsing.records import content_fallback_id, filing_records
 
     started = time.perf_counter()
@@ -89,30 +93,44 @@ def run_job(job: Job, limits: Limits, encode: bool = True) -> Outcome:
             parse_seconds=time.perf_counter() - started,
         )
     try:
-        output = _outputs(filing_records(filing, fallback_id=content_fallback_id(job.data)), encode)
-    except Exception as exc:
-        return Outcome(
-            failure=Failure(
-                "internal_error",
-                f"encoding failed: {type(exc).__name__}: {exc}",
-                "encode",
-                filing.source_format,
-                None,
-                filing.accession_number,
-            ),
-            source_format=filing.source_format,
-            parse_seconds=time.perf_counter() - started,
+        records = filing_records(filing, fallback_id=content_fallback_id(job.data))
+        payloads = _encoder().encode_all(
+            records, limits.max_record_bytes, limits.max_filing_output_bytes
         )
+    except OutputTooLarge as exc:
+        failure = Failure(
+            str(Reason.RECORD_TOO_LARGE), str(exc), "limit", filing.source_format, None, None
+        )
+    except Exception as exc:
+        failure = Failure(
+            str(Reason.INTERNAL_ERROR),
+            f"encoding failed: {type(exc).__name__}: {exc}",
+            "encode",
+            filing.source_format,
+            None,
+            None,
+        )
+    else:
+        return Outcome(
+            records=_outputs(records, payloads, encode),
+            source_format=filing.source_format,
+            form_type=filing.form_type,
+            parse_seconds=time.perf_counter() - started,
+            output_bytes=sum(map(len, payloads)),
+        )
+    failure.message = bounded_text(failure.message)
+    failure.accession_number = filing.accession_number or job.accession_number
     return Outcome(
-        records=output,
+        failure=failure,
         source_format=filing.source_format,
         form_type=filing.form_type,
         parse_seconds=time.perf_counter() - started,
     )
 
 
-def _outputs(records: list[dict[str, Any]], encode: bool) -> list[OutputRecord]:
-    payloads = _encoder().encode_all(records) if encode else [None] * len(records)
+def _outputs(
+    records: list[dict[str, Any]], payloads: list[bytes], encode: bool
+) -> list[OutputRecord]:
     return [
         OutputRecord(
             record_id=record["record_id"],
@@ -120,7 +138,7 @@ def _outputs(records: list[dict[str, Any]], encode: bool) -> list[OutputRecord]:
             table=record["table"],
             transaction_code=record["transaction_code"],
             accession_number=record["accession_number"],
-            payload=payload,
+            payload=payload if encode else None,
             record=None if encode else record,
         )
         for record, payload in zip(records, payloads, strict=True)

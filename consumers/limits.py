@@ -1,0 +1,58 @@
+"""Every bound the product puts on input and output, named once.
+
+Parsing, the worker pool, the stream loop and the tools that publish raw events all read their
+limits from here, so a limit is changed in one place and the README's "Failure behaviour" table
+can be checked against it.
+"""
+
+from __future__ import annotations
+
+MIB = 1024 * 1024
+
+# -- one document --------------------------------------------------------------------------
+MAX_DOCUMENT_BYTES = 20 * MIB  # a raw event; larger is `document_too_large` before parsing
+MAX_OFFLINE_DOCUMENT_BYTES = 50 * MIB  # `form4 parse` of local files
+MAX_XML_BYTES = 10 * MIB  # an ownership XML, alone or inside a submission
+MAX_PDF_PAGES = 50  # counted page by page while walking the page tree, not taken from /Count
+MAX_INFLATED_STREAM_BYTES = 16 * MIB  # one PDF stream, inflated under this cap
+# What a page's content may make the interpreter read, counting each Form XObject every time it
+# is drawn: a 1 MiB form drawn 10,000 times is 10 GiB of interpretation from a small file.
+MAX_PAGE_CONTENT_BYTES = 64 * MIB
+MAX_PAGE_AREA_POINTS = 200 * 72 * 200 * 72  # 200 x 200 inches; a Letter page is 8.5 x 11
+MAX_HTML_TABLE_CELLS = 200_000  # an HTML table's cells after colspan/rowspan expansion
+MAX_HTML_COLSPAN = 1000  # the HTML standard's own ceiling
+MAX_TEXT_LINE_CHARS = 4096  # a line of Form text longer than this is not a form's line
+
+DOCUMENT_TIMEOUT_SECONDS = 20.0  # wall clock per document; the worker is killed after it
+# The parse raises `parse_timeout` itself this long before the kill, so the failure says where.
+DOCUMENT_DEADLINE_MARGIN_SECONDS = 1.0
+PDF_TIME_BUDGET_SECONDS = 15.0
+# A scan is re-read cell by cell with tesseract: 4-13 s for the corpus's 1-3 page scans on two
+# busy cores; its budget stays under the per-document kill.
+SCAN_TIME_BUDGET_SECONDS = 18.0
+WORKER_MEMORY_LIMIT_BYTES = 1536 * MIB  # address space of a parser process
+
+# -- what we produce -------------------------------------------------------------------------
+MAX_ERROR_MESSAGE_CHARS = 1000  # a failure's message: never a quote of a whole document
+DLQ_INLINE_MAX_BYTES = 1 * MIB  # the original rides in its dead letter up to this size
+# Room kept in every produced message for the Kafka record overhead and our headers.
+MESSAGE_OVERHEAD_BYTES = 16 * 1024
+MAX_FILING_OUTPUT_BYTES = 16 * MIB  # all Avro records of one filing together
+PRODUCER_MESSAGE_MAX_BYTES = 20 * MIB  # librdkafka message.max.bytes of our producers
+TOPIC_MAX_MESSAGE_BYTES = 20 * MIB  # max.message.bytes of the topics we create
+KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588  # the broker's default, assumed when unknown
+
+# -- one batch (one transaction) -------------------------------------------------------------
+BATCH_MAX_INPUT_BYTES = 64 * MIB  # raw events taken into one batch
+BATCH_MAX_OUTPUT_BYTES = 128 * MIB  # records and dead letters held for one transaction
+# A batch stops taking new documents at this share of max.poll.interval.ms, so it commits long
+# before the group coordinator would evict the consumer.
+BATCH_TIME_SHARE_OF_POLL_INTERVAL = 0.5
+MAX_POLL_INTERVAL_MS = 300_000  # librdkafka's default, set explicitly so the budget follows it
+
+
+def bounded_text(text: str, limit: int = MAX_ERROR_MESSAGE_CHARS) -> str:
+    """`text` cut to `limit` characters, saying how long it was."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... [{len(text) - limit} more characters]"
