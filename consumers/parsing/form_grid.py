@@ -37,7 +37,7 @@ _RELATIONSHIPS = {
     "is_other": re.compile(_CHECK + r"\s*Other"),
 }
 _ISSUER = re.compile(
-    r"[23]\. Issuer Name and Ticker or Trading Symbol\s*(.+?)\s*\[\s*([^\]]*?)\s*\]"
+    r"[23]\. Issuer Name and Ticker or Trading Symbol\s*(\S.*?)\s*\[\s*([^\]]*?)\s*\]"
 )
 # Form 3: "2. Date of Event Requiring Statement", Form 4: "3. Date of Earliest Transaction",
 # Form 5: "3. Statement for Issuer's Fiscal Year Ended".
@@ -49,6 +49,12 @@ _AMENDED = re.compile(
     r"(\d{1,2}/\d{1,2}/\d{4})"
 )
 _SIGNATURE = re.compile(r"^(.*\S)\s+(\d{1,2}/\d{1,2}/\d{4})\s*$")
+
+# A labelled value is looked for only this close to its label, and only at the first few
+# labels: a pattern like "label\s*(.+?)\[" searched over a whole hostile text costs the square
+# of its length; in a window it costs a constant per label.
+LABEL_WINDOW_CHARS = 600
+MAX_LABEL_HITS = 20
 
 
 def split_marks(text: str | None) -> tuple[str | None, list[str]]:
@@ -69,6 +75,23 @@ def _flat(text: str | None) -> str:
     if "-\n" in text or "- \n" in text:
         text = _WRAPPED_HYPHEN.sub("", text)
     return " ".join(text.split())
+
+
+def search_near(
+    pattern: re.Pattern[str], text: str, label: str, before: int = 8
+) -> re.Match[str] | None:
+    """`pattern` searched in a bounded window around each of the first occurrences of `label`
+    (from `before` characters ahead of it), so the cost is linear in `text`."""
+    start = text.find(label)
+    hits = 0
+    while start >= 0 and hits < MAX_LABEL_HITS:
+        window = text[max(0, start - before) : start + LABEL_WINDOW_CHARS]
+        match = pattern.search(window)
+        if match:
+            return match
+        hits += 1
+        start = text.find(label, start + len(label))
+    return None
 
 
 def parse_printed_date(text: str | None, field: str):
@@ -427,14 +450,14 @@ class GridReader:
             if flat.startswith("1. Name and Address"):
                 self._name_box = cell
                 _parse_name_box(cell, self._owner)
-            issuer = _ISSUER.search(flat)
+            issuer = search_near(_ISSUER, flat, "Issuer Name and Ticker", before=4)
             if issuer:
                 name, ticker = issuer[1].strip(), issuer[2].strip()
                 self.filing.issuer = Issuer(name=name or None, trading_symbol=ticker or None)
-            period = _PERIOD.search(flat)
+            period = search_near(_PERIOD, flat, "(Month/Day/Year)", before=120)
             if period:
                 self.filing.period_of_report = parse_printed_date(period[1], "period_of_report")
-            amended = _AMENDED.search(flat)
+            amended = search_near(_AMENDED, flat, "If Amendment, Date of Original", before=4)
             if amended:
                 self.filing.date_of_original_submission = parse_printed_date(
                     amended[1], "date_of_original_submission"

@@ -6,9 +6,12 @@ for merged cells); the outer layout table of the header boxes gives one text per
 
 from __future__ import annotations
 
+import re
+
 import lxml.html
 from lxml import etree
 
+from consumers.limits import MAX_HTML_COLSPAN, MAX_HTML_TABLE_CELLS
 from consumers.parsing.errors import ParseError, Reason
 from consumers.parsing.form_grid import GridReader
 from consumers.parsing.model import Filing
@@ -41,7 +44,15 @@ def _rows(table: etree._Element) -> list[etree._Element]:
     return table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
 
 
+def _span(cell: etree._Element, name: str, ceiling: int) -> int:
+    """A colspan/rowspan as browsers read it: digits, at least 1, at most `ceiling`."""
+    digits = re.match(r"\s*(\d{1,7})", cell.get(name) or "")
+    return min(max(1, int(digits[1])) if digits else 1, ceiling)
+
+
 def _grid(table: etree._Element) -> list[list[str | None]]:
+    """The table's cells, spans expanded; a rowspan stops at the table's last row (as in
+    browsers) and the whole grid is bounded, so spans cannot multiply a small file."""
     grid: dict[tuple[int, int], str | None] = {}
     width = 0
     rows = _rows(table)
@@ -50,13 +61,25 @@ def _grid(table: etree._Element) -> list[list[str | None]]:
         for cell in row.xpath("./td|./th"):
             while (r, c) in grid:
                 c += 1
-            colspan = max(1, int(cell.get("colspan", "1") or 1))
-            rowspan = max(1, int(cell.get("rowspan", "1") or 1))
+            colspan = _span(cell, "colspan", MAX_HTML_COLSPAN)
+            rowspan = _span(cell, "rowspan", len(rows) - r)
+            if len(grid) + colspan * rowspan > MAX_HTML_TABLE_CELLS:
+                raise ParseError(
+                    Reason.DOCUMENT_TOO_LARGE,
+                    f"an HTML table spans more than {MAX_HTML_TABLE_CELLS} cells",
+                    stage="limit",
+                )
             for dr in range(rowspan):
                 for dc in range(colspan):
                     grid[(r + dr, c + dc)] = _text(cell) if (dr, dc) == (0, 0) else None
             c += colspan
             width = max(width, c)
+    if width * len(rows) > MAX_HTML_TABLE_CELLS:
+        raise ParseError(
+            Reason.DOCUMENT_TOO_LARGE,
+            f"an HTML table of {len(rows)} rows by {width} columns is not a form's table",
+            stage="limit",
+        )
     return [[grid.get((r, c)) for c in range(width)] for r in range(len(rows))]
 
 

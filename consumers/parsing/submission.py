@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -16,7 +17,8 @@ from consumers.parsing.errors import ParseError, Reason
 _EASTERN = ZoneInfo("America/New_York")
 OWNERSHIP_FORM_TYPES = frozenset({"3", "3/A", "4", "4/A", "5", "5/A"})
 
-_XML_BLOCK = re.compile(rb"<XML>\s*(.*?)\s*</XML>", re.S | re.I)
+_XML_OPEN = re.compile(rb"<XML>", re.I)
+_XML_CLOSE = re.compile(rb"</XML>", re.I)
 _ACCEPTANCE = re.compile(rb"<ACCEPTANCE-DATETIME>\s*(\d{14})")
 # SEC-HEADER ("KEY:<tabs>value" lines) and .nc (<KEY>value) spellings of the same facts.
 _SGML_FIELDS = {
@@ -106,13 +108,25 @@ def extract_ownership_xml(data: bytes, header: SubmissionHeader) -> bytes:
             Reason.NOT_OWNERSHIP_FILING,
             f"submission is a {header.form_type}, not an ownership filing (Form 3, 4, 5)",
         )
-    for match in _XML_BLOCK.finditer(data):
-        if b"ownershipDocument" in match[1][:2048]:
-            return match[1]
+    for block in _xml_blocks(data):
+        if b"ownershipDocument" in block[:2048]:
+            return block
     raise ParseError(
         Reason.UNSUPPORTED_TEXT_FILING,
         f"unsupported: pre-XML text filing (Form {header.form_type} without ownership XML)",
     )
+
+
+def _xml_blocks(data: bytes) -> Iterator[bytes]:
+    """Each <XML>...</XML> body, stripped, in one pass: an opening tag with no closing one
+    ends the search (a lazy regex would rescan the rest from every later opening tag)."""
+    position = 0
+    while (opening := _XML_OPEN.search(data, position)) is not None:
+        closing = _XML_CLOSE.search(data, opening.end())
+        if closing is None:
+            return
+        yield data[opening.end() : closing.start()].strip()
+        position = closing.end()
 
 
 def cross_check(header: SubmissionHeader, issuer_cik: str | None, owner_ciks: list[str]) -> None:

@@ -9,7 +9,9 @@ filing as `ocr_low_confidence`: a wrong number is worse than none.
 from __future__ import annotations
 
 import re
+from collections import deque
 
+from consumers.limits import MAX_TEXT_LINE_CHARS
 from consumers.parsing.errors import ParseError, Reason
 from consumers.parsing.form_grid import (
     _flat,
@@ -17,6 +19,7 @@ from consumers.parsing.form_grid import (
     _signature_blocks,
     parse_printed_date,
     parse_printed_number,
+    search_near,
     split_marks,
 )
 from consumers.parsing.model import Filing, Footnote, Issuer, ReportingOwner, TableLine
@@ -63,6 +66,11 @@ _HOMOGLYPHS = str.maketrans(
 _DATE = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
 _NUMBER = re.compile(r"^\$?\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\$?\d+(?:\.\d+)?$")
 _TAG = re.compile(r"</?[a-z]+>")
+_ISSUER = re.compile(r"Trading Symbol\s+(\S.*?)\s*\[\s*([A-Z.\-]{1,10})\s*\]")
+_PERIOD = re.compile(r"Date of Earliest Transaction\s*\(Month/Day/Year\)\s*(\d{1,2}/\d{1,2}/\d{4})")
+_EXPLANATION = "Explanation of Responses:"
+_DATE_LINE = re.compile(r"\n\s*\d{1,2}/\d{1,2}/\d{4}")
+_LINE_START = re.compile(r"\n\S")
 
 
 def normalise(text: str) -> str:
@@ -179,19 +187,24 @@ def _lines_between(lines: list[str], start: str, stops: tuple[str, ...]) -> list
 def parse_form_text(raw: str, source_format: str = "text") -> Filing:
     text = normalise(raw)
     lines = [line.rstrip() for line in text.splitlines() if line.strip()]
+    longest = max(map(len, lines), default=0)
+    if longest > MAX_TEXT_LINE_CHARS:
+        raise ParseError(
+            Reason.OCR_LOW_CONFIDENCE,
+            f"a line of {longest} characters is not a line of a form",
+            stage="limit",
+        )
     flat = "\n".join(lines)
     filing = Filing(source_format=source_format)
     form = re.search(r"FORM\s*([345])\b", flat[:2000])
     if form is None:
         raise ParseError(Reason.OCR_LOW_CONFIDENCE, "no FORM 3/4/5 title found")
     filing.form_type = form[1]
-    issuer = re.search(r"Trading Symbol\s+(.+?)\s*\[\s*([A-Z.\-]{1,10})\s*\]", flat)
+    issuer = search_near(_ISSUER, flat, "Trading Symbol", before=0)
     if issuer is None:
         raise ParseError(Reason.OCR_LOW_CONFIDENCE, "box 2 (issuer and ticker) unreadable")
     filing.issuer = Issuer(name=issuer[1].strip(), trading_symbol=issuer[2])
-    period = re.search(
-        r"Date of Earliest Transaction\s*\(Month/Day/Year\)\s*(\d{1,2}/\d{1,2}/\d{4})", flat
-    )
+    period = search_near(_PERIOD, flat, "Date of Earliest Transaction", before=0)
     if period:
         filing.period_of_report = parse_printed_date(period[1], "period_of_report")
     filing.reporting_owners = [_owner(lines)]
@@ -288,16 +301,35 @@ def _reconcile(rows: list[TableLine]) -> None:
         previous[key] = row
 
 
+def _footnotes_body(flat: str) -> str | None:
+    """The text after "Explanation of Responses:" up to "Remarks:", or up to the first line
+    that has a signature-date line anywhere after it; found in linear time (as a lazy regex
+    over the rest, it rescanned the remainder from every position)."""
+    label = flat.find(_EXPLANATION)
+    if label < 0:
+        return None
+    start = label + len(_EXPLANATION)
+    while start < len(flat) and flat[start].isspace():
+        start += 1
+    ends = []
+    remarks = flat.find("Remarks:", start)
+    if remarks >= 0:
+        ends.append(remarks)
+    last_date = next(iter(deque(_DATE_LINE.finditer(flat, start), maxlen=1)), None)
+    if last_date is not None:
+        date_at = last_date.start() + last_date[0].rfind("\n")
+        line = _LINE_START.search(flat, start, date_at)
+        if line is not None:
+            ends.append(line.start())
+    return flat[start : min(ends)] if ends else None
+
+
 def _footnotes(flat: str) -> list[Footnote]:
-    match = re.search(
-        r"Explanation of Responses:\s*(.*?)(?:Remarks:|\n\S+.*\n\s*\d{1,2}/\d{1,2}/\d{4})",
-        flat,
-        re.S,
-    )
-    if not match:
+    body = _footnotes_body(flat)
+    if not body:
         return []
     notes: list[Footnote] = []
-    for piece in re.split(r"(?:^|\s)(\d{1,2})\.\s", match[1]):
+    for piece in re.split(r"(?:^|\s)(\d{1,2})\.\s", body):
         piece = piece.strip()
         if not piece:
             continue

@@ -178,9 +178,16 @@ class ParserPool:
         may_start: Callable[[], bool],
     ) -> None:
         for worker in list(self._workers):
-            while pending and may_start() and (
-                not worker.queue
-                or (len(worker.queue) == 1 and len(jobs[pending[0]].data) <= QUEUED_JOB_MAX_BYTES)
+            while (
+                pending
+                and may_start()
+                and (
+                    not worker.queue
+                    or (
+                        len(worker.queue) == 1
+                        and len(jobs[pending[0]].data) <= QUEUED_JOB_MAX_BYTES
+                    )
+                )
             ):
                 if not worker.queue and worker.process.exitcode is not None:
                     # Died while idle (OOM killer, a kill between batches): not the fault of

@@ -40,24 +40,31 @@ def publish_events(bootstrap: str, topic: str, events: list[tuple[str | None, by
     assert producer.flush(60) == 0
 
 
-def start_processor(bootstrap: str, topics: dict[str, str], registry_client=None, **overrides):
-    """A FilingProcessor on its own thread: (processor, stop event, thread)."""
+def start_processor(
+    bootstrap: str, topics: dict[str, str], registry_client=None, before_start=None, **overrides
+):
+    """A FilingProcessor on its own thread: (processor, stop event, thread); `before_start`
+    may wrap parts of the processor (fault injection) before its loop runs."""
     settings = load_settings(
-        bootstrap_servers=bootstrap,
-        input_topic=topics["input"],
-        output_topic=topics["output"],
-        dlq_topic=topics["dlq"],
-        group_id=topics["group"],
-        instance_id="it",
-        metrics_port=free_port(),
-        workers=2,
-        batch_size=50,
-        **overrides,
+        **{
+            "bootstrap_servers": bootstrap,
+            "input_topic": topics["input"],
+            "output_topic": topics["output"],
+            "dlq_topic": topics["dlq"],
+            "group_id": topics["group"],
+            "instance_id": "it",
+            "metrics_port": free_port(),
+            "workers": 2,
+            "batch_size": 50,
+            **overrides,
+        }
     )
     stop = threading.Event()
     processor = FilingProcessor(
         settings, metrics=ProcessorMetrics(), stop=stop, registry_client=registry_client
     )
+    if before_start is not None:
+        before_start(processor)
     thread = threading.Thread(target=processor.run)
     thread.start()
     return processor, stop, thread
