@@ -207,14 +207,11 @@ def start(home: Path = DEFAULT_HOME) -> str:
         address = paths.address_file.read_text().strip()
         if _accepts(address):
             return address
-    java = _java()
-    classpath = resolve_classpath(paths)
     shutil.rmtree(paths.data, ignore_errors=True)
     port, controller_port = free_port(), free_port()
     paths.config.write_text(_server_properties(paths, port, controller_port))
-    log4j = paths.home / "log4j2.yaml"
-    log4j.write_text(_LOG4J2.format(log=paths.log))
-    jvm = [java, "-Xms256m", "-Xmx1g", f"-Dlog4j2.configurationFile={log4j}", "-cp", classpath]
+    (paths.home / "log4j2.yaml").write_text(_LOG4J2.format(log=paths.log))
+    jvm = _jvm(paths)
     cluster_id = new_cluster_id()
     formatted = subprocess.run(
         [
@@ -233,7 +230,19 @@ def start(home: Path = DEFAULT_HOME) -> str:
     )
     if formatted.returncode != 0:
         raise BrokerError(f"kafka storage format failed: {formatted.stderr[-2000:]}")
-    with open(paths.home / "broker.out", "wb") as out:
+    address = f"127.0.0.1:{port}"
+    _launch(paths, jvm, address)
+    return address
+
+
+def _jvm(paths: BrokerPaths) -> list[str]:
+    log4j = paths.home / "log4j2.yaml"
+    classpath = resolve_classpath(paths)
+    return [_java(), "-Xms256m", "-Xmx1g", f"-Dlog4j2.configurationFile={log4j}", "-cp", classpath]
+
+
+def _launch(paths: BrokerPaths, jvm: list[str], address: str) -> None:
+    with open(paths.home / "broker.out", "ab") as out:
         process = subprocess.Popen(
             [*jvm, "kafka.Kafka", str(paths.config)],
             stdout=out,
@@ -241,9 +250,17 @@ def start(home: Path = DEFAULT_HOME) -> str:
             start_new_session=True,
         )
     paths.pid_file.write_text(str(process.pid))
-    address = f"127.0.0.1:{port}"
     _wait_ready(address, process, paths)
     paths.address_file.write_text(address)
+
+
+def restart(home: Path = DEFAULT_HOME) -> str:
+    """Stop the broker and start it again on the same port and data (a broker restart as an
+    operator does one: committed data and transactions survive it)."""
+    paths = BrokerPaths(home)
+    address = paths.address_file.read_text().strip()
+    stop(home)
+    _launch(paths, _jvm(paths), address)
     return address
 
 

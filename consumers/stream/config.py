@@ -35,6 +35,11 @@ class ProcessorSettings(BaseSettings):
         default_factory=socket.gethostname,
         description="Stable per instance: the transactional.id suffix that fences a zombie.",
     )
+    static_membership: bool = Field(
+        default=True,
+        description="group.instance.id = instance id: a restarted instance gets its partitions "
+        "back at once instead of after session.timeout.ms (KIP-345).",
+    )
     schema_registry_url: str | None = None
     metrics_host: str = "127.0.0.1"
     metrics_port: int = 9108

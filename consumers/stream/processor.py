@@ -50,6 +50,7 @@ MAX_KEY_OR_HEADER_BYTES = 1024  # a longer key or header value is not an accessi
 # processor stops (exit 2) rather than retry the same batch for ever.
 MAX_INTERNAL_TXN_FAILURES = 3
 REGISTRY_BACKOFF_MAX_SECONDS = 30.0
+CLIENT_ERROR_LOG_SECONDS = 10.0
 
 
 class FatalProcessorError(RuntimeError):
@@ -130,11 +131,14 @@ class FilingProcessor:
         self.dead_letter_limit = self.record_limit
         self._internal_failures = 0
         self._registry_failures = 0
+        self._client_errors: dict[int, tuple[float, int]] = {}  # code: (last logged, suppressed)
 
     # -- Kafka clients ------------------------------------------------------------------------
     def _consumer_config(self) -> dict[str, Any]:
         s = self.settings
+        static = {"group.instance.id": s.transactional_id} if s.static_membership else {}
         return {
+            **static,
             "bootstrap.servers": s.bootstrap_servers,
             "group.id": s.group_id,
             "enable.auto.commit": False,
@@ -223,7 +227,18 @@ class FilingProcessor:
         return max(0, min(self.settings.dlq_inline_max_bytes, self.dead_letter_limit))
 
     def _on_client_error(self, error: KafkaError) -> None:
-        log.warning("kafka client error", extra={"error": str(error), "fatal": error.fatal()})
+        """Logged once per error code per CLIENT_ERROR_LOG_SECONDS: a broker restart makes
+        librdkafka report a refused connection every 50 ms."""
+        now = time.monotonic()
+        last, suppressed = self._client_errors.get(error.code(), (-CLIENT_ERROR_LOG_SECONDS, 0))
+        if now - last < CLIENT_ERROR_LOG_SECONDS and not error.fatal():
+            self._client_errors[error.code()] = (last, suppressed + 1)
+            return
+        self._client_errors[error.code()] = (now, 0)
+        log.warning(
+            "kafka client error",
+            extra={"error": str(error), "fatal": error.fatal(), "suppressed": suppressed},
+        )
 
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         self._assignment.update((tp.topic, tp.partition) for tp in partitions)

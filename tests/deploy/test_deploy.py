@@ -83,7 +83,7 @@ def test_k8s_manifests_parse_and_use_only_real_settings() -> None:
     ]
     kinds = {doc["kind"] for doc in documents}
     assert {
-        "Deployment",
+        "StatefulSet",
         "Service",
         "PodMonitor",
         "PodDisruptionBudget",
@@ -96,8 +96,10 @@ def test_k8s_manifests_parse_and_use_only_real_settings() -> None:
         if doc["kind"] in ("ConfigMap", "Secret"):
             keys = set(doc.get("data", {})) | set(doc.get("stringData", {}))
             assert keys <= accepted, keys - accepted
-        if doc["kind"] == "Deployment":
+        if doc["kind"] == "StatefulSet":  # stable pod names: stable transactional.id
             container = doc["spec"]["template"]["spec"]["containers"][0]
+            instance = next(e for e in container["env"] if e["name"] == "FORM4_INSTANCE_ID")
+            assert instance["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.name"
             assert container["args"] == ["run"]
             assert {e["name"] for e in container["env"]} <= accepted
             assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
@@ -105,6 +107,7 @@ def test_k8s_manifests_parse_and_use_only_real_settings() -> None:
             assert doc["spec"]["template"]["spec"]["securityContext"]["runAsNonRoot"] is True
         if doc["kind"] == "ScaledObject":
             assert doc["spec"]["maxReplicaCount"] <= 6  # the input topic's partitions
+            assert doc["spec"]["scaleTargetRef"]["kind"] == "StatefulSet"
 
 
 def test_dockerfile_runs_form4_as_non_root_with_a_healthcheck() -> None:
