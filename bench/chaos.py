@@ -10,6 +10,7 @@ input accounted for from outside (read_committed).
    random with ordinary filings (corpus XMLs, submissions and clean PDFs when ../shared is
    here, else the test fixtures) on a 3-partition topic; `form4 run` with 2 workers, SIGKILLed
    --kills times at random moments, the broker stopped and restarted once in the middle.
+   The inputs go in waves, one before each kill, so every kill lands on work in progress.
 3. Then M fresh ordinary filings through the surviving processor: throughput after the chaos.
 4. A table: inputs, records, dead letters, duplicates, lost, wrong reasons, exits that were not
    our kills, peak main-process RSS, drain time, throughput after vs clean. Exit 1 on any loss,
@@ -334,13 +335,15 @@ def main() -> int:
         rng.shuffle(inputs)
         expected(inputs, bounds.TOPIC_MAX_MESSAGE_BYTES - bounds.MESSAGE_OVERHEAD_BYTES)
         topics = topics_for(bootstrap, "chaos")
-        publish(bootstrap, topics["input"], inputs)
         chaos = Processor(bootstrap, topics, args.workers, home / "chaos.log")
         processors.append(chaos)
         chaos.start()
+        # One wave of inputs before each kill, so every kill lands on work in progress.
+        waves = [inputs[i :: args.kills + 1] for i in range(args.kills + 1)]
         restart_after = max(1, args.kills // 2)
         for kill in range(args.kills):
-            deadline = time.monotonic() + rng.uniform(4.0, 12.0)
+            publish(bootstrap, topics["input"], waves[kill])
+            deadline = time.monotonic() + rng.uniform(2.0, 8.0)
             while time.monotonic() < deadline:
                 chaos.sample()
                 time.sleep(0.25)
@@ -350,6 +353,7 @@ def main() -> int:
                 time.sleep(rng.uniform(1.0, 4.0))
                 broker.restart(home)
                 print("broker restarted", file=sys.stderr)
+        publish(bootstrap, topics["input"], waves[-1])
         drain = wait_drained(bootstrap, topics, chaos, 900)
 
         # 3. throughput after the chaos, through the same processor

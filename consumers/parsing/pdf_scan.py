@@ -195,7 +195,6 @@ def parse_scanned_pdf(pages: list[Any], started: float, budget: float) -> Filing
     held: list[tuple[TableLine, dict[str, str]]] = []
     for page in pages:
         deadline.check()
-        layer_texts.append(page_text(page.extract_text() or ""))
         dpi = scan_resolution(page)
         if page.width * page.height * (dpi / 72.0) ** 2 > MAX_PAGE_PIXELS:
             raise ParseError(
@@ -204,6 +203,7 @@ def parse_scanned_pdf(pages: list[Any], started: float, budget: float) -> Filing
                 f"{MAX_PAGE_PIXELS:,} pixels",
                 stage="limit",
             )
+        layer_texts.append(page_text(page.extract_text() or ""))
         grey = _render(page, dpi)
         horizontal, vertical = page_image.find_rulings(page_image.threshold(grey), dpi)
         if len(horizontal) < 2 or len(vertical) < 2:
