@@ -306,10 +306,10 @@ def main() -> int:
         # the same one published twice would be the same records
         xml_docs = [p.read_bytes() for p in ordinary_files(args.baseline, 0) if p.suffix == ".xml"]
 
-        def batch(label: str) -> list[Input]:
+        def batch(prefix: str, count: int | None = None) -> list[Input]:
             return [
-                Input(f"9999999998-26-{n:06d}".encode(), doc, label)
-                for n, doc in enumerate(xml_docs)
+                Input(f"{prefix}-26-{n:06d}".encode(), doc, prefix)
+                for n, doc in enumerate(xml_docs[:count])
             ]
 
         # 1. clean baseline
@@ -317,7 +317,8 @@ def main() -> int:
         clean = Processor(bootstrap, clean_topics, args.workers, home / "clean.log")
         processors.append(clean)
         clean.start()
-        clean_rate = throughput(bootstrap, clean_topics, clean, batch("clean"))
+        throughput(bootstrap, clean_topics, clean, batch("9999999995", 20))  # warm up, as after
+        clean_rate = throughput(bootstrap, clean_topics, clean, batch("9999999998"))
         clean.stop()
 
         # 2. chaos
@@ -358,9 +359,7 @@ def main() -> int:
 
         # 3. throughput after the chaos, through the same processor
         chaos_ends = input_ends(bootstrap, topics)
-        fresh = batch("after")
-        for item in fresh:
-            item.key = b"9999999996" + item.key[10:]
+        fresh = batch("9999999996")
         after_rate = throughput(bootstrap, topics, chaos, fresh)
         chaos.sample()
         chaos.stop()
