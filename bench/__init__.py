@@ -1,0 +1,1 @@
+"""Benchmarks and the accuracy scorer they share with the corpus tests."""

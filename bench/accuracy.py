@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.scoring import Score, compare_filings  # noqa: E402
 from consumers.parsing import ParseError, parse_document  # noqa: E402
-from consumers.parsing.compare import Score, compare_filings  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 

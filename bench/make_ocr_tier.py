@@ -23,7 +23,7 @@ import pypdfium2
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from consumers.parsing.tesseract import tesseract_path  # noqa: E402
+from consumers.parsing.scan.tesseract import tesseract_path  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 

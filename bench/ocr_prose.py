@@ -26,10 +26,12 @@ import pdfplumber
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from consumers.parsing import form_grid, parse_document, tesseract  # noqa: E402
-from consumers.parsing.compare import compare_filings  # noqa: E402
-from consumers.parsing.pdf_scan import page_text  # noqa: E402
-from consumers.parsing.scan_cells import TEXT_DPI, rescale, scan_resolution  # noqa: E402
+from bench.scoring import compare_filings  # noqa: E402
+from consumers.parsing import parse_document  # noqa: E402
+from consumers.parsing.core.printed import footnotes_in  # noqa: E402
+from consumers.parsing.scan import tesseract  # noqa: E402
+from consumers.parsing.scan.cells import TEXT_DPI, rescale, scan_resolution  # noqa: E402
+from consumers.parsing.scan.reader import page_text  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 
@@ -50,7 +52,7 @@ class ProseCount:
 
 
 def _found_and_verbatim(text: str, truth: dict[str, str]) -> tuple[int, int]:
-    read = {note.id: " ".join((note.text or "").split()) for note in form_grid.footnotes_in(text)}
+    read = {note.id: " ".join((note.text or "").split()) for note in footnotes_in(text)}
     found = sum(1 for key in truth if read.get(key))
     return found, sum(1 for key, want in truth.items() if read.get(key) == want)
 

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from consumers.parsing import parse_document  # noqa: E402
-from consumers.parsing.records import filing_records  # noqa: E402
+from consumers.parsing.core.records import filing_records  # noqa: E402
 
 
 def _files(dirs: list[str]) -> list[bytes]:

@@ -14,7 +14,7 @@ from typing import Any
 import fastavro
 from fastavro.schema import fingerprint, to_parsing_canonical_form
 
-from consumers.parsing.values import canonical_decimal
+from consumers.parsing.core.values import canonical_decimal
 from consumers.schemas import PARSE_FAILURE, TRANSACTION, parsed_schema
 
 SINGLE_OBJECT_MAGIC = b"\xc3\x01"
@@ -91,7 +91,7 @@ class SplicedTransactionEncoder:
 
     def __init__(self) -> None:
         from consumers.avro_compiled import record_encoder
-        from consumers.parsing.model import LINE_FIELDS
+        from consumers.parsing.core.model import LINE_FIELDS
         from consumers.schemas import raw_schema
 
         fields = raw_schema(TRANSACTION)["fields"]

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from consumers.parsing import ParseError, parse_document
+from consumers.parsing.core.records import content_fallback_id, filing_records, records_json_lines
 from consumers.parsing.document import DocumentHints, accession_from_name
-from consumers.parsing.records import content_fallback_id, filing_records, records_json_lines
 
 
 def iter_files(paths: Iterable[Path]) -> Iterator[Path]:

@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape
 
-from consumers.parsing.submission import parse_header
+from consumers.parsing.xml.submission import parse_header
 from tests.conftest import FIXTURES
 
 _EASTERN = dt.timezone(dt.timedelta(hours=-5))

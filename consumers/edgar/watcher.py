@@ -29,9 +29,9 @@ from consumers.edgar.feed import (
 )
 from consumers.edgar.metrics import WatcherMetrics
 from consumers.edgar.seen import ensure_compacted_topic, load_seen
-from consumers.parsing.errors import ParseError
+from consumers.parsing.core.errors import ParseError
 from consumers.parsing.sniff import sniff
-from consumers.parsing.submission import parse_header
+from consumers.parsing.xml.submission import parse_header
 from consumers.stream.publish import CONTENT_TYPES
 from consumers.stream.txn import TXN_CALL_TIMEOUT_SECONDS, retrying
 

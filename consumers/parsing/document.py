@@ -7,12 +7,12 @@ import re
 from dataclasses import dataclass
 
 from consumers import limits as bounds
-from consumers.parsing.errors import DeadlineExceeded, ParseError, Reason
-from consumers.parsing.model import Filing
-from consumers.parsing.ownership_xml import parse_ownership_xml
+from consumers.parsing.core.errors import DeadlineExceeded, ParseError, Reason
+from consumers.parsing.core.model import Filing
+from consumers.parsing.core.validation import validate_filing
 from consumers.parsing.sniff import SourceFormat, sniff
-from consumers.parsing.submission import cross_check, extract_ownership_xml, parse_header
-from consumers.parsing.validation import validate_filing
+from consumers.parsing.xml.ownership import parse_ownership_xml
+from consumers.parsing.xml.submission import cross_check, extract_ownership_xml, parse_header
 
 _ACCESSION_NAME = re.compile(r"(?<!\d)(\d{10})-?(\d{2})-?(\d{6})(?!\d)")
 
@@ -113,7 +113,7 @@ def _parse_by_format(data: bytes, source_format: SourceFormat, limits: Limits) -
     if source_format is SourceFormat.SUBMISSION:
         return _parse_submission(data, limits)
     if source_format in (SourceFormat.PDF, SourceFormat.TEXT, SourceFormat.HTML):
-        from consumers.parsing.rendered import parse_rendered  # heavy imports only when needed
+        from consumers.parsing.grid.rendered import parse_rendered  # heavy imports only when needed
 
         return parse_rendered(data, source_format, limits)
     raise ParseError(

@@ -25,8 +25,8 @@ from multiprocessing.connection import Connection, wait
 from types import FrameType
 
 from consumers import limits as bounds
+from consumers.parsing.core.errors import DeadlineExceeded, Reason
 from consumers.parsing.document import DEFAULT_LIMITS, Limits
-from consumers.parsing.errors import DeadlineExceeded, Reason
 from consumers.stream.work import Failure, Job, Outcome, run_job
 
 Task = Callable[[Job, Limits, bool], Outcome]

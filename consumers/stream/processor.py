@@ -489,7 +489,7 @@ class FilingProcessor:
             ("__connect.errors.topic", message.topic().encode()),
             ("__connect.errors.partition", str(message.partition()).encode()),
             ("__connect.errors.offset", str(message.offset()).encode()),
-            ("__connect.errors.exception.class.name", b"consumers.parsing.errors.ParseError"),
+            ("__connect.errors.exception.class.name", b"consumers.parsing.core.errors.ParseError"),
             ("__connect.errors.exception.message", reason_message.encode()[:4096]),
             ("form4.reason", failure.reason.encode()),
             ("form4.stage", failure.stage.encode()),

@@ -11,7 +11,7 @@ from consumers import limits as bounds
 from consumers.offline import iter_files
 from consumers.parsing.document import accession_from_name
 from consumers.parsing.sniff import SourceFormat, sniff
-from consumers.parsing.submission import parse_header
+from consumers.parsing.xml.submission import parse_header
 
 CONTENT_TYPES = {
     SourceFormat.XML: "application/xml",

@@ -10,7 +10,7 @@ from typing import Any, TextIO
 from confluent_kafka import Consumer
 
 from consumers import limits as bounds
-from consumers.parsing.records import record_json
+from consumers.parsing.core.records import record_json
 from consumers.stream.serde import ValueDecoder
 
 

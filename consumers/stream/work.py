@@ -80,7 +80,7 @@ def run_job(job: Job, limits: Limits, encode: bool = True) -> Outcome:
     """Parse one event and encode its records within `limits`; with `encode` the Avro
     single-object bytes travel back, else the record dicts (a Schema Registry serializer in
     the main process encodes them; the bytes measured here bound what it will produce)."""
-    from consumers.parsing.records import content_fallback_id, filing_records
+    from consumers.parsing.core.records import content_fallback_id, filing_records
 
     started = time.perf_counter()
     hints = DocumentHints(job.accession_number, job.filed_at, job.content_type)

@@ -12,8 +12,8 @@ from pathlib import Path
 from confluent_kafka import Consumer, Producer
 
 from consumers.parsing import ParseError
+from consumers.parsing.core.records import content_fallback_id, filing_records
 from consumers.parsing.document import DocumentHints, parse_document
-from consumers.parsing.records import content_fallback_id, filing_records
 from consumers.stream.broker import free_port
 from consumers.stream.config import load_settings
 from consumers.stream.metrics import ProcessorMetrics

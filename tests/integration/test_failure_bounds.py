@@ -114,12 +114,13 @@ def test_a_batch_past_its_time_budget_carries_documents_over_exactly_once(
     events = [(synthetic_accession(i), p.read_bytes()) for i, p in enumerate(pdfs * 2)]
     expected_ids, expected_reasons = expected_outcome(events)
     publish_events(bootstrap, topics["input"], events)
-    # max.poll.interval 16 s: a batch may take 8 s and starts no document after 8 - 2 x 3 s.
+    # max.poll.interval 30 s: a batch may take 15 s and starts no document after 15 - 2 x 6 s,
+    # while the PDFs take several seconds to parse on two workers.
     processor, stop, thread = start_processor(
         bootstrap,
         topics,
-        document_timeout_seconds=3.0,
-        max_poll_interval_ms=16_000,
+        document_timeout_seconds=6.0,
+        max_poll_interval_ms=30_000,
         kafka={"session.timeout.ms": "10000"},
     )
     try:

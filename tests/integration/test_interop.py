@@ -22,7 +22,7 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
-from consumers.parsing.records import record_json
+from consumers.parsing.core.records import record_json
 from tests.integration.helpers import (
     consumed,
     expected_records,

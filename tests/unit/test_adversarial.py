@@ -7,8 +7,8 @@ import pytest
 
 from consumers import limits as bounds
 from consumers.parsing import ParseError, parse_document
+from consumers.parsing.core.errors import Reason
 from consumers.parsing.document import Limits
-from consumers.parsing.errors import Reason
 from consumers.stream.work import Job, run_job
 from tests.adversarial import ADVERSARIES, Adversary
 

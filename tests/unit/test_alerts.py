@@ -13,8 +13,8 @@ from pydantic import ValidationError
 
 from consumers.alerts.engine import AlertEngine
 from consumers.alerts.rules import AlertRules, load_rules
+from consumers.parsing.core.records import filing_records, record_json
 from consumers.parsing.document import DocumentHints, accession_from_name, parse_document
-from consumers.parsing.records import filing_records, record_json
 from tests.conftest import FIXTURES
 
 

@@ -20,8 +20,8 @@ from consumers.avro_codec import (
     schema_fingerprint,
 )
 from consumers.parsing import ParseError, parse_document
-from consumers.parsing.model import LINE_FIELDS, OWNER_FIELDS
-from consumers.parsing.records import filing_records, record_json
+from consumers.parsing.core.model import LINE_FIELDS, OWNER_FIELDS
+from consumers.parsing.core.records import filing_records, record_json
 from consumers.schemas import PARSE_FAILURE, TRANSACTION, field_names, raw_schema, schema_dir
 from tests.conftest import CORPUS, FIXTURES, corpus_dir
 

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from consumers.parsing.compare import Score
+from bench.scoring import Score
 
 
 def test_score_counts_null_as_missing_and_names_it() -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from consumers.parsing import ParseError, Reason, parse_document
+from consumers.parsing.core.records import filing_records
 from consumers.parsing.document import DocumentHints, accession_from_name
-from consumers.parsing.records import filing_records
 from tests.conftest import FIXTURES, corpus_dir
 from tests.unit.oracle import PATHS, expected_filing, expected_lines
 

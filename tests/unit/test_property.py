@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from consumers.parsing import ParseError, Reason, parse_document
-from consumers.parsing.records import filing_records
+from consumers.parsing.core.records import filing_records
 from tests.conftest import FIXTURES
 
 SEEDS = [

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.scoring import compare_filings
 from consumers.parsing import ParseError, Reason, parse_document
-from consumers.parsing.compare import compare_filings
 from tests.conftest import FIXTURES
 
 PDFS = FIXTURES / "pdf"

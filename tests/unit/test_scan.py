@@ -9,11 +9,15 @@ from decimal import Decimal
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from consumers.parsing import ParseError, Reason, parse_document, pdf_scan, tesseract
-from consumers.parsing.compare import compare_filings
-from consumers.parsing.model import Filing, TableLine
-from consumers.parsing.ocr_labels import restore_labels
-from consumers.parsing.ocr_values import (
+from bench.scoring import compare_filings
+from consumers.parsing import ParseError, Reason, parse_document
+from consumers.parsing.core.model import Filing, TableLine
+from consumers.parsing.scan import reader as pdf_scan
+from consumers.parsing.scan import tesseract
+from consumers.parsing.scan.cells import Cell
+from consumers.parsing.scan.checks import confirm_held
+from consumers.parsing.scan.ocr_labels import restore_labels
+from consumers.parsing.scan.ocr_values import (
     CODES,
     Agreement,
     CellReads,
@@ -23,9 +27,7 @@ from consumers.parsing.ocr_values import (
     agreed_marks_only,
     clean_mark,
 )
-from consumers.parsing.page_image import find_rulings, raised_tail, threshold
-from consumers.parsing.scan_cells import Cell
-from consumers.parsing.scan_checks import confirm_held
+from consumers.parsing.scan.page_image import find_rulings, raised_tail, threshold
 from tests.conftest import FIXTURES
 
 SCAN = FIXTURES / "pdf" / "ocr-000089924319028183.pdf"

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from consumers.parsing import ParseError
-from consumers.parsing.values import to_bool, to_date, to_decimal
+from consumers.parsing.core.values import to_bool, to_date, to_decimal
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from consumers.parsing.model import Filing
+from consumers.parsing.core.model import Filing
 
 LINE_FIELDS = (
     "security_title",

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from consumers.parsing.errors import ParseError, Reason
+from consumers.parsing.core.errors import ParseError, Reason
 
 _EASTERN = ZoneInfo("America/New_York")
 OWNERSHIP_FORM_TYPES = frozenset({"3", "3/A", "4", "4/A", "5", "5/A"})

@@ -7,7 +7,7 @@ import functools
 import re
 from decimal import Decimal
 
-from consumers.parsing.errors import ParseError, Reason
+from consumers.parsing.core.errors import ParseError, Reason
 
 # Avro decimal(38, 10) carries every value the SEC schema admits in practice; a value with
 # more places would be rounded on the wire, so it is refused instead (exact or nothing).

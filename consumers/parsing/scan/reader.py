@@ -15,11 +15,13 @@ from typing import Any
 
 from PIL import Image
 
-from consumers.parsing import form_grid, ocr_labels, ocr_values, page_image, scan_checks
-from consumers.parsing.errors import ParseError, Reason
-from consumers.parsing.form_grid import GridReader
-from consumers.parsing.model import Filing, TableLine
-from consumers.parsing.scan_cells import (
+from consumers.parsing.core.errors import ParseError, Reason
+from consumers.parsing.core.model import Filing, TableLine
+from consumers.parsing.core.printed import footnotes_in, remarks_in, signatures_in
+from consumers.parsing.grid.reader import GridReader
+from consumers.parsing.grid.text import normalise
+from consumers.parsing.scan import checks, ocr_labels, ocr_values, page_image
+from consumers.parsing.scan.cells import (
     INK_MARGIN_PIXELS,
     TEXT_DPI,
     Cell,
@@ -28,7 +30,6 @@ from consumers.parsing.scan_cells import (
     rescale,
     scan_resolution,
 )
-from consumers.parsing.text_form import normalise
 
 MAX_PAGE_PIXELS = 40_000_000  # a Letter page at 400 dpi is 15 Mpx; more is not a form scan
 _AMOUNT_FIELDS = frozenset(
@@ -239,7 +240,7 @@ def parse_scanned_pdf(pages: list[Any], started: float, budget: float) -> Filing
     if grids == 0:
         raise ParseError(Reason.OCR_LOW_CONFIDENCE, "no ruled table found in the page images")
     filing = reader.finish(_with_form_title("\n".join(texts)))
-    scan_checks.confirm_held(filing, held)
+    checks.confirm_held(filing, held)
     return _withhold_unverified(filing, "\n".join(layer_texts))
 
 
@@ -296,14 +297,14 @@ def _withhold_unverified(filing: Filing, layer_text: str) -> Filing:
     """Free text outside the grid is re-read from the image; a footnote text, remark or
     signature name stands only when the scan's text layer says exactly the same, else it is
     null (for review). Marks must name a footnote found; a signature date must be plausible."""
-    layer_notes = {note.id: note.text for note in form_grid.footnotes_in(layer_text)}
+    layer_notes = {note.id: note.text for note in footnotes_in(layer_text)}
     known = {note.id for note in filing.footnotes}
     for note in filing.footnotes:
         if not _same_text(note.text, layer_notes.get(note.id)):
             note.text = None
-    if not _same_text(filing.remarks, form_grid.remarks_in(layer_text)):
+    if not _same_text(filing.remarks, remarks_in(layer_text)):
         filing.remarks = None
-    layer_names = [s.name for s in form_grid.signatures_in(layer_text)]
+    layer_names = [s.name for s in signatures_in(layer_text)]
     for index, signature in enumerate(filing.signatures):
         layer_name = layer_names[index] if index < len(layer_names) else None
         if not _same_text(signature.name, layer_name):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from consumers.parsing.validation import TRANSACTION_CODES
+from consumers.parsing.core.validation import TRANSACTION_CODES
 
 _AMOUNT = re.compile(r"^\$?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 _DATE = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")

@@ -16,9 +16,9 @@ from typing import Any
 
 from PIL import Image
 
-from consumers.parsing import ocr_values, page_image, tesseract
-from consumers.parsing.errors import ParseError, Reason
-from consumers.parsing.text_form import normalise
+from consumers.parsing.core.errors import ParseError, Reason
+from consumers.parsing.grid.text import normalise
+from consumers.parsing.scan import ocr_values, page_image, tesseract
 
 TARGET_DPI = 450  # value crops are scaled to this before tesseract reads them
 TEXT_DPI = 300  # text crops (labels, names, titles) need less

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from consumers.parsing.errors import ParseError, Reason
-from consumers.parsing.model import Filing
+from consumers.parsing.core.errors import ParseError, Reason
+from consumers.parsing.core.model import Filing
 
 # SEC Form 4 General Instructions 8: the transaction codes.
 TRANSACTION_CODES = frozenset("PSVAD FIMCEHOXGLWZJKU".replace(" ", ""))

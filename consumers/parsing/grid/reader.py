@@ -10,24 +10,30 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 
-from consumers.parsing.errors import ParseError, Reason
-from consumers.parsing.model import (
+from consumers.parsing.core.errors import ParseError, Reason
+from consumers.parsing.core.model import (
     DATE_LINE_FIELDS,
     DECIMAL_LINE_FIELDS,
     LINE_FIELDS,
     Filing,
-    Footnote,
     Issuer,
     ReportingOwner,
-    Signature,
     TableLine,
 )
-from consumers.parsing.values import to_date, to_decimal
+from consumers.parsing.core.printed import (
+    footnotes_in,
+    one_line,
+    parse_city_line,
+    parse_printed_date,
+    parse_printed_number,
+    remarks_in,
+    search_near,
+    signatures_in,
+    split_marks,
+)
 
 Row = Sequence[str | None]
 
-_MARK = re.compile(r"\((\d{1,3})\)")
-_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _FORM = re.compile(r"FORM\s+([345])(\s*/\s*A)?\b")
 _CHECK = r"(?:\[\s*[Xx]\s*\]|(?<![\w\[])[Xx](?![\w\]]))"
 _RELATIONSHIPS = {
@@ -48,67 +54,6 @@ _AMENDED = re.compile(
     r"[45]\. If Amendment, Date of Original Filed\s*\(Month/Day/Year\)\s*"
     r"(\d{1,2}/\d{1,2}/\d{4})"
 )
-_SIGNATURE = re.compile(r"^(.*\S)\s+(\d{1,2}/\d{1,2}/\d{4})\s*$")
-
-# A labelled value is looked for only this close to its label, and only at the first few
-# labels: a pattern like "label\s*(.+?)\[" searched over a whole hostile text costs the square
-# of its length; in a window it costs a constant per label.
-LABEL_WINDOW_CHARS = 600
-MAX_LABEL_HITS = 20
-
-
-def split_marks(text: str | None) -> tuple[str | None, list[str]]:
-    """`1,123(1)(2)` -> ("1,123", ["F1", "F2"]); empty text -> None."""
-    if text is None:
-        return None, []
-    ids = [f"F{n}" for n in _MARK.findall(text)]
-    value = _flat(_MARK.sub(" ", text))
-    return (value or None), ids
-
-
-_WRAPPED_HYPHEN = re.compile(r"(?<=\w-)\s*\n\s*(?=\w)")
-
-
-def _flat(text: str | None) -> str:
-    """One line: wrapped lines joined by a space, but "2010-" + "Seed" is "2010-Seed"."""
-    text = text or ""
-    if "-\n" in text or "- \n" in text:
-        text = _WRAPPED_HYPHEN.sub("", text)
-    return " ".join(text.split())
-
-
-def search_near(
-    pattern: re.Pattern[str], text: str, label: str, before: int = 8
-) -> re.Match[str] | None:
-    """`pattern` searched in a bounded window around each of the first occurrences of `label`
-    (from `before` characters ahead of it), so the cost is linear in `text`."""
-    start = text.find(label)
-    hits = 0
-    while start >= 0 and hits < MAX_LABEL_HITS:
-        window = text[max(0, start - before) : start + LABEL_WINDOW_CHARS]
-        match = pattern.search(window)
-        if match:
-            return match
-        hits += 1
-        start = text.find(label, start + len(label))
-    return None
-
-
-def parse_printed_date(text: str | None, field: str):
-    if not text:
-        return None
-    match = _DATE.search(text)
-    if not match:
-        raise ParseError(Reason.INVALID_DATE, f"{field}: {text!r} is not a date", field=field)
-    month, day, year = match.groups()
-    return to_date(f"{year}-{int(month):02d}-{int(day):02d}", field)
-
-
-def parse_printed_number(text: str | None, field: str):
-    if not text:
-        return None
-    cleaned = text.replace("$", "").replace(" ", "")
-    return to_decimal(cleaned, field)
 
 
 # --- column maps -----------------------------------------------------------------------------
@@ -120,8 +65,8 @@ def _column_labels(header: Row, sub: Row | None) -> list[tuple[str, str]]:
     current = ""
     for index, cell in enumerate(header):
         if cell is not None:
-            current = _flat(cell).lower()
-        sub_label = _flat(sub[index]).lower() if sub is not None and index < len(sub) else ""
+            current = one_line(cell).lower()
+        sub_label = one_line(sub[index]).lower() if sub is not None and index < len(sub) else ""
         labels.append((current, sub_label))
     return labels
 
@@ -209,7 +154,7 @@ def _line_from_cells(table: _Table, cells: Row, number: int) -> TableLine | None
             values["acquired_disposed"] = "A" if field == "shares_acquired" else "D"
             field = "shares"
         if text is not None:
-            values[field] = _flat(text)
+            values[field] = one_line(text)
         if marks:
             footnotes.setdefault(field, []).extend(marks)
     if not values and not footnotes:
@@ -272,20 +217,11 @@ def _parse_city_lines(lines: list[str], owner: ReportingOwner) -> None:
     tokens = " ".join(lines).replace(",", " ").split()
     zip_at = next((i for i, t in enumerate(tokens) if re.fullmatch(r"\d{5}(?:-\d{4})?", t)), None)
     if zip_at is None or zip_at == 0 or not re.fullmatch(r"[A-Z]{2}", tokens[zip_at - 1]):
-        _parse_city_line(" ".join(lines), owner)
+        parse_city_line(" ".join(lines), owner)
         return
     owner.zip = tokens[zip_at]
     owner.state = tokens[zip_at - 1]
     owner.city = " ".join(tokens[: zip_at - 1] + tokens[zip_at + 1 :]) or None
-
-
-def _parse_city_line(line: str, owner: ReportingOwner) -> None:
-    parts = line.replace(",", " ").split()
-    if parts and re.fullmatch(r"\d{5}(?:-\d{4})?|[A-Z0-9]{3,10}", parts[-1]) and len(parts) >= 2:
-        owner.zip = parts.pop()
-    if parts and re.fullmatch(r"[A-Z]{2}", parts[-1]) and len(parts) >= 2:
-        owner.state = parts.pop()
-    owner.city = " ".join(parts) or None
 
 
 def _parse_relationship_box(cell: str, owner: ReportingOwner) -> None:
@@ -353,7 +289,7 @@ def _looks_like_owner_row(row: Row, table: _Table | None) -> bool:
     """A row of the joint filers' table (name/address + four X columns) outside its header."""
     if len(row) != 5 or (table is not None and table.width == 5) or not row[0]:
         return False
-    return all(_OWNER_FLAG.match(_flat(c)) for c in row[1:]) and "\n" in (row[0] or "")
+    return all(_OWNER_FLAG.match(one_line(c)) for c in row[1:]) and "\n" in (row[0] or "")
 
 
 class GridReader:
@@ -376,7 +312,7 @@ class GridReader:
             self._feed_row(list(row))
 
     def _feed_row(self, row: list[str | None]) -> None:
-        texts = [_flat(c) for c in row if c]
+        texts = [one_line(c) for c in row if c]
         if not texts:
             return
         first = texts[0]
@@ -446,7 +382,7 @@ class GridReader:
         for cell in row:
             if not cell:
                 continue
-            flat = _flat(cell)
+            flat = one_line(cell)
             if flat.startswith("1. Name and Address"):
                 self._name_box = cell
                 _parse_name_box(cell, self._owner)
@@ -533,7 +469,7 @@ class GridReader:
             current = getattr(last, field)
             if text and (current is None or text not in current):
                 joined = f"{current}\n{text}" if current else text
-                setattr(last, field, _flat(joined))
+                setattr(last, field, one_line(joined))
             if marks:
                 known = last.footnote_ids.setdefault(field, [])
                 known.extend(m for m in marks if m not in known)
@@ -546,12 +482,12 @@ class GridReader:
         owner = ReportingOwner(name=lines[0])
         if len(lines) >= 3:
             owner.street1 = " ".join(lines[1:-1])
-            _parse_city_line(lines[-1], owner)
+            parse_city_line(lines[-1], owner)
         elif len(lines) == 2:
-            _parse_city_line(lines[1], owner)
+            parse_city_line(lines[1], owner)
         flags = ["is_director", "is_ten_percent_owner", "is_officer", "is_other"]
         for flag, cell in zip(flags, cells[1:5], strict=False):
-            text = _flat(cell)
+            text = one_line(cell)
             setattr(owner, flag, bool(text))  # an X, or the officer title / other text itself
             described = text.removeprefix("X").strip() if text != "X" else ""
             if flag == "is_officer" and described:
@@ -585,93 +521,3 @@ class GridReader:
         filing.remarks = remarks_in(text)
         filing.signatures = signatures_in(text)
         return filing
-
-
-def _section(text: str, start: str, ends: Sequence[str]) -> str | None:
-    begin = text.find(start)
-    if begin < 0:
-        return None
-    body = text[begin + len(start) :]
-    cut = min((i for i in (body.find(e) for e in ends) if i >= 0), default=len(body))
-    return body[:cut]
-
-
-def footnotes_in(text: str) -> list[Footnote]:
-    body = _section(
-        text,
-        "Explanation of Responses:",
-        ("Remarks:", "Reporting Owners", "** Signature", "Reminder:"),
-    )
-    if not body:
-        return []
-    notes: list[Footnote] = []
-    lines = [line.strip() for line in body.splitlines() if line.strip()]
-    while lines and (_SIGNATURE.match(lines[-1]) or _DATE.fullmatch(lines[-1])):
-        lines.pop()  # a signature line printed right above its caption, not footnote text
-    for line in lines:
-        match = re.match(r"^(\d{1,3})\.\s+(.*)$", line)
-        expected = len(notes) + 1
-        if match and int(match[1]) == expected:
-            notes.append(Footnote(id=f"F{expected}", text=match[2]))
-        elif notes:
-            notes[-1].text = _flat(f"{notes[-1].text}\n{line}")
-    return notes
-
-
-def remarks_in(text: str) -> str | None:
-    start = text.find("Remarks:")
-    if start < 0:
-        return None
-    blocks = _signature_blocks(text)
-    lines = text.splitlines()
-    offset = text.count("\n", 0, start)
-    end = len(lines)
-    for index in range(offset, len(lines)):
-        if lines[index].strip().startswith(("Reporting Owners", "Reminder:", "** Signature")):
-            end = index
-            break
-    end = min([end, *(first for first, _, _ in blocks if first >= offset)])
-    body = [lines[offset].split("Remarks:", 1)[1], *lines[offset + 1 : end]]
-    return _flat("\n".join(line.strip() for line in body if line.strip())) or None
-
-
-def _signature_blocks(text: str) -> list[tuple[int, int, Signature]]:
-    """(first line, caption line, signature) for each "** Signature of Reporting Person".
-
-    The signature sits above its caption, its date on the same line or alone on a line, and a
-    long name wraps: "/s/ Travis Shrout, Attorney-in-" / "03/11/2022" / "Fact".
-    """
-    lines = [line.strip() for line in text.splitlines()]
-    blocks = []
-    for caption, line in enumerate(lines):
-        if not line.startswith("** Signature of Reporting"):
-            continue
-        for back in range(1, 4):
-            index = caption - back
-            if index < 0:
-                break
-            match = _SIGNATURE.match(lines[index])
-            alone = _DATE.fullmatch(lines[index])
-            if not (match or alone):
-                continue
-            if match:
-                name_lines, first = [match[1], *lines[index + 1 : caption]], index
-                date_text = match[2]
-            else:
-                first = index - 1
-                name_lines = [lines[index - 1], *lines[index + 1 : caption]]
-                date_text = lines[index]
-            name = _flat("\n".join(name_lines))
-            blocks.append(
-                (
-                    first,
-                    caption,
-                    Signature(name=name, date=parse_printed_date(date_text, "signature_date")),
-                )
-            )
-            break
-    return blocks
-
-
-def signatures_in(text: str) -> list[Signature]:
-    return [signature for _, _, signature in _signature_blocks(text)]

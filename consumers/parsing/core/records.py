@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from consumers import PARSER_VERSION
-from consumers.parsing.model import ISSUER_FIELDS, LINE_FIELDS, OWNER_FIELDS, Filing, TableLine
+from consumers.parsing.core.model import ISSUER_FIELDS, LINE_FIELDS, OWNER_FIELDS, Filing, TableLine
 
 _TABLE_TAG = {"non_derivative": "T1", "derivative": "T2", None: "T0"}
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from consumers.parsing.model import Filing, TableLine
+from consumers.parsing.core.model import Filing, TableLine
 
 _DISPOSES = frozenset("SFD")  # codes that can only dispose ("D" is a disposition to the issuer)
 _ACQUIRES = frozenset("PA")

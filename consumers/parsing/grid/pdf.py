@@ -20,12 +20,12 @@ from typing import Any
 from pdfminer.psparser import LIT
 
 from consumers import limits as bounds
-from consumers.parsing import tesseract
-from consumers.parsing.errors import ParseError, Reason
-from consumers.parsing.form_grid import GridReader
-from consumers.parsing.model import Filing
-from consumers.parsing.pdf_scan import parse_scanned_pdf
-from consumers.parsing.text_form import parse_form_text
+from consumers.parsing.core.errors import ParseError, Reason
+from consumers.parsing.core.model import Filing
+from consumers.parsing.grid.reader import GridReader
+from consumers.parsing.grid.text import parse_form_text
+from consumers.parsing.scan import tesseract
+from consumers.parsing.scan.reader import parse_scanned_pdf
 
 _DRAW_XOBJECT = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+Do\b")
 _MAX_FORM_NESTING = 8

@@ -12,18 +12,18 @@ import re
 from collections import deque
 
 from consumers.limits import MAX_TEXT_LINE_CHARS
-from consumers.parsing.errors import ParseError, Reason
-from consumers.parsing.form_grid import (
-    _flat,
-    _parse_city_line,
-    _signature_blocks,
+from consumers.parsing.core.errors import ParseError, Reason
+from consumers.parsing.core.model import Filing, Footnote, Issuer, ReportingOwner, TableLine
+from consumers.parsing.core.printed import (
+    one_line,
+    parse_city_line,
     parse_printed_date,
     parse_printed_number,
     search_near,
+    signature_blocks,
     split_marks,
 )
-from consumers.parsing.model import Filing, Footnote, Issuer, ReportingOwner, TableLine
-from consumers.parsing.validation import TRANSACTION_CODES
+from consumers.parsing.core.validation import TRANSACTION_CODES
 
 # Cyrillic and Greek capitals that OCR emits for Latin ones ("МА" for MA).
 _HOMOGLYPHS = str.maketrans(
@@ -214,7 +214,7 @@ def parse_form_text(raw: str, source_format: str = "text") -> Filing:
     filing.remarks = (remarks[1].strip() or None) if remarks else None
     filing.signatures = [
         sig
-        for _, _, sig in _signature_blocks(
+        for _, _, sig in signature_blocks(
             "\n".join(line for line in lines if line.strip() != "Date")
         )
     ]
@@ -250,7 +250,7 @@ def _owner(lines: list[str]) -> ReportingOwner:
             and re.fullmatch(r"[A-Z]{2}", cells[1])
             and re.fullmatch(r"\d{5}", cells[2])
         ):
-            _parse_city_line(" ".join(cells[:3]), owner)
+            parse_city_line(" ".join(cells[:3]), owner)
             break
     return owner
 
@@ -336,5 +336,5 @@ def _footnotes(flat: str) -> list[Footnote]:
         if piece.isdigit() and int(piece) == len(notes) + 1:
             notes.append(Footnote(id=f"F{piece}", text=None))
         elif notes and notes[-1].text is None:
-            notes[-1].text = _flat(piece)
+            notes[-1].text = one_line(piece)
     return notes

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from lxml import etree
 
-from consumers.parsing.errors import ParseError, Reason
-from consumers.parsing.model import (
+from consumers.parsing.core.errors import ParseError, Reason
+from consumers.parsing.core.model import (
     DATE_LINE_FIELDS,
     DECIMAL_LINE_FIELDS,
     Filing,
@@ -19,7 +19,7 @@ from consumers.parsing.model import (
     Signature,
     TableLine,
 )
-from consumers.parsing.values import clean_text, to_bool, to_date, to_decimal
+from consumers.parsing.core.values import clean_text, to_bool, to_date, to_decimal
 
 # resolve_entities=False + load_dtd=False + no_network: no external entity is read and no
 # internal entity expanded; a document with any DOCTYPE is refused outright after parsing.

@@ -12,9 +12,9 @@ import lxml.html
 from lxml import etree
 
 from consumers.limits import MAX_HTML_COLSPAN, MAX_HTML_TABLE_CELLS
-from consumers.parsing.errors import ParseError, Reason
-from consumers.parsing.form_grid import GridReader
-from consumers.parsing.model import Filing
+from consumers.parsing.core.errors import ParseError, Reason
+from consumers.parsing.core.model import Filing
+from consumers.parsing.grid.reader import GridReader
 
 _PARSER = lxml.html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True)
 

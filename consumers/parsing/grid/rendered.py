@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from consumers.parsing.errors import ParseError, Reason
-from consumers.parsing.model import Filing
+from consumers.parsing.core.errors import ParseError, Reason
+from consumers.parsing.core.model import Filing
 
 if TYPE_CHECKING:
     from consumers.parsing.document import Limits
@@ -13,15 +13,15 @@ if TYPE_CHECKING:
 
 def parse_rendered(data: bytes, source_format: str, limits: Limits) -> Filing:
     if source_format == "pdf":
-        from consumers.parsing.pdf import parse_pdf
+        from consumers.parsing.grid.pdf import parse_pdf
 
         return parse_pdf(data, limits.max_pdf_pages)
     if source_format == "html":
-        from consumers.parsing.html_form import parse_html
+        from consumers.parsing.grid.html import parse_html
 
         return parse_html(data)
     if source_format == "text":
-        from consumers.parsing.text_form import parse_form_text
+        from consumers.parsing.grid.text import parse_form_text
 
         return parse_form_text(data.decode("utf-8", "replace"))
     raise ParseError(

@@ -1,0 +1,1 @@
+"""Printed forms read as grids of labelled cells: HTML, a PDF text layer, and OCR'd Form text."""

@@ -1,0 +1,1 @@
+"""Scanned PDFs read from their pixels: page image, cells, tesseract re-reads, agreement, checks."""

@@ -1,0 +1,1 @@
+"""Ownership XML and the EDGAR submissions that carry it."""
