@@ -11,7 +11,8 @@ from typing import Any
 
 from consumers.parsing.core.model import Filing
 
-LINE_FIELDS = (
+# The fields a rendering prints (the XML has more: values, timeliness, swap flags).
+SCORED_LINE_FIELDS = (
     "security_title",
     "transaction_date",
     "deemed_execution_date",
@@ -28,7 +29,7 @@ LINE_FIELDS = (
     "underlying_security_title",
     "underlying_shares",
 )
-OWNER_FIELDS = (
+SCORED_OWNER_FIELDS = (
     "name",
     "city",
     "state",
@@ -93,7 +94,7 @@ def compare_filings(truth: Filing, got: Filing) -> Score:
     score.add("issuer.trading_symbol", truth.issuer.trading_symbol, got.issuer.trading_symbol)
     for index, owner in enumerate(truth.reporting_owners):
         other = got.reporting_owners[index] if index < len(got.reporting_owners) else None
-        for name in OWNER_FIELDS:
+        for name in SCORED_OWNER_FIELDS:
             truth_value = getattr(owner, name)
             if name.startswith("is_") and truth_value is None:
                 truth_value = False  # an omitted relationship flag is an unchecked box
@@ -111,7 +112,7 @@ def compare_filings(truth: Filing, got: Filing) -> Score:
     for line in truth.lines:
         other = got_lines.get((line.table, line.line))
         where = f"{line.table}[{line.line}]"
-        for name in LINE_FIELDS:
+        for name in SCORED_LINE_FIELDS:
             score.add(
                 f"{where}.{name}", getattr(line, name), getattr(other, name) if other else None
             )

@@ -22,6 +22,14 @@ MAX_PAGE_AREA_POINTS = 200 * 72 * 200 * 72  # 200 x 200 inches; a Letter page is
 MAX_HTML_TABLE_CELLS = 200_000  # an HTML table's cells after colspan/rowspan expansion
 MAX_HTML_COLSPAN = 1000  # the HTML standard's own ceiling
 MAX_TEXT_LINE_CHARS = 4096  # a line of Form text longer than this is not a form's line
+MAX_PDF_FORM_NESTING = 8  # Form XObjects drawing Form XObjects
+MAX_SCAN_PAGE_PIXELS = 40_000_000  # a Letter page at 400 dpi is 15 Mpx; more is not a form scan
+# A labelled value is looked for only this close to its label, and only at the first few
+# labels: a pattern like "label\s*(.+?)\[" searched over a whole hostile text costs the square
+# of its length; in a window it costs a constant per label.
+LABEL_WINDOW_CHARS = 600
+MAX_LABEL_HITS = 20
+MAX_KEY_OR_HEADER_BYTES = 1024  # a longer Kafka key or header value is not an accession number
 
 DOCUMENT_TIMEOUT_SECONDS = 20.0  # wall clock per document; the worker is killed after it
 # The parse raises `parse_timeout` itself this long before the kill, so the failure says where.

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from lxml import etree
 
-from consumers.parsing.xml.submission import OWNERSHIP_FORM_TYPES
+from consumers.parsing.core.model import OWNERSHIP_FORM_TYPES
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _ACCESSION = re.compile(r"(\d{10}-\d{2}-\d{6})")

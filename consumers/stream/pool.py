@@ -25,9 +25,9 @@ from multiprocessing.connection import Connection, wait
 from types import FrameType
 
 from consumers import limits as bounds
-from consumers.parsing.core.errors import DeadlineExceeded, Reason
+from consumers.parsing.core.errors import DeadlineExceeded, ParseError, Reason
 from consumers.parsing.document import DEFAULT_LIMITS, Limits
-from consumers.stream.work import Failure, Job, Outcome, run_job
+from consumers.stream.work import Job, Outcome, run_job
 
 Task = Callable[[Job, Limits, bool], Outcome]
 
@@ -281,12 +281,11 @@ class ParserPool:
 
 def _failed(job: Job, reason: Reason, message: str) -> Outcome:
     return Outcome(
-        failure=Failure(
-            reason=str(reason),
-            message=message,
+        failure=ParseError(
+            reason,
+            message,
             stage="worker",
             source_format="unknown",
-            field=None,
             accession_number=job.accession_number,
         )
     )

@@ -33,7 +33,7 @@ from confluent_kafka.admin import AdminClient, ConfigResource
 
 from consumers import PARSER_VERSION
 from consumers import limits as bounds
-from consumers.parsing import Reason
+from consumers.parsing import ParseError, Reason
 from consumers.parsing.document import Limits
 from consumers.stream.config import ProcessorSettings
 from consumers.stream.http import ProbeState, serve
@@ -41,11 +41,10 @@ from consumers.stream.metrics import ProcessorMetrics
 from consumers.stream.pool import BatchBudget, ParserPool
 from consumers.stream.serde import RegistryUnavailable, ValueCodec
 from consumers.stream.txn import TXN_CALL_TIMEOUT_SECONDS, retrying
-from consumers.stream.work import Failure, Job, Outcome
+from consumers.stream.work import Job, Outcome
 
 log = logging.getLogger("form4.processor")
 
-MAX_KEY_OR_HEADER_BYTES = 1024  # a longer key or header value is not an accession number
 # Consecutive batches that failed inside their transaction for a reason of ours before the
 # processor stops (exit 2) rather than retry the same batch for ever.
 MAX_INTERNAL_TXN_FAILURES = 3
@@ -86,14 +85,18 @@ def _rewind(consumer: Consumer, messages: list[Message]) -> None:
 
 def _header(message: Message, name: str) -> str | None:
     for key, value in message.headers() or ():
-        if key.lower() == name and value is not None and len(value) <= MAX_KEY_OR_HEADER_BYTES:
+        if (
+            key.lower() == name
+            and value is not None
+            and len(value) <= bounds.MAX_KEY_OR_HEADER_BYTES
+        ):
             return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
     return None
 
 
 def _bounded_key(message: Message) -> bytes | None:
     key = message.key()
-    return key if key is not None and len(key) <= MAX_KEY_OR_HEADER_BYTES else None
+    return key if key is not None and len(key) <= bounds.MAX_KEY_OR_HEADER_BYTES else None
 
 
 def job_of(message: Message) -> Job:
@@ -446,14 +449,13 @@ class FilingProcessor:
                 outcome.failure = self._encode_failure(outcome, Reason.INTERNAL_ERROR, exc)
         return [self._dead_letter(message, outcome)]
 
-    def _encode_failure(self, outcome: Outcome, reason: Reason, exc: Exception) -> Failure:
-        return Failure(
-            str(reason),
-            bounds.bounded_text(f"serializer: {type(exc).__name__}: {exc}"),
-            "encode",
-            outcome.source_format,
-            None,
-            outcome.records[0].accession_number if outcome.records else None,
+    def _encode_failure(self, outcome: Outcome, reason: Reason, exc: Exception) -> ParseError:
+        return ParseError(
+            reason,
+            f"serializer: {type(exc).__name__}: {exc}",
+            stage="encode",
+            source_format=outcome.source_format,
+            accession_number=outcome.records[0].accession_number if outcome.records else None,
         )
 
     def _dead_letter(
@@ -467,9 +469,9 @@ class FilingProcessor:
         reason_message = bounds.bounded_text(failure.message)
         entry = {
             "accession_number": failure.accession_number,
-            "source_format": failure.source_format,
+            "source_format": failure.source_format or "unknown",
             "stage": failure.stage,
-            "reason": failure.reason,
+            "reason": str(failure.reason),
             "message": reason_message,
             "field": failure.field,
             "parser_version": PARSER_VERSION,

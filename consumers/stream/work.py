@@ -12,7 +12,6 @@ from functools import cache
 from typing import Any
 
 from consumers.avro_codec import OutputTooLarge, SplicedTransactionEncoder
-from consumers.limits import bounded_text
 from consumers.parsing import ParseError, Reason, parse_document
 from consumers.parsing.document import DocumentHints, Limits
 
@@ -23,16 +22,6 @@ class Job:
     accession_number: str | None = None
     filed_at: dt.datetime | None = None
     content_type: str | None = None
-
-
-@dataclass(slots=True)
-class Failure:
-    reason: str
-    message: str
-    stage: str
-    source_format: str
-    field: str | None
-    accession_number: str | None
 
 
 @dataclass(slots=True)
@@ -50,10 +39,11 @@ class OutputRecord:
 
 @dataclass(slots=True)
 class Outcome:
-    """Records or a Failure, plus what metrics need."""
+    """Records or the ParseError that says why not (the DLQ entry's content), plus what
+    metrics need."""
 
     records: list[OutputRecord] = field(default_factory=list)
-    failure: Failure | None = None
+    failure: ParseError | None = None
     source_format: str = "unknown"
     form_type: str | None = None
     parse_seconds: float = 0.0
@@ -98,17 +88,10 @@ def run_job(job: Job, limits: Limits, encode: bool = True) -> Outcome:
             records, limits.max_record_bytes, limits.max_filing_output_bytes
         )
     except OutputTooLarge as exc:
-        failure = Failure(
-            str(Reason.RECORD_TOO_LARGE), str(exc), "limit", filing.source_format, None, None
-        )
+        failure = ParseError(Reason.RECORD_TOO_LARGE, str(exc), stage="limit")
     except Exception as exc:
-        failure = Failure(
-            str(Reason.INTERNAL_ERROR),
-            f"encoding failed: {type(exc).__name__}: {exc}",
-            "encode",
-            filing.source_format,
-            None,
-            None,
+        failure = ParseError(
+            Reason.INTERNAL_ERROR, f"encoding failed: {type(exc).__name__}: {exc}", stage="encode"
         )
     else:
         return Outcome(
@@ -118,7 +101,7 @@ def run_job(job: Job, limits: Limits, encode: bool = True) -> Outcome:
             parse_seconds=time.perf_counter() - started,
             output_bytes=sum(map(len, payloads)),
         )
-    failure.message = bounded_text(failure.message)
+    failure.source_format = filing.source_format
     failure.accession_number = filing.accession_number or job.accession_number
     return Outcome(
         failure=failure,
@@ -145,12 +128,8 @@ def _outputs(
     ]
 
 
-def failure_of(error: ParseError, job: Job) -> Failure:
-    return Failure(
-        reason=str(error.reason),
-        message=error.message,
-        stage=error.stage,
-        source_format=error.source_format or "unknown",
-        field=error.field,
-        accession_number=error.accession_number or job.accession_number,
-    )
+def failure_of(error: ParseError, job: Job) -> ParseError:
+    """The error with what the event knows filled in (its accession number, a format)."""
+    error.source_format = error.source_format or "unknown"
+    error.accession_number = error.accession_number or job.accession_number
+    return error

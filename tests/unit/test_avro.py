@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from dataclasses import fields as dataclass_fields
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,7 +21,14 @@ from consumers.avro_codec import (
     schema_fingerprint,
 )
 from consumers.parsing import ParseError, parse_document
-from consumers.parsing.core.model import LINE_FIELDS, OWNER_FIELDS
+from consumers.parsing.core.model import (
+    FILING_CONTEXT_FIELDS,
+    ISSUER_FIELDS,
+    LINE_FIELDS,
+    OWNER_FIELDS,
+    Footnote,
+    Signature,
+)
 from consumers.parsing.core.records import filing_records, record_json
 from consumers.schemas import PARSE_FAILURE, TRANSACTION, field_names, raw_schema, schema_dir
 from tests.conftest import CORPUS, FIXTURES, corpus_dir
@@ -47,10 +55,21 @@ def test_every_field_is_documented(name: str) -> None:
 
 
 def test_schema_fields_are_the_model_fields() -> None:
+    """The model is the one source of the contract's fields; the schema must say the same, in
+    the same order: record_id, the filing context, the line's fields."""
     names = field_names(TRANSACTION)
-    assert names[-len(LINE_FIELDS) :] == list(LINE_FIELDS)
-    owner = next(f for f in raw_schema(TRANSACTION)["fields"] if f["name"] == "reporting_owners")
-    assert [f["name"] for f in owner["type"]["items"]["fields"]] == list(OWNER_FIELDS)
+    assert names == ["record_id", *FILING_CONTEXT_FIELDS, *LINE_FIELDS]
+    by_name = {f["name"]: f["type"] for f in raw_schema(TRANSACTION)["fields"]}
+
+    def nested(name: str) -> list[str]:
+        kind = by_name[name]
+        kind = kind["items"] if kind.get("type") == "array" else kind
+        return [f["name"] for f in kind["fields"]]
+
+    assert nested("reporting_owners") == list(OWNER_FIELDS)
+    assert nested("issuer") == list(ISSUER_FIELDS)
+    assert nested("footnotes") == [f.name for f in dataclass_fields(Footnote)]
+    assert nested("signatures") == [f.name for f in dataclass_fields(Signature)]
 
 
 def test_money_and_shares_are_decimal_logical_types() -> None:

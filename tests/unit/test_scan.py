@@ -11,14 +11,14 @@ from PIL import Image, ImageDraw, ImageFont
 
 from bench.scoring import compare_filings
 from consumers.parsing import ParseError, Reason, parse_document
+from consumers.parsing.core.model import TRANSACTION_CODES as CODES
 from consumers.parsing.core.model import Filing, TableLine
-from consumers.parsing.scan import reader as pdf_scan
+from consumers.parsing.scan import reader as scan_reader
 from consumers.parsing.scan import tesseract
 from consumers.parsing.scan.cells import Cell
 from consumers.parsing.scan.checks import confirm_held
 from consumers.parsing.scan.ocr_labels import restore_labels
 from consumers.parsing.scan.ocr_values import (
-    CODES,
     Agreement,
     CellReads,
     agreed_amount,
@@ -202,7 +202,7 @@ def test_a_scan_without_a_ruled_form_or_too_big_to_render_is_refused(monkeypatch
     with pytest.raises(ParseError) as caught:
         parse_document(scan)
     assert caught.value.reason == Reason.OCR_LOW_CONFIDENCE
-    monkeypatch.setattr(pdf_scan, "MAX_PAGE_PIXELS", 100_000)
+    monkeypatch.setattr(scan_reader, "MAX_SCAN_PAGE_PIXELS", 100_000)
     with pytest.raises(ParseError) as caught:
         parse_document(scan)
     assert caught.value.reason == Reason.DOCUMENT_TOO_LARGE
@@ -241,15 +241,15 @@ def test_held_letters_are_set_only_when_the_form_confirms_them() -> None:
 
 def test_a_box_date_that_is_no_calendar_date_is_dropped_not_fatal() -> None:
     label = "3. Date of Earliest Transaction (Month/Day/Year)"
-    misread = pdf_scan._text(Cell(bbox=(0, 0, 1, 1), whole=f"{label}\n00/31/2022"))
+    misread = scan_reader._text(Cell(bbox=(0, 0, 1, 1), whole=f"{label}\n00/31/2022"))
     assert misread == label
-    read = pdf_scan._text(Cell(bbox=(0, 0, 1, 1), whole=f"{label}\n08/31/2022"))
+    read = scan_reader._text(Cell(bbox=(0, 0, 1, 1), whole=f"{label}\n08/31/2022"))
     assert read == f"{label}\n08/31/2022"
 
 
 def test_a_direct_indirect_stroke_is_an_i_the_nature_column_must_confirm() -> None:
     def ownership(d_or_i: Cell, nature: Cell) -> str | None:
-        resolver = pdf_scan._Resolver()
+        resolver = scan_reader._Resolver()
         resolver.row = [d_or_i, nature]
         texts = resolver(["direct_indirect", "nature_of_ownership"], None)
         return texts[0] or None

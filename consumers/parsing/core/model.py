@@ -105,6 +105,29 @@ class Filing:
         return bool(self.form_type and self.form_type.endswith("/A"))
 
 
+# The filing context every record of a filing repeats, in the contract's order (the Avro
+# schema's fields between record_id and the line's fields; a test holds the two equal).
+# Besides Filing's own fields: is_amendment (from the form type) and parser_version.
+FILING_CONTEXT_FIELDS: tuple[str, ...] = (
+    "accession_number",
+    "form_type",
+    "is_amendment",
+    "schema_version",
+    "source_format",
+    "parser_version",
+    "period_of_report",
+    "date_of_original_submission",
+    "not_subject_to_section16",
+    "no_securities_owned",
+    "aff10b5one",
+    "filed_at",
+    "filing_date",
+    "issuer",
+    "reporting_owners",
+    "footnotes",
+    "remarks",
+    "signatures",
+)
 LINE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(TableLine))
 OWNER_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(ReportingOwner))
 ISSUER_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Issuer))
@@ -114,3 +137,17 @@ DECIMAL_LINE_FIELDS: frozenset[str] = frozenset(
 DATE_LINE_FIELDS: frozenset[str] = frozenset(
     f.name for f in fields(TableLine) if "dt.date" in str(f.type)
 )
+
+# The closed value sets of the contract.
+OWNERSHIP_FORM_TYPES = frozenset({"3", "3/A", "4", "4/A", "5", "5/A"})
+# SEC Form 4 General Instructions 8: the transaction codes.
+TRANSACTION_CODES = frozenset("PSVAD FIMCEHOXGLWZJKU".replace(" ", ""))
+ACQUIRED_DISPOSED = frozenset("AD")
+DIRECT_INDIRECT = frozenset("DI")
+TRANSACTION_TIMELINESS = frozenset("EL")
+LETTER_FIELDS: dict[str, frozenset[str]] = {
+    "transaction_code": TRANSACTION_CODES,
+    "acquired_disposed": ACQUIRED_DISPOSED,
+    "direct_indirect": DIRECT_INDIRECT,
+    "transaction_timeliness": TRANSACTION_TIMELINESS,
+}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from consumers.limits import LABEL_WINDOW_CHARS, MAX_LABEL_HITS
 from consumers.parsing.core.errors import ParseError, Reason
 from consumers.parsing.core.model import Footnote, ReportingOwner, Signature
 from consumers.parsing.core.values import to_date, to_decimal
@@ -21,15 +22,6 @@ _DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 
 
 _SIGNATURE = re.compile(r"^(.*\S)\s+(\d{1,2}/\d{1,2}/\d{4})\s*$")
-
-
-# A labelled value is looked for only this close to its label, and only at the first few
-# labels: a pattern like "label\s*(.+?)\[" searched over a whole hostile text costs the square
-# of its length; in a window it costs a constant per label.
-LABEL_WINDOW_CHARS = 600
-
-
-MAX_LABEL_HITS = 20
 
 
 def split_marks(text: str | None) -> tuple[str | None, list[str]]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from dataclasses import fields, is_dataclass
 from decimal import Decimal
 from typing import Any
 
 from consumers import PARSER_VERSION
-from consumers.parsing.core.model import ISSUER_FIELDS, LINE_FIELDS, OWNER_FIELDS, Filing, TableLine
+from consumers.parsing.core.model import FILING_CONTEXT_FIELDS, LINE_FIELDS, Filing, TableLine
 
 _TABLE_TAG = {"non_derivative": "T1", "derivative": "T2", None: "T0"}
 
@@ -30,26 +31,7 @@ def record_id(accession_number: str | None, table: str | None, line: int, fallba
 
 def filing_records(filing: Filing, fallback_id: str = "unknown") -> list[dict[str, Any]]:
     """Every record of a filing; `fallback_id` (a content hash) stands in for no accession."""
-    context = {
-        "accession_number": filing.accession_number,
-        "form_type": filing.form_type,
-        "is_amendment": filing.is_amendment,
-        "schema_version": filing.schema_version,
-        "source_format": filing.source_format,
-        "parser_version": PARSER_VERSION,
-        "period_of_report": filing.period_of_report,
-        "date_of_original_submission": filing.date_of_original_submission,
-        "not_subject_to_section16": filing.not_subject_to_section16,
-        "no_securities_owned": filing.no_securities_owned,
-        "aff10b5one": filing.aff10b5one,
-        "filed_at": filing.filed_at,
-        "filing_date": filing.filing_date,
-        "issuer": _as_dict(filing.issuer, ISSUER_FIELDS),
-        "reporting_owners": [_as_dict(owner, OWNER_FIELDS) for owner in filing.reporting_owners],
-        "footnotes": [{"id": note.id, "text": note.text} for note in filing.footnotes],
-        "remarks": filing.remarks,
-        "signatures": [{"name": sig.name, "date": sig.date} for sig in filing.signatures],
-    }
+    context = {name: _context_value(filing, name) for name in FILING_CONTEXT_FIELDS}
     lines = filing.lines or [TableLine(table=None, kind=NO_LINES_KIND, line=0)]  # type: ignore[arg-type]
     records = []
     for line in lines:
@@ -60,6 +42,18 @@ def filing_records(filing: Filing, fallback_id: str = "unknown") -> list[dict[st
         record.update(_as_dict(line, LINE_FIELDS))
         records.append(record)
     return records
+
+
+def _context_value(filing: Filing, name: str) -> Any:
+    """A filing-context field as the record carries it: nested objects as plain dicts."""
+    if name == "parser_version":
+        return PARSER_VERSION
+    value = getattr(filing, name)
+    if is_dataclass(value):
+        return _as_dict(value, tuple(f.name for f in fields(value)))
+    if isinstance(value, list):
+        return [_as_dict(item, tuple(f.name for f in fields(item))) for item in value]
+    return value
 
 
 def _as_dict(obj: object, names: tuple[str, ...]) -> dict[str, Any]:

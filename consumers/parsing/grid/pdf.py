@@ -28,7 +28,6 @@ from consumers.parsing.scan import tesseract
 from consumers.parsing.scan.reader import parse_scanned_pdf
 
 _DRAW_XOBJECT = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+Do\b")
-_MAX_FORM_NESTING = 8
 _FORM = LIT("Form")
 
 
@@ -75,8 +74,8 @@ def _interpreted_bytes(data: bytes, resources: Any, depth: int, seen: dict[int, 
             continue
         if _resolved(xobject.attrs.get("Subtype")) is not _FORM:
             continue  # images are decoded once, by pdfium, only on the scan path
-        if depth >= _MAX_FORM_NESTING:
-            raise _too_large(f"Form XObjects nest deeper than {_MAX_FORM_NESTING}")
+        if depth >= bounds.MAX_PDF_FORM_NESTING:
+            raise _too_large(f"Form XObjects nest deeper than {bounds.MAX_PDF_FORM_NESTING}")
         key = getattr(reference, "objid", id(xobject))
         if key not in seen:
             seen[key] = -1  # a form that draws itself is caught by the nesting bound

@@ -34,6 +34,12 @@ from consumers.parsing.core.printed import (
 
 Row = Sequence[str | None]
 
+# Form 3/5's Table II prints amounts in two columns, acquired (A) and disposed (D): a column
+# of the grid, not a field of the record (it becomes shares + acquired_disposed).
+SHARES_ACQUIRED = "shares_acquired"
+SHARES_DISPOSED = "shares_disposed"
+AMOUNT_COLUMN_FIELDS = frozenset({SHARES_ACQUIRED, SHARES_DISPOSED})
+
 _FORM = re.compile(r"FORM\s+([345])(\s*/\s*A)?\b")
 _CHECK = r"(?:\[\s*[Xx]\s*\]|(?<![\w\[])[Xx](?![\w\]]))"
 _RELATIONSHIPS = {
@@ -122,7 +128,7 @@ def _derivative_field(group: str, sub: str) -> str | None:
     if "beneficially owned" in group:
         return "shares_owned_following"
     if "acquired" in group:
-        return {"(a)": "shares_acquired", "(d)": "shares_disposed"}.get(sub)
+        return {"(a)": SHARES_ACQUIRED, "(d)": SHARES_DISPOSED}.get(sub)
     if "code" in group:
         return "transaction_code" if sub.startswith("code") else ("v" if sub == "v" else None)
     if "transaction date" in group:
@@ -148,10 +154,10 @@ def _line_from_cells(table: _Table, cells: Row, number: int) -> TableLine | None
         if field is None or cell is None:
             continue
         text, marks = split_marks(cell)
-        if field in ("shares_acquired", "shares_disposed"):
+        if field in AMOUNT_COLUMN_FIELDS:
             if text is None and not marks:
                 continue
-            values["acquired_disposed"] = "A" if field == "shares_acquired" else "D"
+            values["acquired_disposed"] = "A" if field == SHARES_ACQUIRED else "D"
             field = "shares"
         if text is not None:
             values[field] = one_line(text)

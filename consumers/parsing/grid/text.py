@@ -13,7 +13,15 @@ from collections import deque
 
 from consumers.limits import MAX_TEXT_LINE_CHARS
 from consumers.parsing.core.errors import ParseError, Reason
-from consumers.parsing.core.model import Filing, Footnote, Issuer, ReportingOwner, TableLine
+from consumers.parsing.core.model import (
+    DIRECT_INDIRECT,
+    TRANSACTION_CODES,
+    Filing,
+    Footnote,
+    Issuer,
+    ReportingOwner,
+    TableLine,
+)
 from consumers.parsing.core.printed import (
     one_line,
     parse_city_line,
@@ -23,7 +31,7 @@ from consumers.parsing.core.printed import (
     signature_blocks,
     split_marks,
 )
-from consumers.parsing.core.validation import TRANSACTION_CODES
+from consumers.parsing.core.validation import owned_after_follows
 
 # Cyrillic and Greek capitals that OCR emits for Latin ones ("МА" for MA).
 _HOMOGLYPHS = str.maketrans(
@@ -158,7 +166,7 @@ def _parse_line(line: str, number: int) -> TableLine:
         if marks:
             row.footnote_ids["shares_owned_following"] = marks
         row.direct_indirect = take("direct_indirect")
-        if row.direct_indirect not in ("D", "I"):
+        if row.direct_indirect not in DIRECT_INDIRECT:
             raise ValueError(f"D/I {row.direct_indirect!r}")
         if tokens:
             nature, marks = split_marks(" ".join(tokens))
@@ -286,18 +294,26 @@ def _reconcile(rows: list[TableLine]) -> None:
     for row in rows:
         key = (row.security_title, row.direct_indirect, row.nature_of_ownership)
         before = previous.get(key)
-        if before is not None and None not in (
-            before.shares_owned_following,
-            row.shares,
-            row.shares_owned_following,
+        if (
+            before is not None
+            and None
+            not in (
+                before.shares_owned_following,
+                row.shares,
+                row.shares_owned_following,
+            )
+            and not owned_after_follows(
+                before.shares_owned_following,
+                row.shares,
+                row.acquired_disposed,
+                row.shares_owned_following,
+            )
         ):
-            sign = 1 if row.acquired_disposed == "A" else -1
-            if before.shares_owned_following + sign * row.shares != row.shares_owned_following:
-                raise ParseError(
-                    Reason.OCR_LOW_CONFIDENCE,
-                    f"table I line {row.line}: owned-after does not follow from line "
-                    f"{before.line} and the amount",
-                )
+            raise ParseError(
+                Reason.OCR_LOW_CONFIDENCE,
+                f"table I line {row.line}: owned-after does not follow from line "
+                f"{before.line} and the amount",
+            )
         previous[key] = row
 
 

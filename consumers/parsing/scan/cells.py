@@ -17,6 +17,7 @@ from typing import Any
 from PIL import Image
 
 from consumers.parsing.core.errors import ParseError, Reason
+from consumers.parsing.core.model import ACQUIRED_DISPOSED, DIRECT_INDIRECT, TRANSACTION_CODES
 from consumers.parsing.grid.text import normalise
 from consumers.parsing.scan import ocr_values, page_image, tesseract
 
@@ -26,7 +27,7 @@ DEFAULT_SCAN_DPI = 150.0
 INK_MARGIN_PIXELS = 2  # a cell's ink box is its glyphs' box grown by this on every side
 _INSET_POINTS = 1.5  # stay inside the ruling that bounds a cell
 _DIGITISH = re.compile(r"\d")
-_CODE_LETTERS = "".join(sorted(ocr_values.CODES | ocr_values.A_OR_D | ocr_values.D_OR_I))
+_CODE_LETTERS = "".join(sorted(TRANSACTION_CODES | ACQUIRED_DISPOSED | DIRECT_INDIRECT))
 
 
 @dataclass(eq=False)

@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from consumers.parsing.core.model import Filing, TableLine
+from consumers.parsing.core.model import ACQUIRED_DISPOSED, Filing, TableLine
+from consumers.parsing.core.validation import owned_after_follows
 
 _DISPOSES = frozenset("SFD")  # codes that can only dispose ("D" is a disposition to the issuer)
 _ACQUIRES = frozenset("PA")
@@ -67,10 +68,9 @@ def _confirm_chains(filing: Filing, by_line: dict[int, _Held]) -> None:
         owned_before = before.get("shares_owned_following")
         owned = entry.get("shares_owned_following")
         shares, direction = entry.get("shares"), entry.get("acquired_disposed")
-        if None in (owned_before, owned, shares) or direction not in ("A", "D"):
+        if None in (owned_before, owned, shares) or direction not in ACQUIRED_DISPOSED:
             continue
-        change = shares if direction == "A" else -shares
-        if owned_before + change == owned:  # the lines' own Decimals
+        if owned_after_follows(owned_before, shares, direction, owned):
             before.confirm(["shares_owned_following"])
             entry.confirm(["shares_owned_following", "shares", "acquired_disposed"])
 

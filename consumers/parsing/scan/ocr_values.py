@@ -12,8 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from consumers.parsing.core.validation import TRANSACTION_CODES
-
 _AMOUNT = re.compile(r"^\$?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 _DATE = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
 _MARK_DIGITS = re.compile(r"\d{1,2}")
@@ -142,8 +140,3 @@ def agreed_letter(reads: CellReads, allowed: frozenset[str]) -> Agreement:
     # agreement is no confirmation (it read "em"); the letter is held for the form's checks.
     garbled = not reads.value and not _LONE_LETTER.match(_clean(reads.whole))
     return Agreement(letter, marks, _first_letter(reads.layer) == letter and not garbled)
-
-
-CODES = frozenset(TRANSACTION_CODES)
-A_OR_D = frozenset("AD")
-D_OR_I = frozenset("DI")

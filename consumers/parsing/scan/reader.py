@@ -15,10 +15,17 @@ from typing import Any
 
 from PIL import Image
 
+from consumers.limits import MAX_SCAN_PAGE_PIXELS
 from consumers.parsing.core.errors import ParseError, Reason
-from consumers.parsing.core.model import Filing, TableLine
+from consumers.parsing.core.model import (
+    DATE_LINE_FIELDS,
+    DECIMAL_LINE_FIELDS,
+    LETTER_FIELDS,
+    Filing,
+    TableLine,
+)
 from consumers.parsing.core.printed import footnotes_in, remarks_in, signatures_in
-from consumers.parsing.grid.reader import GridReader
+from consumers.parsing.grid.reader import AMOUNT_COLUMN_FIELDS, GridReader
 from consumers.parsing.grid.text import normalise
 from consumers.parsing.scan import checks, ocr_labels, ocr_values, page_image
 from consumers.parsing.scan.cells import (
@@ -31,26 +38,7 @@ from consumers.parsing.scan.cells import (
     scan_resolution,
 )
 
-MAX_PAGE_PIXELS = 40_000_000  # a Letter page at 400 dpi is 15 Mpx; more is not a form scan
-_AMOUNT_FIELDS = frozenset(
-    {
-        "shares",
-        "price_per_share",
-        "shares_owned_following",
-        "conversion_or_exercise_price",
-        "underlying_shares",
-        "shares_acquired",
-        "shares_disposed",
-    }
-)
-_DATE_FIELDS = frozenset(
-    {"transaction_date", "deemed_execution_date", "exercise_date", "expiration_date"}
-)
-_LETTER_FIELDS = {
-    "transaction_code": ocr_values.CODES,
-    "acquired_disposed": ocr_values.A_OR_D,
-    "direct_indirect": ocr_values.D_OR_I,
-}
+_AMOUNT_FIELDS = DECIMAL_LINE_FIELDS | AMOUNT_COLUMN_FIELDS
 _TEXT_NOISE = re.compile(r"^[\[\]|_—~]+|[\[\]|_—~]+$")
 
 _CHECKED = re.compile(
@@ -159,15 +147,15 @@ class _Resolver:
             return ""
         if field in _AMOUNT_FIELDS:
             agreement = ocr_values.agreed_amount(cell.reads())
-        elif field in _DATE_FIELDS:
+        elif field in DATE_LINE_FIELDS:
             agreement = ocr_values.agreed_date(cell.reads())
         elif field == "direct_indirect" and _is_stroke(cell):
             # A sans-serif "I" is one upright stroke, which OCR reads as a ruling ("|"): held
             # as "I" for the nature-of-ownership column to confirm (see __call__).
             self.held[field] = "I"
             return ""
-        elif field in _LETTER_FIELDS:
-            agreement = ocr_values.agreed_letter(cell.reads(), _LETTER_FIELDS[field])
+        elif field in LETTER_FIELDS:
+            agreement = ocr_values.agreed_letter(cell.reads(), LETTER_FIELDS[field])
         else:
             text = _text(cell) or ""
             marks = ocr_values.clean_mark(cell.mark) if cell.tail is not None else []
@@ -178,7 +166,7 @@ class _Resolver:
             return ocr_values.agreed_marks_only(cell.reads())
         # Two re-reads (different scales and alphabets) agreeing on a well-formed amount or
         # date were measured as safe as three; a letter needs the layer or the form's checks.
-        if agreement.confirmed or field not in _LETTER_FIELDS:
+        if agreement.confirmed or field not in LETTER_FIELDS:
             return agreement.value + _marks_text(agreement.marks)
         self.held[field] = agreement.value
         return _marks_text(agreement.marks)
@@ -197,11 +185,11 @@ def parse_scanned_pdf(pages: list[Any], started: float, budget: float) -> Filing
     for page in pages:
         deadline.check()
         dpi = scan_resolution(page)
-        if page.width * page.height * (dpi / 72.0) ** 2 > MAX_PAGE_PIXELS:
+        if page.width * page.height * (dpi / 72.0) ** 2 > MAX_SCAN_PAGE_PIXELS:
             raise ParseError(
                 Reason.DOCUMENT_TOO_LARGE,
                 f"page of {page.width:g}x{page.height:g} pt at {dpi:g} dpi exceeds "
-                f"{MAX_PAGE_PIXELS:,} pixels",
+                f"{MAX_SCAN_PAGE_PIXELS:,} pixels",
                 stage="limit",
             )
         layer_texts.append(page_text(page.extract_text() or ""))

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from consumers.parsing.core.errors import ParseError, Reason
+from consumers.parsing.core.model import OWNERSHIP_FORM_TYPES
 
 _EASTERN = ZoneInfo("America/New_York")
-OWNERSHIP_FORM_TYPES = frozenset({"3", "3/A", "4", "4/A", "5", "5/A"})
 
 _XML_OPEN = re.compile(rb"<XML>", re.I)
 _XML_CLOSE = re.compile(rb"</XML>", re.I)
