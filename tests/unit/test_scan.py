@@ -249,9 +249,9 @@ def test_a_box_date_that_is_no_calendar_date_is_dropped_not_fatal() -> None:
 
 def test_a_direct_indirect_stroke_is_an_i_the_nature_column_must_confirm() -> None:
     def ownership(d_or_i: Cell, nature: Cell) -> str | None:
-        resolver = scan_reader._Resolver()
-        resolver.row = [d_or_i, nature]
-        texts = resolver(["direct_indirect", "nature_of_ownership"], None)
+        texts, _ = scan_reader.resolve_scan_cells(
+            ["direct_indirect", "nature_of_ownership"], [d_or_i, nature]
+        )
         return texts[0] or None
 
     stroke = (957, 551, 963, 567)  # a sans-serif "I" at 150 dpi: 2 px wide, 12 px tall

@@ -8,7 +8,8 @@ found by its printed label ("1. Name and Address", "5. Amount of Securities", th
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
 
 from consumers.parsing.core.errors import ParseError, Reason
 from consumers.parsing.core.model import (
@@ -298,10 +299,22 @@ def _looks_like_owner_row(row: Row, table: _Table | None) -> bool:
     return all(_OWNER_FLAG.match(one_line(c)) for c in row[1:]) and "\n" in (row[0] or "")
 
 
-class GridReader:
-    """Feeds on rows in document order; `filing()` returns what the rows said."""
+class CellResolver(Protocol):
+    """Turns a data row's raw cells into the texts the grid reader reads, plus candidate values
+    held back for the form's own checks (a scan's cells are images with several reads each)."""
 
-    def __init__(self, source_format: str) -> None:
+    def __call__(
+        self, fields: list[str | None], cells: Sequence[Any]
+    ) -> tuple[list[str | None], dict[str, str]]: ...
+
+
+class GridReader:
+    """Feeds on rows in document order; `finish()` returns what the rows said.
+
+    With a `resolve_cells`, rows fed with their `cells` have their data cells resolved by it;
+    the values it holds back are kept in `held`, each with the line its row became."""
+
+    def __init__(self, source_format: str, resolve_cells: CellResolver | None = None) -> None:
         self.filing = Filing(source_format=source_format)
         self._owner = ReportingOwner()
         self._table: _Table | None = None
@@ -310,14 +323,15 @@ class GridReader:
         self._owners_mode = False
         self._name_box: str | None = None  # box 1 while it may continue in the next rows
         self._joint_owners: list[ReportingOwner] = []
-        # A scan's reader swaps a data row's cells for the values its reads agree on.
-        self.resolve_cells: Callable[[list[str | None], Row], Row] | None = None
+        self._resolve_cells = resolve_cells
+        self.held: list[tuple[TableLine, dict[str, str]]] = []
 
     def feed(self, rows: Iterable[Row]) -> None:
         for row in rows:
-            self._feed_row(list(row))
+            self.feed_row(list(row))
 
-    def _feed_row(self, row: list[str | None]) -> None:
+    def feed_row(self, row: list[str | None], cells: Sequence[Any] | None = None) -> None:
+        """One row of cell texts; `cells`, when given, are what `resolve_cells` resolves."""
         texts = [one_line(c) for c in row if c]
         if not texts:
             return
@@ -375,7 +389,7 @@ class GridReader:
             self._joint_owner(row)
             return
         if self._table is not None and len(row) == self._table.width:
-            self._data_row(row)
+            self._data_row(row, cells)
 
     def _continue_name_box(self, cell: str) -> None:
         """Box 1 cut into rows by the printer: read the whole box again with this part."""
@@ -407,11 +421,12 @@ class GridReader:
             if flat.startswith(("5. Relationship", "4. Relationship")):
                 _parse_relationship_box(cell, self._owner)
 
-    def _data_row(self, row: Row) -> None:
+    def _data_row(self, row: Row, cells: Sequence[Any] | None) -> None:
         table = self._table
         assert table is not None
-        if self.resolve_cells is not None:
-            row = self.resolve_cells(table.fields, row)
+        held: dict[str, str] = {}
+        if self._resolve_cells is not None and cells is not None:
+            row, held = self._resolve_cells(table.fields, cells)
         filled = {table.fields[i] for i, c in enumerate(row) if c not in (None, "")}
         first_titled = "security_title" in filled and self._last_line(table) is None
         if filled and filled <= _TEXT_COLUMNS and not first_titled:
@@ -434,6 +449,8 @@ class GridReader:
         if line is not None:
             self._numbers[table.table] = number
             self.filing.lines.append(line)
+            if held:
+                self.held.append((line, held))
 
     def _last_line(self, table: _Table) -> TableLine | None:
         last = self.filing.lines[-1] if self.filing.lines else None

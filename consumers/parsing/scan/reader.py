@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from PIL import Image
@@ -22,7 +23,6 @@ from consumers.parsing.core.model import (
     DECIMAL_LINE_FIELDS,
     LETTER_FIELDS,
     Filing,
-    TableLine,
 )
 from consumers.parsing.core.printed import footnotes_in, remarks_in, signatures_in
 from consumers.parsing.grid.reader import AMOUNT_COLUMN_FIELDS, GridReader
@@ -117,71 +117,65 @@ def _is_stroke(cell: Cell) -> bool:
     return (right - left - margins) * 3 <= bottom - top - margins
 
 
-class _Resolver:
-    """Turns each data row's cells into the texts the grid reader gets: a value only when its
-    reads agree; an agreed letter the text layer does not confirm is held back (null) as a
-    candidate the rest of the filing may confirm after the grid is read (scan_checks)."""
+def resolve_scan_cells(
+    fields: list[str | None], cells: Sequence[Cell | None]
+) -> tuple[list[str | None], dict[str, str]]:
+    """The texts the grid reader gets for a data row's cells (a value only when its reads
+    agree), and the agreed letters the text layer does not confirm, held back (null) as
+    candidates the rest of the filing may confirm after the grid is read (checks)."""
+    held: dict[str, str] = {}
+    texts = [_resolve_cell(f, c, held) for f, c in zip(fields, cells, strict=False)]
+    ownership = held.get("direct_indirect")
+    if ownership is not None:
+        # The nature-of-ownership column is filled exactly for indirect holdings.
+        nature = [c for f, c in zip(fields, cells, strict=False) if f == _NATURE]
+        inked = any(c is not None and c.ink is not None for c in nature)
+        if ownership == ("I" if inked else "D"):
+            index = fields.index("direct_indirect")
+            texts[index] = ownership + (texts[index] or "")
+            del held["direct_indirect"]
+    return texts, held
 
-    def __init__(self) -> None:
-        self.row: list[Cell | None] = []
-        self.held: dict[str, str] = {}  # field -> candidate of the row being resolved
 
-    def __call__(self, fields: list[str | None], row: Any) -> list[str | None]:
-        self.held = {}
-        texts = [self._resolve(f, c) for f, c in zip(fields, self.row, strict=False)]
-        ownership = self.held.get("direct_indirect")
-        if ownership is not None:
-            # The nature-of-ownership column is filled exactly for indirect holdings.
-            nature = [c for f, c in zip(fields, self.row, strict=False) if f == _NATURE]
-            inked = any(c is not None and c.ink is not None for c in nature)
-            if ownership == ("I" if inked else "D"):
-                index = fields.index("direct_indirect")
-                texts[index] = ownership + (texts[index] or "")
-                del self.held["direct_indirect"]
-        return texts
-
-    def _resolve(self, field: str | None, cell: Cell | None) -> str | None:
-        if cell is None:
-            return None
-        if cell.ink is None or field is None or field == "v":
-            return ""
-        if field in _AMOUNT_FIELDS:
-            agreement = ocr_values.agreed_amount(cell.reads())
-        elif field in DATE_LINE_FIELDS:
-            agreement = ocr_values.agreed_date(cell.reads())
-        elif field == "direct_indirect" and _is_stroke(cell):
-            # A sans-serif "I" is one upright stroke, which OCR reads as a ruling ("|"): held
-            # as "I" for the nature-of-ownership column to confirm (see __call__).
-            self.held[field] = "I"
-            return ""
-        elif field in LETTER_FIELDS:
-            agreement = ocr_values.agreed_letter(cell.reads(), LETTER_FIELDS[field])
-        else:
-            text = _text(cell) or ""
-            marks = ocr_values.clean_mark(cell.mark) if cell.tail is not None else []
-            if field in _GATED_TEXT_FIELDS and not _layer_agrees(text, cell.layer):
-                text = ""
-            return text + _marks_text(marks)
-        if agreement.value is None:
-            return ocr_values.agreed_marks_only(cell.reads())
-        # Two re-reads (different scales and alphabets) agreeing on a well-formed amount or
-        # date were measured as safe as three; a letter needs the layer or the form's checks.
-        if agreement.confirmed or field not in LETTER_FIELDS:
-            return agreement.value + _marks_text(agreement.marks)
-        self.held[field] = agreement.value
-        return _marks_text(agreement.marks)
+def _resolve_cell(field: str | None, cell: Cell | None, held: dict[str, str]) -> str | None:
+    if cell is None:
+        return None
+    if cell.ink is None or field is None or field == "v":
+        return ""
+    if field in _AMOUNT_FIELDS:
+        agreement = ocr_values.agreed_amount(cell.reads())
+    elif field in DATE_LINE_FIELDS:
+        agreement = ocr_values.agreed_date(cell.reads())
+    elif field == "direct_indirect" and _is_stroke(cell):
+        # A sans-serif "I" is one upright stroke, which OCR reads as a ruling ("|"): held
+        # as "I" for the nature-of-ownership column to confirm (see resolve_scan_cells).
+        held[field] = "I"
+        return ""
+    elif field in LETTER_FIELDS:
+        agreement = ocr_values.agreed_letter(cell.reads(), LETTER_FIELDS[field])
+    else:
+        text = _text(cell) or ""
+        marks = ocr_values.clean_mark(cell.mark) if cell.tail is not None else []
+        if field in _GATED_TEXT_FIELDS and not _layer_agrees(text, cell.layer):
+            text = ""
+        return text + _marks_text(marks)
+    if agreement.value is None:
+        return ocr_values.agreed_marks_only(cell.reads())
+    # Two re-reads (different scales and alphabets) agreeing on a well-formed amount or
+    # date were measured as safe as three; a letter needs the layer or the form's checks.
+    if agreement.confirmed or field not in LETTER_FIELDS:
+        return agreement.value + _marks_text(agreement.marks)
+    held[field] = agreement.value
+    return _marks_text(agreement.marks)
 
 
 def parse_scanned_pdf(pages: list[Any], started: float, budget: float) -> Filing:
     """Read a scan whose pages carry an OCR text layer; ParseError when it cannot be trusted."""
     deadline = Deadline(started, budget)
-    reader = GridReader("pdf")
+    reader = GridReader("pdf", resolve_cells=resolve_scan_cells)
     texts: list[str] = []  # the grids' surroundings: layer text above, a re-read below
     layer_texts: list[str] = []
     grids = 0
-    resolver = _Resolver()
-    reader.resolve_cells = resolver
-    held: list[tuple[TableLine, dict[str, str]]] = []
     for page in pages:
         deadline.check()
         dpi = scan_resolution(page)
@@ -220,15 +214,11 @@ def parse_scanned_pdf(pages: list[Any], started: float, budget: float) -> Filing
         texts.append(page_text(above or ""))
         texts.append(_reread_below(grey, dpi, bottom, deadline))
         for row in read_page_cells(page, tables, grey, dpi, deadline):
-            resolver.row, resolver.held = row, {}
-            lines = len(reader.filing.lines)
-            reader.feed([[_text(c) for c in row]])
-            if resolver.held and len(reader.filing.lines) > lines:
-                held.append((reader.filing.lines[-1], resolver.held))
+            reader.feed_row([_text(c) for c in row], cells=row)
     if grids == 0:
         raise ParseError(Reason.OCR_LOW_CONFIDENCE, "no ruled table found in the page images")
     filing = reader.finish(_with_form_title("\n".join(texts)))
-    checks.confirm_held(filing, held)
+    checks.confirm_held(filing, reader.held)
     return _withhold_unverified(filing, "\n".join(layer_texts))
 
 
