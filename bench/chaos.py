@@ -40,12 +40,12 @@ sys.path.insert(0, str(ROOT))
 from confluent_kafka import Consumer, Producer, TopicPartition  # noqa: E402
 
 from consumers import limits as bounds  # noqa: E402
+from consumers.kafka import broker  # noqa: E402
+from consumers.kafka.broker import free_port  # noqa: E402
+from consumers.kafka.tail import tail_topic  # noqa: E402
+from consumers.kafka.topics import ensure_topics  # noqa: E402
 from consumers.parsing.document import Limits  # noqa: E402
-from consumers.stream import broker  # noqa: E402
-from consumers.stream.broker import free_port  # noqa: E402
-from consumers.stream.tail import tail_topic  # noqa: E402
-from consumers.stream.topics import ensure_topics  # noqa: E402
-from consumers.stream.work import Job, run_job  # noqa: E402
+from consumers.processor.work import Job, run_job  # noqa: E402
 from tests.adversarial import ADVERSARIES  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"

@@ -25,11 +25,11 @@ sys.path.insert(0, str(ROOT))
 
 from confluent_kafka import Consumer, Producer  # noqa: E402
 
-from consumers.stream import broker  # noqa: E402
-from consumers.stream.config import load_settings  # noqa: E402
-from consumers.stream.metrics import ProcessorMetrics  # noqa: E402
-from consumers.stream.processor import FilingProcessor  # noqa: E402
-from consumers.stream.topics import ensure_topics  # noqa: E402
+from consumers.kafka import broker  # noqa: E402
+from consumers.kafka.topics import ensure_topics  # noqa: E402
+from consumers.processor.metrics import ProcessorMetrics  # noqa: E402
+from consumers.processor.processor import FilingProcessor  # noqa: E402
+from consumers.processor.settings import load_settings  # noqa: E402
 
 
 def _documents() -> list[bytes]:

@@ -13,28 +13,16 @@ import logging
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
 
 from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
 from prometheus_client import CollectorRegistry, Counter
 
 from consumers.alerts.engine import AlertEngine
+from consumers.alerts.settings import AlertsSettings
 from consumers.alerts.sinks import AlertSink
-from consumers.stream.serde import ValueDecoder
+from consumers.kafka.serde import ValueDecoder
 
 log = logging.getLogger("form4.alerts")
-
-
-@dataclass
-class SubscriberConfig:
-    bootstrap_servers: str
-    topic: str = "sec.form4.transactions"
-    group_id: str = "form4-alerts"
-    from_beginning: bool = False
-    warmup_days: float = 28.0
-    idle_timeout: float | None = None  # exit after this many idle seconds (scripts, tests)
-    schema_registry_url: str | None = None
-    kafka: dict[str, str] = field(default_factory=dict)
 
 
 class AlertMetrics:
@@ -65,7 +53,7 @@ class AlertMetrics:
 class AlertSubscriber:
     def __init__(
         self,
-        config: SubscriberConfig,
+        config: AlertsSettings,
         engine: AlertEngine,
         sinks: list[AlertSink],
         metrics: AlertMetrics | None = None,
@@ -86,15 +74,15 @@ class AlertSubscriber:
         """Consume until stopped (or idle for `idle_timeout`); returns alerts emitted."""
         c = self.config
         consumer = Consumer(
-            {
-                "bootstrap.servers": c.bootstrap_servers,
-                "group.id": c.group_id,
-                "client.id": f"form4-alerts-{uuid.uuid4().hex[:6]}",
-                "enable.auto.commit": False,
-                "isolation.level": "read_committed",
-                "auto.offset.reset": "earliest" if c.from_beginning else "latest",
-                **c.kafka,
-            }
+            c.client_config(
+                **{
+                    "group.id": c.group_id,
+                    "client.id": f"form4-alerts-{uuid.uuid4().hex[:6]}",
+                    "enable.auto.commit": False,
+                    "isolation.level": "read_committed",
+                    "auto.offset.reset": "earliest" if c.from_beginning else "latest",
+                }
+            )
         )
         consumer.subscribe([c.topic], on_assign=self._on_assign, on_revoke=self._on_revoke)
         emitted = 0

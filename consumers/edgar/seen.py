@@ -8,35 +8,34 @@ import uuid
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
 
-from consumers.stream.topics import ensure_topics
+from consumers.kafka.settings import ServiceSettings
+from consumers.kafka.topics import ensure_topics
 
 
-def ensure_compacted_topic(bootstrap_servers: str, name: str, extra: dict[str, str]) -> None:
+def ensure_compacted_topic(settings: ServiceSettings, name: str) -> None:
     """One partition, compacted; replication from the broker's default.replication.factor
     (1 on a dev broker, 3 in production)."""
     ensure_topics(
-        bootstrap_servers,
+        settings.bootstrap_servers,
         [name],
         partitions=1,
         replication=-1,
-        extra=extra,
+        extra=settings.kafka,
         config={"cleanup.policy": "compact"},
     )
 
 
-def load_seen(
-    bootstrap_servers: str, topic: str, extra: dict[str, str], timeout: float = 60.0
-) -> set[str]:
+def load_seen(settings: ServiceSettings, topic: str, timeout: float = 60.0) -> set[str]:
     """Every committed key of `topic`, read to the end of each partition (read_committed)."""
     consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap_servers,
-            "group.id": f"form4-watch-seen-{uuid.uuid4().hex[:8]}",
-            "enable.auto.commit": False,
-            "enable.partition.eof": True,
-            "isolation.level": "read_committed",
-            **extra,
-        }
+        settings.client_config(
+            **{
+                "group.id": f"form4-watch-seen-{uuid.uuid4().hex[:8]}",
+                "enable.auto.commit": False,
+                "enable.partition.eof": True,
+                "isolation.level": "read_committed",
+            }
+        )
     )
     seen: set[str] = set()
     try:

@@ -13,7 +13,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 
 from confluent_kafka import KafkaException, Producer
 
@@ -29,11 +28,12 @@ from consumers.edgar.feed import (
 )
 from consumers.edgar.metrics import WatcherMetrics
 from consumers.edgar.seen import ensure_compacted_topic, load_seen
+from consumers.edgar.settings import WatcherSettings
+from consumers.kafka.publish import CONTENT_TYPES
+from consumers.kafka.txn import TXN_CALL_TIMEOUT_SECONDS, retrying
 from consumers.parsing.core.errors import ParseError
 from consumers.parsing.sniff import sniff
 from consumers.parsing.xml.submission import parse_header
-from consumers.stream.publish import CONTENT_TYPES
-from consumers.stream.txn import TXN_CALL_TIMEOUT_SECONDS, retrying
 
 log = logging.getLogger("form4.watch")
 
@@ -48,19 +48,9 @@ class WatcherFenced(RuntimeError):
     """Another watcher with the same transactional id took over; this one must stop."""
 
 
-@dataclass
-class WatcherConfig:
-    bootstrap_servers: str
-    topic: str = "sec.filings.raw"
-    seen_topic: str = "sec.filings.seen"
-    form_types: tuple[str, ...] = ("3", "4", "5")  # amendments (4/A) come with their base
-    transactional_id: str = "form4-watch-edgar"
-    kafka: dict[str, str] = field(default_factory=dict)
-
-
 class EdgarWatcher:
     def __init__(
-        self, config: WatcherConfig, client: EdgarClient, metrics: WatcherMetrics | None = None
+        self, config: WatcherSettings, client: EdgarClient, metrics: WatcherMetrics | None = None
     ) -> None:
         self.config = config
         self.client = client
@@ -75,20 +65,20 @@ class EdgarWatcher:
     def start(self) -> None:
         """Create the seen topic if needed, fence older instances, then load what they did."""
         c = self.config
-        ensure_compacted_topic(c.bootstrap_servers, c.seen_topic, c.kafka)
+        ensure_compacted_topic(c, c.seen_topic)
         self._producer = Producer(
-            {
-                "bootstrap.servers": c.bootstrap_servers,
-                "transactional.id": c.transactional_id,
-                "enable.idempotence": True,
-                "message.max.bytes": bounds.PRODUCER_MESSAGE_MAX_BYTES,
-                "linger.ms": 0,
-                **c.kafka,
-            }
+            c.client_config(
+                **{
+                    "transactional.id": c.transactional_id,
+                    "enable.idempotence": True,
+                    "message.max.bytes": bounds.PRODUCER_MESSAGE_MAX_BYTES,
+                    "linger.ms": 0,
+                }
+            )
         )
         # Aborts whatever a crashed predecessor left open, so the seen topic read next is final.
         self._producer.init_transactions(60)
-        self.seen = load_seen(c.bootstrap_servers, c.seen_topic, c.kafka)
+        self.seen = load_seen(c, c.seen_topic)
         self.metrics.seen_filings.set(len(self.seen))
         log.info("watcher started", extra={"seen": len(self.seen), "topic": c.topic})
 

@@ -14,8 +14,10 @@ import click
 import pytest
 import yaml
 
+from consumers.alerts.settings import AlertsSettings
 from consumers.cli import main as cli
-from consumers.stream.config import ProcessorSettings
+from consumers.edgar.settings import WatcherSettings
+from consumers.processor.settings import ProcessorSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -28,7 +30,11 @@ def _options(command: str) -> set[str]:
 
 
 def _accepted_env() -> set[str]:
-    names = {f"FORM4_{name.upper()}" for name in ProcessorSettings.model_fields}
+    names = {
+        f"FORM4_{name.upper()}"
+        for settings in (ProcessorSettings, WatcherSettings, AlertsSettings)
+        for name in settings.model_fields
+    }
     for command in cli.commands.values():
         for param in command.params:
             envvar = getattr(param, "envvar", None)

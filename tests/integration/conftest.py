@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from consumers.stream import broker
+from consumers.kafka import broker
 
 
 @pytest.fixture(scope="session")
@@ -28,7 +28,7 @@ def bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def topics(bootstrap: str) -> dict[str, str]:
     """Fresh topic names per test, so tests never see each other's data."""
-    from consumers.stream.topics import ensure_topics
+    from consumers.kafka.topics import ensure_topics
 
     suffix = uuid.uuid4().hex[:10]
     names = {

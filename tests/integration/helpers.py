@@ -11,14 +11,14 @@ from pathlib import Path
 
 from confluent_kafka import Consumer, Producer
 
+from consumers.kafka.broker import free_port
+from consumers.kafka.tail import tail_topic
 from consumers.parsing import ParseError
 from consumers.parsing.core.records import content_fallback_id, filing_records
 from consumers.parsing.document import DocumentHints, parse_document
-from consumers.stream.broker import free_port
-from consumers.stream.config import load_settings
-from consumers.stream.metrics import ProcessorMetrics
-from consumers.stream.processor import FilingProcessor
-from consumers.stream.tail import tail_topic
+from consumers.processor.metrics import ProcessorMetrics
+from consumers.processor.processor import FilingProcessor
+from consumers.processor.settings import load_settings
 from tests.conftest import FIXTURES
 
 

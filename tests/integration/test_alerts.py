@@ -16,11 +16,12 @@ from confluent_kafka import Producer
 
 from consumers.alerts.engine import AlertEngine
 from consumers.alerts.rules import AlertRules
+from consumers.alerts.settings import AlertsSettings
 from consumers.alerts.sinks import WebhookSink
-from consumers.alerts.subscriber import AlertSubscriber, SubscriberConfig
+from consumers.alerts.subscriber import AlertSubscriber
 from consumers.avro_codec import encode_single_object
+from consumers.kafka.topics import ensure_topics
 from consumers.schemas import TRANSACTION
-from consumers.stream.topics import ensure_topics
 from tests.integration.helpers import raw_events
 from tests.unit.test_alerts import (
     DUTCH_BROS,
@@ -90,7 +91,13 @@ def produce(bootstrap: str, topic: str, records: list[dict], partitions: list[in
 
 
 def subscribe(bootstrap: str, topic: str, group: str, sinks: list) -> int:
-    config = SubscriberConfig(bootstrap, topic, group, from_beginning=True, idle_timeout=6)
+    config = AlertsSettings(
+        bootstrap_servers=bootstrap,
+        topic=topic,
+        group_id=group,
+        from_beginning=True,
+        idle_timeout=6,
+    )
     return AlertSubscriber(config, AlertEngine(AlertRules()), sinks).run()
 
 

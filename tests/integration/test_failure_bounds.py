@@ -13,9 +13,9 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 
 from consumers import limits as bounds
+from consumers.kafka.topics import ensure_topics
 from consumers.parsing.document import Limits
-from consumers.stream.topics import ensure_topics
-from consumers.stream.work import Job, run_job
+from consumers.processor.work import Job, run_job
 from tests.adversarial import ADVERSARIES
 from tests.conftest import FIXTURES
 from tests.integration.helpers import (

@@ -11,7 +11,7 @@ from collections import Counter
 
 import pytest
 
-from consumers.stream.broker import free_port
+from consumers.kafka.broker import free_port
 from tests.integration.helpers import (
     consumed,
     expected_outcome,

@@ -11,8 +11,9 @@ import pytest
 
 from consumers.edgar.client import EdgarClient, RetryPolicy
 from consumers.edgar.metrics import WatcherMetrics
-from consumers.edgar.watcher import EdgarWatcher, WatcherConfig
-from consumers.stream.topics import ensure_topics
+from consumers.edgar.settings import WatcherSettings
+from consumers.edgar.watcher import EdgarWatcher
+from consumers.kafka.topics import ensure_topics
 from tests.edgar_fake import Answer, FakeEdgar, fixture_filings, form_index, synthetic_filings
 from tests.integration.helpers import raw_events
 
@@ -40,8 +41,8 @@ def make_watcher(
         on_status=metrics.count_status,
         on_latency=metrics.observe_fetch,
     )
-    config = WatcherConfig(
-        bootstrap, topic=raw, seen_topic=seen, transactional_id=f"it-watch-{seen}"
+    config = WatcherSettings(
+        bootstrap_servers=bootstrap, topic=raw, seen_topic=seen, transactional_id=f"it-watch-{seen}"
     )
     watcher = EdgarWatcher(config, client, metrics)
     watcher.start()
@@ -135,7 +136,7 @@ def test_feed_throttling_backs_off_and_the_poll_still_completes(
         ]
         watcher = make_watcher(edgar, bootstrap, raw_topics, metrics)
         try:
-            watcher.config.form_types = ("4",)
+            watcher.config.forms = "4"
             assert watcher.poll_feed() == len(filings)
         finally:
             watcher.close()
@@ -155,7 +156,7 @@ def test_feed_pages_on_when_a_whole_page_is_new(
         edgar.list_filings(burst[:10])
         watcher = make_watcher(edgar, bootstrap, raw_topics)
         try:
-            watcher.config.form_types = ("4",)
+            watcher.config.forms = "4"
             assert watcher.poll_feed() == 10
             edgar.list_filings(burst)  # 120 new ones: more than one page of 100 entries
             assert watcher.poll_feed() == 120

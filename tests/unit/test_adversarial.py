@@ -9,7 +9,7 @@ from consumers import limits as bounds
 from consumers.parsing import ParseError, parse_document
 from consumers.parsing.core.errors import Reason
 from consumers.parsing.document import Limits
-from consumers.stream.work import Job, run_job
+from consumers.processor.work import Job, run_job
 from tests.adversarial import ADVERSARIES, Adversary
 
 STREAM_LIMITS = Limits(max_bytes=bounds.MAX_DOCUMENT_BYTES)

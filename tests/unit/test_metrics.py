@@ -6,7 +6,7 @@ import json
 
 from prometheus_client import generate_latest
 
-from consumers.stream.metrics import ProcessorMetrics
+from consumers.processor.metrics import ProcessorMetrics
 
 
 def _stats(partitions: dict) -> str:

@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 from consumers.parsing.document import Limits
-from consumers.stream.pool import BatchBudget, ParserPool
-from consumers.stream.work import Job, Outcome, run_job
+from consumers.processor.pool import BatchBudget, ParserPool
+from consumers.processor.work import Job, Outcome, run_job
 from tests.conftest import FIXTURES
 
 

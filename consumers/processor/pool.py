@@ -27,7 +27,7 @@ from types import FrameType
 from consumers import limits as bounds
 from consumers.parsing.core.errors import DeadlineExceeded, ParseError, Reason
 from consumers.parsing.document import DEFAULT_LIMITS, Limits
-from consumers.stream.work import Job, Outcome, run_job
+from consumers.processor.work import Job, Outcome, run_job
 
 Task = Callable[[Job, Limits, bool], Outcome]
 

@@ -33,15 +33,15 @@ from confluent_kafka.admin import AdminClient, ConfigResource
 
 from consumers import PARSER_VERSION
 from consumers import limits as bounds
+from consumers.kafka.http import ProbeState, serve
+from consumers.kafka.serde import RegistryUnavailable, ValueCodec
+from consumers.kafka.txn import TXN_CALL_TIMEOUT_SECONDS, retrying
 from consumers.parsing import ParseError, Reason
 from consumers.parsing.document import Limits
-from consumers.stream.config import ProcessorSettings
-from consumers.stream.http import ProbeState, serve
-from consumers.stream.metrics import ProcessorMetrics
-from consumers.stream.pool import BatchBudget, ParserPool
-from consumers.stream.serde import RegistryUnavailable, ValueCodec
-from consumers.stream.txn import TXN_CALL_TIMEOUT_SECONDS, retrying
-from consumers.stream.work import Job, Outcome
+from consumers.processor.metrics import ProcessorMetrics
+from consumers.processor.pool import BatchBudget, ParserPool
+from consumers.processor.settings import ProcessorSettings
+from consumers.processor.work import Job, Outcome
 
 log = logging.getLogger("form4.processor")
 
@@ -140,40 +140,40 @@ class FilingProcessor:
     def _consumer_config(self) -> dict[str, Any]:
         s = self.settings
         static = {"group.instance.id": s.transactional_id} if s.static_membership else {}
-        return {
+        return s.client_config(
             **static,
-            "bootstrap.servers": s.bootstrap_servers,
-            "group.id": s.group_id,
-            "enable.auto.commit": False,
-            "enable.auto.offset.store": False,
-            "auto.offset.reset": "earliest",
-            "isolation.level": "read_committed",
-            "fetch.max.bytes": s.max_document_bytes * 2,
-            "max.partition.fetch.bytes": s.max_document_bytes,
-            "max.poll.interval.ms": s.max_poll_interval_ms,
-            "queued.max.messages.kbytes": 65536,
-            # A filing must reach trading alerts in well under a second: do not let the broker
-            # hold an empty fetch for librdkafka's default 500 ms.
-            "fetch.wait.max.ms": 50,
-            "statistics.interval.ms": 5000,
-            "stats_cb": self.metrics.lag.update_from_stats,
-            "error_cb": self._on_client_error,
-            **s.kafka,
-        }
+            **{
+                "group.id": s.group_id,
+                "enable.auto.commit": False,
+                "enable.auto.offset.store": False,
+                "auto.offset.reset": "earliest",
+                "isolation.level": "read_committed",
+                "fetch.max.bytes": s.max_document_bytes * 2,
+                "max.partition.fetch.bytes": s.max_document_bytes,
+                "max.poll.interval.ms": s.max_poll_interval_ms,
+                "queued.max.messages.kbytes": 65536,
+                # A filing must reach trading alerts in well under a second: do not let the
+                # broker hold an empty fetch for librdkafka's default 500 ms.
+                "fetch.wait.max.ms": 50,
+                "statistics.interval.ms": 5000,
+                "stats_cb": self.metrics.lag.update_from_stats,
+                "error_cb": self._on_client_error,
+            },
+        )
 
     def _producer_config(self) -> dict[str, Any]:
         s = self.settings
-        return {
-            "bootstrap.servers": s.bootstrap_servers,
-            "transactional.id": s.transactional_id,
-            "transaction.timeout.ms": s.transaction_timeout_ms,
-            "enable.idempotence": True,
-            "linger.ms": 5,
-            "compression.type": "lz4",
-            "message.max.bytes": bounds.PRODUCER_MESSAGE_MAX_BYTES,
-            "error_cb": self._on_client_error,
-            **s.kafka,
-        }
+        return s.client_config(
+            **{
+                "transactional.id": s.transactional_id,
+                "transaction.timeout.ms": s.transaction_timeout_ms,
+                "enable.idempotence": True,
+                "linger.ms": 5,
+                "compression.type": "lz4",
+                "message.max.bytes": bounds.PRODUCER_MESSAGE_MAX_BYTES,
+                "error_cb": self._on_client_error,
+            }
+        )
 
     def batch_seconds(self) -> float:
         """A batch's time budget: half of the consumer's effective max.poll.interval.ms."""
@@ -187,14 +187,9 @@ class FilingProcessor:
         and the producer's message.max.bytes, less room for headers and record overhead."""
         s = self.settings
         producer_limit = int(self._producer_config()["message.max.bytes"])
-        common = {k: v for k, v in self._producer_config().items() if not callable(v)}
-        for key in ("transactional.id", "transaction.timeout.ms", "enable.idempotence"):
-            common.pop(key, None)
-        for key in ("linger.ms", "compression.type", "message.max.bytes"):
-            common.pop(key, None)
         topic_limits = dict.fromkeys((s.output_topic, s.dlq_topic), None)
         try:
-            admin = AdminClient(common)
+            admin = AdminClient(s.client_config())
             resources = [ConfigResource(ConfigResource.Type.TOPIC, t) for t in topic_limits]
             for resource, future in admin.describe_configs(resources, request_timeout=15).items():
                 try:

@@ -14,12 +14,7 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from consumers.stream import broker
-from consumers.stream.config import load_settings
-from consumers.stream.processor import FilingProcessor
-from consumers.stream.publish import publish_paths
-from consumers.stream.tail import tail_topic
-from consumers.stream.topics import ensure_topics
+import click
 
 _SAMPLE_DIRS = (
     Path(__file__).resolve().parents[1] / "_samples",  # installed wheel
@@ -44,6 +39,13 @@ def _mock_cluster() -> tuple[str, object]:
 def run_demo(
     out: TextIO = sys.stdout, bootstrap_servers: str | None = None, metrics_port: int = 9108
 ) -> int:
+    from consumers.kafka import broker
+    from consumers.kafka.publish import publish_paths
+    from consumers.kafka.tail import tail_topic
+    from consumers.kafka.topics import ensure_topics
+    from consumers.processor.processor import FilingProcessor
+    from consumers.processor.settings import load_settings
+
     def say(text: str) -> None:
         out.write(f"[demo] {text}\n")
         out.flush()
@@ -95,3 +97,18 @@ def run_demo(
             del keepalive
     say("the broker keeps running for another try; `form4 broker stop` stops it")
     return 0 if records else 1
+
+
+@click.command("demo")
+@click.option(
+    "--bootstrap-servers",
+    envvar="FORM4_BOOTSTRAP_SERVERS",
+    help="Use this cluster instead of starting a local broker.",
+)
+@click.option("--metrics-port", type=int, default=9108, show_default=True)
+def demo_command(bootstrap_servers: str | None, metrics_port: int) -> None:
+    """The whole loop on this machine: broker, sample filings, processor, records, DLQ."""
+    from consumers.kafka import logs
+
+    logs.configure("WARNING")
+    sys.exit(run_demo(bootstrap_servers=bootstrap_servers, metrics_port=metrics_port))

@@ -10,8 +10,8 @@ from typing import Any, TextIO
 from confluent_kafka import Consumer
 
 from consumers import limits as bounds
+from consumers.kafka.serde import ValueDecoder
 from consumers.parsing.core.records import record_json
-from consumers.stream.serde import ValueDecoder
 
 
 def tail_topic(

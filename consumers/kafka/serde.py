@@ -16,8 +16,8 @@ from consumers.avro_codec import (
     decode_single_object,
     encode_single_object,
 )
+from consumers.processor.work import OutputRecord
 from consumers.schemas import PARSE_FAILURE, TRANSACTION, schema_text
-from consumers.stream.work import OutputRecord
 
 _NETWORK_LIBRARIES = frozenset({"httpx", "httpx2", "requests", "urllib3", "http", "ssl"})
 

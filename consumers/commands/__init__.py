@@ -1,0 +1,2 @@
+"""The `form4` subcommands, one module each: thin click shells over the packages that
+do the work."""

@@ -1,0 +1,78 @@
+"""`form4 alerts`: the reference subscriber, transaction records to insider-trading alerts."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from consumers.commands.options import load, service_options, stop_on_signals
+
+
+@click.command("alerts")
+@service_options
+@click.option("--topic")
+@click.option(
+    "--rules",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="YAML or TOML overrides of the built-in rules.",
+)
+@click.option("--group-id")
+@click.option("--webhook-url", help="POST each alert here as JSON (retried).")
+@click.option("--alerts-topic", help="Also publish alerts as JSON to this topic.")
+@click.option(
+    "--from-beginning", is_flag=True, default=None, help="A new group starts at the oldest record."
+)
+@click.option(
+    "--warmup-days",
+    type=float,
+    help="History re-read (without alerting) to rebuild windows on assignment (28).",
+)
+@click.option("--idle-timeout", type=float, help="Exit after this many idle seconds.")
+@click.option("--schema-registry-url")
+def alerts_command(
+    config_file: Path | None, kafka_properties: tuple[str, ...], **flags: object
+) -> None:
+    """Turn transaction records into insider-trading alerts (JSON lines on stdout)."""
+    from pydantic import ValidationError
+
+    from consumers.alerts.engine import AlertEngine
+    from consumers.alerts.rules import load_rules
+    from consumers.alerts.settings import AlertsSettings
+    from consumers.alerts.sinks import AlertSink, StreamSink, TopicSink, WebhookSink
+    from consumers.alerts.subscriber import AlertMetrics, AlertSubscriber
+    from consumers.kafka import logs
+
+    settings = load(AlertsSettings, config_file, kafka_properties, **flags)
+    logs.configure(settings.log_level)
+    try:
+        rules = load_rules(settings.rules)
+    except (ValueError, ValidationError) as error:
+        raise click.BadParameter(str(error), param_hint="--rules") from error
+    metrics = AlertMetrics()
+    sinks: list[AlertSink] = [StreamSink(sys.stdout)]
+    if settings.webhook_url:
+        sinks.append(
+            WebhookSink(settings.webhook_url, on_result=lambda o: metrics.webhook.labels(o).inc())
+        )
+    if settings.alerts_topic:
+        from confluent_kafka import Producer
+
+        producer = Producer(settings.client_config(**{"enable.idempotence": True}))
+        sinks.append(TopicSink(producer, settings.alerts_topic))
+    server = None
+    if settings.metrics_port is not None:
+        from consumers.kafka.http import ProbeState, serve
+
+        state = ProbeState()
+        state.ready = True
+        server = serve(settings.metrics_host, settings.metrics_port, metrics.registry, state)
+    stop = stop_on_signals()
+    try:
+        AlertSubscriber(settings, AlertEngine(rules), sinks, metrics, stop).run()
+    finally:
+        for sink in sinks:
+            sink.flush()
+        if server is not None:
+            server.shutdown()

@@ -1,0 +1,34 @@
+"""`form4 run`: the exactly-once stream processor."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from consumers.commands.options import load, service_options, stop_on_signals
+
+
+@click.command("run")
+@service_options
+@click.option("--input-topic")
+@click.option("--output-topic")
+@click.option("--dlq-topic")
+@click.option("--group-id")
+@click.option("--instance-id", help="Stable per instance: the transactional.id suffix.")
+@click.option("--schema-registry-url")
+@click.option("--workers", type=int)
+@click.option("--batch-size", type=int)
+@click.option("--document-timeout-seconds", type=float)
+def run_command(
+    config_file: Path | None, kafka_properties: tuple[str, ...], **flags: object
+) -> None:
+    """Run the exactly-once stream processor."""
+    from consumers.kafka import logs
+    from consumers.processor.processor import FilingProcessor
+    from consumers.processor.settings import ProcessorSettings
+
+    settings = load(ProcessorSettings, config_file, kafka_properties, **flags)
+    logs.configure(settings.log_level)
+    sys.exit(FilingProcessor(settings, stop=stop_on_signals()).run())

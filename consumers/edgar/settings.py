@@ -1,0 +1,36 @@
+"""`form4 watch-edgar`'s settings (the common layers are consumers.kafka.settings)."""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+
+from consumers.edgar.client import SEC_MAX_REQUESTS_PER_SECOND
+from consumers.kafka.settings import ServiceSettings
+
+
+class WatcherSettings(ServiceSettings):
+    """`form4 watch-edgar`."""
+
+    metrics_port: int = 9109
+    topic: str = "sec.filings.raw"
+    seen_topic: str = "sec.filings.seen"
+    transactional_id: str = "form4-watch-edgar"
+    edgar_user_agent: str | None = Field(
+        default=None, description='Required by the SEC: "Name contact@example.com".'
+    )
+    edgar_base_url: str = "https://www.sec.gov"
+    forms: str = "3,4,5"  # amendments (4/A) come with their base form
+    interval: float = 5.0
+    max_requests_per_second: int = Field(default=SEC_MAX_REQUESTS_PER_SECOND, ge=1, le=10)
+
+    @field_validator("forms")
+    @classmethod
+    def _known_forms(cls, value: str) -> str:
+        forms = [f.strip().upper() for f in value.split(",") if f.strip()]
+        if not forms or not set(forms) <= {"3", "4", "5"}:
+            raise ValueError("form types are a comma list of 3, 4, 5")
+        return ",".join(forms)
+
+    @property
+    def form_types(self) -> tuple[str, ...]:
+        return tuple(self.forms.split(","))
