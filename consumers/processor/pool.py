@@ -54,19 +54,23 @@ def _raise_deadline(signum: int, frame: FrameType | None) -> None:
     raise DeadlineExceeded
 
 
-def _worker_main(
-    conn: Connection,
-    limits: Limits,
-    memory_limit: int,
-    encode: bool,
-    task: Task,
-    deadline_seconds: float,
-) -> None:
+@dataclass(frozen=True, slots=True)
+class WorkerSpec:
+    """What every worker process is started with."""
+
+    limits: Limits
+    memory_limit: int  # address space, bytes; 0 for none
+    encode: bool  # Avro-encode in the worker (no Schema Registry)
+    task: Task
+    deadline_seconds: float  # the in-worker SIGALRM, a little before the pool's kill
+
+
+def _worker_main(conn: Connection, spec: WorkerSpec) -> None:
     os.setpgrp()  # a kill of the group takes this worker's tesseract children with it
-    if memory_limit > 0:
+    if spec.memory_limit > 0:
         import resource
 
-        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+        resource.setrlimit(resource.RLIMIT_AS, (spec.memory_limit, spec.memory_limit))
     signal.signal(signal.SIGALRM, _raise_deadline)
     while True:
         try:
@@ -77,11 +81,11 @@ def _worker_main(
             return
         index, job = message
         try:
-            signal.setitimer(signal.ITIMER_REAL, deadline_seconds)
-            outcome = task(job, limits, encode)
+            signal.setitimer(signal.ITIMER_REAL, spec.deadline_seconds)
+            outcome = spec.task(job, spec.limits, spec.encode)
         except DeadlineExceeded:
             outcome = _failed(
-                job, Reason.PARSE_TIMEOUT, f"parsing took longer than {deadline_seconds:g}s"
+                job, Reason.PARSE_TIMEOUT, f"parsing took longer than {spec.deadline_seconds:g}s"
             )
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
@@ -96,21 +100,9 @@ QUEUED_JOB_MAX_BYTES = 32 * 1024
 
 
 class _Worker:
-    def __init__(
-        self,
-        ctx: mp.context.BaseContext,
-        limits: Limits,
-        memory_limit: int,
-        encode: bool,
-        task: Task,
-        deadline_seconds: float,
-    ) -> None:
+    def __init__(self, ctx: mp.context.BaseContext, spec: WorkerSpec) -> None:
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(
-            target=_worker_main,
-            args=(child, limits, memory_limit, encode, task, deadline_seconds),
-            daemon=True,
-        )
+        self.process = ctx.Process(target=_worker_main, args=(child, spec), daemon=True)
         self.process.start()
         child.close()
         self.queue: deque[int] = deque()  # job indices sent, in the order it works on them
@@ -143,23 +135,22 @@ class ParserPool:
         task: Task = run_job,
     ) -> None:
         """`task` is what a worker runs per job: the real parse, or a stand-in in tests."""
-        self._encode = encode
-        self._task = task
         self._ctx = mp.get_context("forkserver" if os.name == "posix" else "spawn")
-        self._limits = limits
-        self._memory_limit = memory_limit
         self.document_timeout = document_timeout
+        self._spec = WorkerSpec(
+            limits,
+            memory_limit,
+            encode,
+            task,
+            deadline_seconds=max(
+                document_timeout / 2, document_timeout - bounds.DOCUMENT_DEADLINE_MARGIN_SECONDS
+            ),
+        )
         self._on_restart = on_restart or (lambda cause: None)
         self._workers = [self._spawn() for _ in range(max(1, workers))]
 
     def _spawn(self) -> _Worker:
-        deadline = max(
-            self.document_timeout / 2,
-            self.document_timeout - bounds.DOCUMENT_DEADLINE_MARGIN_SECONDS,
-        )
-        return _Worker(
-            self._ctx, self._limits, self._memory_limit, self._encode, self._task, deadline
-        )
+        return _Worker(self._ctx, self._spec)
 
     def _replace(self, worker: _Worker, cause: str, pending: deque[int]) -> None:
         """Kill and respawn; the jobs it had queued behind the failed one go back first in line."""
