@@ -149,6 +149,11 @@ class ParserPool:
         self._on_restart = on_restart or (lambda cause: None)
         self._workers = [self._spawn() for _ in range(max(1, workers))]
 
+    @property
+    def processes(self) -> list[mp.process.BaseProcess]:
+        """The worker processes now serving (a supervisor's or a test's view)."""
+        return [worker.process for worker in self._workers]
+
     def _spawn(self) -> _Worker:
         return _Worker(self._ctx, self._spec)
 

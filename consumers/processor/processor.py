@@ -504,7 +504,7 @@ class FilingProcessor:
         producer.begin_transaction()
         for produced in values:
             for topic, key, value, headers in produced:
-                self._produce(producer, topic, key, value, headers)
+                self.produce(producer, topic, key, value, headers)
         offsets: dict[tuple[str, int], int] = {}
         for message in batch:
             offsets[(message.topic(), message.partition())] = message.offset() + 1
@@ -520,13 +520,14 @@ class FilingProcessor:
         self.metrics.commit_seconds.observe(time.perf_counter() - started)
 
     @staticmethod
-    def _produce(
+    def produce(
         producer: Producer,
         topic: str,
         key: bytes | None,
         value: bytes,
         headers: list[tuple[str, bytes]],
     ) -> None:
+        """One message into the open transaction, waiting out a full local queue."""
         while True:
             try:
                 producer.produce(topic, value=value, key=key, headers=headers)

@@ -197,7 +197,7 @@ def test_an_error_of_ours_inside_a_transaction_aborts_and_the_batch_is_retried(
     calls = {"n": 0}
 
     def fail_once_mid_batch(processor) -> None:  # type: ignore[no-untyped-def]
-        real_produce = processor._produce
+        real_produce = processor.produce
 
         def produce(*args, **kwargs):  # type: ignore[no-untyped-def]
             calls["n"] += 1
@@ -205,7 +205,7 @@ def test_an_error_of_ours_inside_a_transaction_aborts_and_the_batch_is_retried(
                 raise RuntimeError("a bug between two produce() calls")
             return real_produce(*args, **kwargs)
 
-        processor._produce = produce
+        processor.produce = produce
 
     processor, stop, thread = start_processor(bootstrap, topics, before_start=fail_once_mid_batch)
     try:

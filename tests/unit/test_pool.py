@@ -80,9 +80,9 @@ def test_workers_killed_while_idle_are_replaced_without_losing_jobs() -> None:
     xml = (FIXTURES / "xml" / "form4-10b5one-dutchbros.xml").read_bytes()
     pool = ParserPool(2, on_restart=restarts.append)
     try:
-        for worker in pool._workers:  # e.g. the OOM killer, between batches
-            worker.process.kill()
-            worker.process.join(5)
+        for process in pool.processes:  # e.g. the OOM killer, between batches
+            process.kill()
+            process.join(5)
         outcomes = pool.parse([Job(xml, str(i)) for i in range(6)])
         assert [o.failure.reason if o.failure else "ok" for o in outcomes] == ["ok"] * 6
         assert restarts == ["crashed", "crashed"]

@@ -241,9 +241,9 @@ def test_held_letters_are_set_only_when_the_form_confirms_them() -> None:
 
 def test_a_box_date_that_is_no_calendar_date_is_dropped_not_fatal() -> None:
     label = "3. Date of Earliest Transaction (Month/Day/Year)"
-    misread = scan_reader._text(Cell(bbox=(0, 0, 1, 1), whole=f"{label}\n00/31/2022"))
+    misread = scan_reader.cell_text(Cell(bbox=(0, 0, 1, 1), whole=f"{label}\n00/31/2022"))
     assert misread == label
-    read = scan_reader._text(Cell(bbox=(0, 0, 1, 1), whole=f"{label}\n08/31/2022"))
+    read = scan_reader.cell_text(Cell(bbox=(0, 0, 1, 1), whole=f"{label}\n08/31/2022"))
     assert read == f"{label}\n08/31/2022"
 
 

@@ -53,7 +53,7 @@ _PRINTED_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
 _OPEN_TICKER = re.compile(r"(\[\s*[A-Z][A-Z.\-]{0,9})\s*[J|1l)}]?\s*$", re.MULTILINE)
 
 
-def _text(cell: Cell | None) -> str | None:
+def cell_text(cell: Cell | None) -> str | None:
     """A text cell as re-read, without the ruling fragments OCR glues to its edges, and with
     the form's checkboxes and ticker brackets as printed ("X]" -> "[X]", "[ TSLA" -> "[TSLA]")."""
     if cell is None:
@@ -154,7 +154,7 @@ def _resolve_cell(field: str | None, cell: Cell | None, held: dict[str, str]) ->
     elif field in LETTER_FIELDS:
         agreement = ocr_values.agreed_letter(cell.reads(), LETTER_FIELDS[field])
     else:
-        text = _text(cell) or ""
+        text = cell_text(cell) or ""
         marks = ocr_values.clean_mark(cell.mark) if cell.tail is not None else []
         if field in _GATED_TEXT_FIELDS and not _layer_agrees(text, cell.layer):
             text = ""
@@ -214,7 +214,7 @@ def parse_scanned_pdf(pages: list[Any], started: float, budget: float) -> Filing
         texts.append(page_text(above or ""))
         texts.append(_reread_below(grey, dpi, bottom, deadline))
         for row in read_page_cells(page, tables, grey, dpi, deadline):
-            reader.feed_row([_text(c) for c in row], cells=row)
+            reader.feed_row([cell_text(c) for c in row], cells=row)
     if grids == 0:
         raise ParseError(Reason.OCR_LOW_CONFIDENCE, "no ruled table found in the page images")
     filing = reader.finish(_with_form_title("\n".join(texts)))
