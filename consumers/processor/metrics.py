@@ -78,7 +78,9 @@ class ProcessorMetrics:
         self.registry = registry or CollectorRegistry()
         r = self.registry
         self.consumed = Counter(
-            "form4_filings_consumed", "Filing events read from the input topic.", registry=r
+            "form4_filings_consumed",
+            "Filing events read from the input topic and committed (as records or a dead letter).",
+            registry=r,
         )
         self.parsed = Counter(
             "form4_filings_parsed",

@@ -52,6 +52,10 @@ REGISTRY_BACKOFF_MAX_SECONDS = 30.0
 CLIENT_ERROR_LOG_SECONDS = 10.0
 
 
+# One message to produce: topic, key, value, headers.
+Produced = tuple[str, bytes | None, bytes, list[tuple[str, bytes]]]
+
+
 class FatalProcessorError(RuntimeError):
     """The processor cannot go on safely (fenced, fatal producer error); exit non-zero."""
 
@@ -339,7 +343,6 @@ class FilingProcessor:
                 )
                 batch, carry = batch[:done], batch[done:] + carry
             outcomes: list[Outcome] = [o for o in parsed[:done] if o is not None]
-            self.metrics.consumed.inc(len(batch))
             if not batch:
                 _rewind(consumer, carry)
                 return
@@ -360,7 +363,7 @@ class FilingProcessor:
         self,
         batch: list[Message],
         outcomes: list[Outcome],
-        values: list[list[tuple[str, bytes | None, bytes, list[tuple[str, bytes]]]]],
+        values: list[list[Produced]],
         carry: list[Message],
         consumer: Consumer,
         producer: Producer,
@@ -415,9 +418,7 @@ class FilingProcessor:
         self._registry_failures = 0
         self.state.ready = True
 
-    def _values(
-        self, message: Message, outcome: Outcome
-    ) -> list[tuple[str, bytes | None, bytes, list[tuple[str, bytes]]]]:
+    def _values(self, message: Message, outcome: Outcome) -> list[Produced]:
         """(topic, key, value, headers) of what one filing produces, encoded before the
         transaction opens; a filing whose records cannot be encoded or do not fit becomes a
         dead letter. Raises RegistryUnavailable, which is no filing's fault."""
@@ -453,9 +454,7 @@ class FilingProcessor:
             accession_number=outcome.records[0].accession_number if outcome.records else None,
         )
 
-    def _dead_letter(
-        self, message: Message, outcome: Outcome
-    ) -> tuple[str, bytes | None, bytes, list[tuple[str, bytes]]]:
+    def _dead_letter(self, message: Message, outcome: Outcome) -> Produced:
         """One dead letter that fits the DLQ topic: the original inline only when it does."""
         s = self.settings
         failure = outcome.failure
@@ -497,7 +496,7 @@ class FilingProcessor:
     def _transact(
         self,
         batch: list[Message],
-        values: list[list[tuple[str, bytes | None, bytes, list[tuple[str, bytes]]]]],
+        values: list[list[Produced]],
         consumer: Consumer,
         producer: Producer,
     ) -> None:
@@ -553,6 +552,7 @@ class FilingProcessor:
         label set (a lookup per record cost more than the rest of the bookkeeping)."""
         m = self.metrics
         now = time.time()
+        m.consumed.inc(len(batch))  # counted once committed: a batch put back is not yet
         m.transactions.labels("committed").inc()
         m.batch_size.observe(len(batch))
         m.committed(now)
