@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -183,3 +184,15 @@ def test_validation_names_the_field(old: bytes, new: bytes, reason: Reason, fiel
 )
 def test_accession_from_file_name(name: str, expected: str | None) -> None:
     assert accession_from_name(name) == expected
+
+
+def test_a_relationship_the_xml_leaves_out_is_false_as_on_the_printed_form() -> None:
+    """Same answer from every format: an unchecked box is false, whether the XML says 0 or
+    omits the flag."""
+    text = (FIXTURES / "xml" / "form4-10b5one-dutchbros.xml").read_text()
+    stripped = re.sub(r"\s*<is(Other|TenPercentOwner)>[^<]*</is\w+>", "", text)
+    assert "<isOther>" not in stripped and "<isTenPercentOwner>" not in stripped
+    owner = parse_document(stripped.encode()).reporting_owners[0]
+    assert owner.is_other is False and owner.is_ten_percent_owner is False
+    as_filed = parse_document(text.encode()).reporting_owners[0]
+    assert as_filed.is_other is False and as_filed.is_ten_percent_owner is True

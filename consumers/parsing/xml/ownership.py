@@ -200,6 +200,10 @@ def _owner(el: etree._Element) -> ReportingOwner:
         flag = _OWNER_FLAGS.get(tag)
         if flag is not None:
             setattr(owner, flag, to_bool(clean_text(child.text), flag))
+    # A relationship the XML leaves out is a box not checked: false, as a printed form says.
+    for flag in _OWNER_FLAGS.values():
+        if getattr(owner, flag) is None:
+            setattr(owner, flag, False)
     return owner
 
 
