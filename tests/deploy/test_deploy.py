@@ -156,6 +156,29 @@ def test_promtool_accepts_rules_and_config() -> None:
     assert config.returncode == 0, config.stdout + config.stderr
 
 
+def test_every_alert_rule_fires_and_stays_silent_in_promtool_unit_tests() -> None:
+    """deploy/prometheus/alerts_test.yml: each alert fires on a series that should trigger it
+    and stays silent on one that should not, as promtool evaluates them."""
+    promtool = _promtool()
+    tests_file = DEPLOY / "prometheus" / "alerts_test.yml"
+    run = subprocess.run(
+        [promtool, "test", "rules", str(tests_file)], capture_output=True, text=True, check=False
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    alerts = {
+        rule["alert"]
+        for group in yaml.safe_load((DEPLOY / "prometheus" / "alerts.yml").read_text())["groups"]
+        for rule in group["rules"]
+    }
+    cases = [
+        case
+        for test in yaml.safe_load(tests_file.read_text())["tests"]
+        for case in test["alert_rule_test"]
+    ]
+    assert {c["alertname"] for c in cases if c["exp_alerts"]} == alerts  # each one fires
+    assert {c["alertname"] for c in cases if not c["exp_alerts"]} == alerts  # and stays silent
+
+
 def metric_names_used() -> set[str]:
     """Every form4_* series the dashboard and the alert rules query."""
     texts = [(DEPLOY / "prometheus" / "alerts.yml").read_text()]
