@@ -29,7 +29,8 @@ def test_parse_directory_prints_records_and_exits_zero() -> None:
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert records[0]["price_per_share"] == "72.854"
     assert {r["source_format"] for r in records} == {"xml", "submission"}
-    assert result.stderr == ""
+    summary = json.loads(result.stderr)["summary"]
+    assert summary["files"] == 2 and summary["parsed"] == 2 and summary["failed"] == {}
 
 
 def test_failures_go_to_stderr_and_set_exit_status() -> None:
@@ -38,9 +39,11 @@ def test_failures_go_to_stderr_and_set_exit_status() -> None:
         str(FIXTURES / "xml" / "form3.nosecurities.xml"),
     )
     assert result.returncode == 1
-    failure = json.loads(result.stderr.strip())
+    failure, summary = (json.loads(line) for line in result.stderr.splitlines())
     assert failure["reason"] == "forbidden_xml_construct"
     assert failure["file"].endswith("billion-laughs.xml")
+    assert summary["summary"]["failed"] == {"forbidden_xml_construct": 1}
+    assert summary["summary"]["parsed"] == 1
     assert len(result.stdout.splitlines()) == 1
 
 
@@ -52,3 +55,21 @@ def test_avro_output_file(tmp_path) -> None:
         records = list(fastavro.reader(handle))
     assert len(records) > 100
     assert result.stdout == ""
+
+
+def test_parallel_jobs_keep_input_order_and_the_same_output() -> None:
+    """--jobs N parses in N processes; stdout is byte-equal to one process's, in input order."""
+    inputs = (
+        str(FIXTURES / "xml"),
+        str(FIXTURES / "hostile" / "not-xml.xml"),
+        str(FIXTURES / "submissions"),
+    )
+    one = _run("--jobs", "1", *inputs)
+    three = _run("--jobs", "3", *inputs)
+    assert one.returncode == three.returncode == 1
+    assert one.stdout == three.stdout and one.stdout.count("\n") > 300
+    failures = [json.loads(line) for line in three.stderr.splitlines()]
+    assert failures[:-1] == [json.loads(line) for line in one.stderr.splitlines()][:-1]
+    summary = failures[-1]["summary"]
+    assert summary["files"] == summary["parsed"] + sum(summary["failed"].values())
+    assert sum(summary["failed"].values()) == len(failures) - 1 >= 2
