@@ -36,7 +36,7 @@ class CellReads:
 class Agreement:
     """What the reads agree a cell says. `value` None: they do not agree on a well-formed value.
     `confirmed`: the PDF's own text layer (an independent OCR at the scan's resolution) agrees
-    too; the caller decides which fields need it (letters do: see pdf_scan)."""
+    too; the caller decides which fields need it (letters do: see scan/reader.py)."""
 
     value: str | None
     marks: list[str] = field(default_factory=list)

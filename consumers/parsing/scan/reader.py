@@ -1,10 +1,10 @@
 """A scanned Form 3/4/5 (page image + OCR text layer) read from its pixels as well as its text.
 
 A scan has no vector rulings, so the table grid is found in the image (page_image), each cell
-is re-read with tesseract (scan_cells), and the grid goes through the same label-driven
+is re-read with tesseract (cells), and the grid goes through the same label-driven
 GridReader as a printed PDF. Value cells are taken only when the reads agree (ocr_values) or
-the form confirms them (scan_checks); anything else stays null. Without tesseract the scan is
-read from its text layer alone, strictly (text_form; pdf.py chooses).
+the form confirms them (checks); anything else stays null. Without tesseract the scan is
+read from its text layer alone, strictly (grid/text.py; grid/pdf.py chooses).
 """
 
 from __future__ import annotations
