@@ -7,6 +7,7 @@ import hashlib
 import json
 from dataclasses import fields, is_dataclass
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from consumers import PARSER_VERSION
@@ -39,7 +40,7 @@ def filing_records(filing: Filing, fallback_id: str = "unknown") -> list[dict[st
             "record_id": record_id(filing.accession_number, line.table, line.line, fallback_id)
         }
         record.update(context)  # nested context objects are shared between records, read-only
-        record.update(_as_dict(line, LINE_FIELDS))
+        record.update(_as_dict(line))
         records.append(record)
     return records
 
@@ -50,15 +51,21 @@ def _context_value(filing: Filing, name: str) -> Any:
         return PARSER_VERSION
     value = getattr(filing, name)
     if is_dataclass(value):
-        return _as_dict(value, tuple(f.name for f in fields(value)))
+        return _as_dict(value)
     if isinstance(value, list):
-        return [_as_dict(item, tuple(f.name for f in fields(item))) for item in value]
+        return [_as_dict(item) for item in value]
     return value
 
 
-def _as_dict(obj: object, names: tuple[str, ...]) -> dict[str, Any]:
-    """Shallow, unlike dataclasses.asdict's deep copy (which cost more than the XML parse)."""
-    return {name: getattr(obj, name) for name in names}
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+def _as_dict(obj: object) -> dict[str, Any]:
+    """Shallow, unlike dataclasses.asdict's deep copy (which cost more than the XML parse);
+    a model type's field names are looked up once, not per object."""
+    return {name: getattr(obj, name) for name in _field_names(type(obj))}
 
 
 def _json_default(value: object) -> str:
