@@ -139,6 +139,10 @@ class FilingProcessor:
         self._internal_failures = 0
         self._registry_failures = 0
         self._client_errors: dict[int, tuple[float, int]] = {}  # code: (last logged, suppressed)
+        # The effective max.poll.interval.ms (a pass-through property wins): batches are budgeted
+        # under it and liveness fails past it.
+        self.poll_interval_seconds = int(self._consumer_config()["max.poll.interval.ms"]) / 1000
+        self.state.stall_seconds = self.poll_interval_seconds
 
     # -- Kafka clients ------------------------------------------------------------------------
     def _consumer_config(self) -> dict[str, Any]:
@@ -179,10 +183,10 @@ class FilingProcessor:
             }
         )
 
+    @property
     def batch_seconds(self) -> float:
         """A batch's time budget: half of the consumer's effective max.poll.interval.ms."""
-        interval = int(self._consumer_config()["max.poll.interval.ms"]) / 1000
-        return interval * bounds.BATCH_TIME_SHARE_OF_POLL_INTERVAL
+        return self.poll_interval_seconds * bounds.BATCH_TIME_SHARE_OF_POLL_INTERVAL
 
     def learn_message_limits(self) -> None:
         """Size records and dead letters to what the producer and each topic accept.
@@ -257,7 +261,6 @@ class FilingProcessor:
     # -- the loop -----------------------------------------------------------------------------
     def run(self) -> int:
         s = self.settings
-        self.state.stall_seconds = int(self._consumer_config()["max.poll.interval.ms"]) / 1000
         self.http_server = serve(s.metrics_host, s.metrics_port, self.metrics.registry, self.state)
         self.learn_message_limits()
         pool = ParserPool(
@@ -327,7 +330,7 @@ class FilingProcessor:
         # No document starts so late that it (and the one queued behind it) could run past
         # the batch's budget; the first one always starts.
         budget = BatchBudget(
-            deadline=time.monotonic() + self.batch_seconds() - 2 * s.document_timeout_seconds,
+            deadline=time.monotonic() + self.batch_seconds - 2 * s.document_timeout_seconds,
             max_output_bytes=s.batch_max_output_bytes,
             failure_bytes_cap=self._inline_limit(),
         )
