@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections import Counter
@@ -71,10 +72,14 @@ def parse_paths(
     collected: list[dict[str, Any]] = []
     parse = _parse_for_avro if avro_path else _parse_for_json
     with (
-        ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else _InProcess() as executor,
+        contextlib.ExitStack() as stack,
         tqdm(total=len(files), file=err, disable=not progress, unit="file", leave=False) as bar,
     ):
-        for result, failure in executor.map(parse, files, chunksize=_chunk(len(files), jobs)):
+        results: Iterator[FileResult] = map(parse, files)  # one job: nothing to ship
+        if jobs > 1:
+            pool = stack.enter_context(ProcessPoolExecutor(max_workers=jobs))
+            results = pool.map(parse, files, chunksize=_chunk(len(files), jobs))
+        for result, failure in results:
             bar.update()
             if failure is not None:
                 failed[failure["reason"]] += 1
@@ -103,20 +108,6 @@ def _chunk(files: int, jobs: int) -> int:
     """Files per task: small enough to keep every process busy, large enough that shipping
     tasks costs little next to parsing them."""
     return max(1, min(32, files // (jobs * 8) or 1))
-
-
-class _InProcess:
-    """`ProcessPoolExecutor`'s map, in this process (one job: nothing to ship)."""
-
-    def __enter__(self) -> _InProcess:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    @staticmethod
-    def map(fn: Any, items: list[Path], chunksize: int = 1) -> Iterator[FileResult]:
-        return map(fn, items)
 
 
 def _failure(path: Path, error: ParseError) -> dict[str, Any]:
