@@ -47,6 +47,7 @@ from consumers.kafka.topics import ensure_topics  # noqa: E402
 from consumers.parsing.document import Limits  # noqa: E402
 from consumers.processor.work import Job, run_job  # noqa: E402
 from tests.adversarial import ADVERSARIES  # noqa: E402
+from tests.integration.helpers import processor_command  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -130,22 +131,9 @@ class Processor:
     """`form4 run` as a child process, killed and restarted at will; tracks its peak RSS."""
 
     def __init__(self, bootstrap: str, topics: dict[str, str], workers: int, log: Path) -> None:
-        self.command = [
-            sys.executable,
-            "-m",
-            "consumers",
-            "run",
-            "--bootstrap-servers",
+        self.command = processor_command(
             bootstrap,
-            "--input-topic",
-            topics["input"],
-            "--output-topic",
-            topics["output"],
-            "--dlq-topic",
-            topics["dlq"],
-            "--group-id",
-            topics["group"],
-            "--instance-id",
+            topics,
             "chaos",
             "--workers",
             str(workers),
@@ -153,7 +141,7 @@ class Processor:
             "25",
             "--metrics-port",
             str(free_port()),
-        ]
+        )
         self.log = log
         self.process: subprocess.Popen | None = None
         self.peak_rss_kib = 0

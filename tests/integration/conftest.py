@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -28,14 +27,6 @@ def bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def topics(bootstrap: str) -> dict[str, str]:
     """Fresh topic names per test, so tests never see each other's data."""
-    from consumers.kafka.topics import ensure_topics
+    from tests.integration.helpers import fresh_topics
 
-    suffix = uuid.uuid4().hex[:10]
-    names = {
-        "input": f"it.raw.{suffix}",
-        "output": f"it.out.{suffix}",
-        "dlq": f"it.dlq.{suffix}",
-        "group": f"it-group-{suffix}",
-    }
-    ensure_topics(bootstrap, [names["input"], names["output"], names["dlq"]], partitions=3)
-    return names
+    return fresh_topics(bootstrap)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import sys
 import threading
 import time
 import urllib.request
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 from confluent_kafka import Consumer, Producer
@@ -68,6 +70,85 @@ def start_processor(
     thread = threading.Thread(target=processor.run)
     thread.start()
     return processor, stop, thread
+
+
+@dataclass
+class Drained:
+    """What a processor run left: the processor, the committed records and dead letters, and
+    its metrics text at the end."""
+
+    processor: FilingProcessor
+    records: list[dict]
+    dead_letters: list[dict]
+    metrics: str
+
+
+def run_until_consumed(
+    bootstrap: str,
+    topics: dict[str, str],
+    count: int,
+    timeout: float = 180.0,
+    registry_client=None,
+    **start: object,
+) -> Drained:
+    """Start a processor, wait until it has committed `count` filings, read both topics
+    (read_committed, through `registry_client` when records are Confluent-framed), stop it."""
+    processor, stop, thread = start_processor(
+        bootstrap, topics, registry_client=registry_client, **start
+    )
+    try:
+        port = processor.settings.metrics_port
+        wait_for(lambda: consumed(port) >= count, timeout=timeout)
+        records = read_all(bootstrap, topics["output"], registry_client=registry_client)
+        dead_letters = read_all(bootstrap, topics["dlq"], idle=4)
+        metrics = scrape(port)
+    finally:
+        stop.set()
+        thread.join(60)
+    assert not thread.is_alive()
+    return Drained(processor, records, dead_letters, metrics)
+
+
+def fresh_topics(bootstrap: str, output_config: dict[str, str] | None = None) -> dict[str, str]:
+    """New input, output and DLQ topics (3 partitions) and a group, so tests never see each
+    other's data; `output_config` adds topic configs to the output and DLQ topics."""
+    from consumers.kafka.topics import ensure_topics
+
+    suffix = uuid.uuid4().hex[:10]
+    names = {
+        "input": f"it.raw.{suffix}",
+        "output": f"it.out.{suffix}",
+        "dlq": f"it.dlq.{suffix}",
+        "group": f"it-group-{suffix}",
+    }
+    ensure_topics(bootstrap, [names["input"]], partitions=3)
+    ensure_topics(bootstrap, [names["output"], names["dlq"]], partitions=3, config=output_config)
+    return names
+
+
+def processor_command(
+    bootstrap: str, topics: dict[str, str], instance: str, *flags: str
+) -> list[str]:
+    """`form4 run` on `topics` as a child process's argv, with more `flags`."""
+    return [
+        sys.executable,
+        "-m",
+        "consumers",
+        "run",
+        "--bootstrap-servers",
+        bootstrap,
+        "--input-topic",
+        topics["input"],
+        "--output-topic",
+        topics["output"],
+        "--dlq-topic",
+        topics["dlq"],
+        "--group-id",
+        topics["group"],
+        "--instance-id",
+        instance,
+        *flags,
+    ]
 
 
 def expected_records(events: list[tuple[str | None, bytes]]) -> list[dict]:

@@ -5,7 +5,6 @@ valid filing to the DLQ or lose one."""
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 
 import pytest
@@ -13,21 +12,17 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 
 from consumers import limits as bounds
-from consumers.kafka.topics import ensure_topics
 from consumers.parsing.document import Limits
 from consumers.processor.work import Job, run_job
 from tests.adversarial import ADVERSARIES
 from tests.conftest import FIXTURES
 from tests.integration.helpers import (
-    consumed,
     expected_outcome,
+    fresh_topics,
     metric_sum,
     publish_events,
-    read_all,
-    scrape,
-    start_processor,
+    run_until_consumed,
     synthetic_accession,
-    wait_for,
 )
 
 pytestmark = pytest.mark.kafka
@@ -35,24 +30,10 @@ pytestmark = pytest.mark.kafka
 ONE_MB_TOPIC = {"max.message.bytes": str(bounds.KAFKA_DEFAULT_MAX_MESSAGE_BYTES)}
 
 
-def _small_limit_topics(bootstrap: str) -> dict[str, str]:
-    """Output and DLQ topics at the broker's 1 MB default, which the processor must learn."""
-    suffix = uuid.uuid4().hex[:10]
-    names = {
-        "input": f"it.raw.{suffix}",
-        "output": f"it.out.{suffix}",
-        "dlq": f"it.dlq.{suffix}",
-        "group": f"it-group-{suffix}",
-    }
-    ensure_topics(bootstrap, [names["input"]], partitions=3)
-    ensure_topics(bootstrap, [names["output"], names["dlq"]], partitions=3, config=ONE_MB_TOPIC)
-    return names
-
-
 def test_hostile_documents_end_as_one_fitting_dead_letter_each_and_the_stream_moves_on(
     bootstrap: str,
 ) -> None:
-    topics = _small_limit_topics(bootstrap)
+    topics = fresh_topics(bootstrap, ONE_MB_TOPIC)  # the limit the processor must learn
     honest = (FIXTURES / "xml" / "form4-10b5one-dutchbros.xml").read_bytes()
     keys: list[bytes] = []
     values: list[bytes] = []
@@ -85,17 +66,8 @@ def test_hostile_documents_end_as_one_fitting_dead_letter_each_and_the_stream_mo
         producer.poll(0)
     assert producer.flush(60) == 0
 
-    processor, stop, thread = start_processor(bootstrap, topics, batch_size=10)
-    try:
-        port = processor.settings.metrics_port
-        wait_for(lambda: consumed(port) >= len(values), timeout=180)
-        records = read_all(bootstrap, topics["output"])
-        failures = read_all(bootstrap, topics["dlq"], idle=4)
-        text = scrape(port)
-    finally:
-        stop.set()
-        thread.join(60)
-    assert not thread.is_alive()
+    run = run_until_consumed(bootstrap, topics, len(values), batch_size=10)
+    processor, records, failures, text = run.processor, run.records, run.dead_letters, run.metrics
     assert processor.record_limit < bounds.KAFKA_DEFAULT_MAX_MESSAGE_BYTES  # learnt, not assumed
     assert sorted(r["record_id"] for r in records) == expected_ids
     assert Counter(f["reason"] for f in failures) == expected_reasons
@@ -116,22 +88,16 @@ def test_a_batch_past_its_time_budget_carries_documents_over_exactly_once(
     publish_events(bootstrap, topics["input"], events)
     # max.poll.interval 30 s: a batch may take 15 s and starts no document after 15 - 2 x 6 s,
     # while the PDFs take several seconds to parse on two workers.
-    processor, stop, thread = start_processor(
+    run = run_until_consumed(
         bootstrap,
         topics,
+        len(events),
+        timeout=300,
         document_timeout_seconds=6.0,
         max_poll_interval_ms=30_000,
         kafka={"session.timeout.ms": "10000"},
     )
-    try:
-        port = processor.settings.metrics_port
-        wait_for(lambda: consumed(port) >= len(events), timeout=300)
-        records = read_all(bootstrap, topics["output"])
-        failures = read_all(bootstrap, topics["dlq"], idle=4)
-        text = scrape(port)
-    finally:
-        stop.set()
-        thread.join(60)
+    records, failures, text = run.records, run.dead_letters, run.metrics
     assert metric_sum(text, "form4_carried_over_documents_total", budget="time") > 0
     ids = [r["record_id"] for r in records]
     assert len(ids) == len(set(ids))
@@ -171,16 +137,8 @@ def test_a_registry_outage_retries_and_never_dead_letters_a_valid_filing(
     publish_events(bootstrap, topics["input"], events)
     registry = SchemaRegistryClient.new_client({"url": f"mock://{topics['group']}"})
     flaky = FlakyRegistry(registry, outages=3)
-    processor, stop, thread = start_processor(bootstrap, topics, registry_client=flaky)
-    try:
-        port = processor.settings.metrics_port
-        wait_for(lambda: consumed(port) >= len(events), timeout=180)
-        records = read_all(bootstrap, topics["output"], registry_client=registry)
-        failures = read_all(bootstrap, topics["dlq"], idle=4)
-        text = scrape(port)
-    finally:
-        stop.set()
-        thread.join(60)
+    run = run_until_consumed(bootstrap, topics, len(events), registry_client=flaky)
+    records, failures, text = run.records, run.dead_letters, run.metrics
     assert flaky.outages == 0
     assert failures == []
     assert sorted(r["record_id"] for r in records) == sorted(expected_ids)
@@ -207,16 +165,8 @@ def test_an_error_of_ours_inside_a_transaction_aborts_and_the_batch_is_retried(
 
         processor.produce = produce
 
-    processor, stop, thread = start_processor(bootstrap, topics, before_start=fail_once_mid_batch)
-    try:
-        port = processor.settings.metrics_port
-        wait_for(lambda: consumed(port) >= len(events), timeout=180)
-        records = read_all(bootstrap, topics["output"])
-        text = scrape(port)
-    finally:
-        stop.set()
-        thread.join(60)
-    assert not thread.is_alive()
+    run = run_until_consumed(bootstrap, topics, len(events), before_start=fail_once_mid_batch)
+    records, text = run.records, run.metrics
     ids = [r["record_id"] for r in records]
     assert len(ids) == len(set(ids)), "the aborted batch's records must not be visible"
     assert sorted(ids) == sorted(expected_ids)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 from collections import Counter
 
 import pytest
@@ -17,6 +16,7 @@ from tests.integration.helpers import (
     expected_outcome,
     fixture_events,
     metric_sum,
+    processor_command,
     publish_events,
     read_all,
     scrape,
@@ -27,22 +27,9 @@ pytestmark = pytest.mark.kafka
 
 
 def _spawn(bootstrap: str, topics: dict[str, str], instance: str, port: int) -> subprocess.Popen:
-    command = [
-        sys.executable,
-        "-m",
-        "consumers",
-        "run",
-        "--bootstrap-servers",
+    command = processor_command(
         bootstrap,
-        "--input-topic",
-        topics["input"],
-        "--output-topic",
-        topics["output"],
-        "--dlq-topic",
-        topics["dlq"],
-        "--group-id",
-        topics["group"],
-        "--instance-id",
+        topics,
         instance,
         "--metrics-port",
         str(port),
@@ -55,7 +42,7 @@ def _spawn(bootstrap: str, topics: dict[str, str], instance: str, port: int) -> 
         "session.timeout.ms=6000",
         "--kafka-property",
         "heartbeat.interval.ms=1000",
-    ]
+    )
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
