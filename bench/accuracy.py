@@ -5,8 +5,11 @@
     python bench/accuracy.py --ocr-dir DIR   # a held-out scan tier from bench/make_ocr_tier.py
 
 For each tier: filings, how many parsed, failures by reason, the share of contract fields
-right (of every field the XML or the rendering has), the share wrong (a different value; null
-is "missing", sent for review, not wrong), and the share of filings with every field right.
+right (of every field the XML or the rendering has), wrong (a different value), unread (null
+and marked so in the record's unread_fields), missing (null with no mark: the record claims the
+form leaves it blank, which the contract does not allow for a printed value), and of the
+values marked unverified, how many and how many of those wrong; then the share of filings with
+every field right. --by-field breaks wrong / unread / missing down by field kind.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ class TierResult:
     failures: Counter = field(default_factory=Counter)
     score: Score = field(default_factory=Score)
     missing_by_field: Counter = field(default_factory=Counter)
+    wrong_by_field: Counter = field(default_factory=Counter)
     seconds: float = 0.0
 
     @property
@@ -94,11 +98,12 @@ def run_tier(
             result.failures[str(reason)] += 1
             continue
         result.emitted += 1
-        result.score.right += score.right
-        result.score.missing += score.missing
-        result.score.wrong += score.wrong
+        result.score.merge(score)
         result.missing_by_field.update(_field_kind(name) for name in score.missing_fields)
-        if score.wrong == 0 and score.missing == 0:
+        result.wrong_by_field.update(
+            _field_kind(name.split(":", 1)[0]) for name in score.wrong_fields
+        )
+        if score.wrong == 0 and score.missing == 0 and score.unread == 0:
             result.perfect += 1
         if show_wrong and score.wrong_fields:
             print(f"  {rendering.name}: " + "; ".join(score.wrong_fields[:6]))
@@ -117,14 +122,16 @@ def _field_kind(name: str) -> str:
 def print_table(results: list[TierResult]) -> None:
     print(
         f"{'tier':12} {'filings':>7} {'emitted':>7} {'perfect':>8} {'fields':>7} "
-        f"{'right':>7} {'wrong':>7} {'missing':>8}  failures"
+        f"{'right':>7} {'wrong':>7} {'unread':>7} {'missing':>8} {'unverif':>8} "
+        f"{'(wrong)':>8}  failures"
     )
     for r in results:
         total = r.score.total or 1
         print(
             f"{r.name:12} {r.filings:7d} {r.emitted:7d} {r.perfect / max(r.emitted, 1):8.1%} "
             f"{r.score.total:7d} {r.field_accuracy:7.2%} {r.wrong_rate:7.2%} "
-            f"{r.score.missing / total:8.2%}  {dict(r.failures)}"
+            f"{r.score.unread / total:7.2%} {r.score.missing / total:8.2%} "
+            f"{r.score.unverified / total:8.2%} {r.score.unverified_wrong:8d}  {dict(r.failures)}"
         )
 
 
@@ -133,7 +140,12 @@ def main() -> None:
     parser.add_argument("--tier", action="append")
     parser.add_argument("--limit", type=int)
     parser.add_argument("--show-wrong", action="store_true")
-    parser.add_argument("--show-missing", action="store_true", help="count the null fields by kind")
+    parser.add_argument(
+        "--show-missing",
+        "--by-field",
+        action="store_true",
+        help="count the wrong and the unexplained null fields by kind",
+    )
     parser.add_argument(
         "--ocr-dir",
         type=Path,
@@ -156,7 +168,9 @@ def main() -> None:
     if args.show_missing:
         for r in results:
             counts = ", ".join(f"{kind} {n}" for kind, n in r.missing_by_field.most_common())
-            print(f"{r.name} missing: {counts}")
+            print(f"{r.name} missing (unmarked null): {counts or 'none'}")
+            counts = ", ".join(f"{kind} {n}" for kind, n in r.wrong_by_field.most_common())
+            print(f"{r.name} wrong: {counts or 'none'}")
 
 
 if __name__ == "__main__":

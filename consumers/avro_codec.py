@@ -15,7 +15,7 @@ import fastavro
 from fastavro.schema import fingerprint, to_parsing_canonical_form
 
 from consumers.parsing.core.values import canonical_decimal
-from consumers.schemas import PARSE_FAILURE, TRANSACTION, parsed_schema
+from consumers.schemas import PARSE_FAILURE, TRANSACTION, parsed_schema, previous_schemas
 
 SINGLE_OBJECT_MAGIC = b"\xc3\x01"
 CONFLUENT_MAGIC = b"\x00"
@@ -36,8 +36,14 @@ def schema_fingerprint(name: str) -> bytes:
 
 
 @cache
-def _schemas_by_fingerprint() -> dict[bytes, str]:
-    return {schema_fingerprint(name): name for name in (TRANSACTION, PARSE_FAILURE)}
+def _schemas_by_fingerprint() -> dict[bytes, tuple[str, Any]]:
+    """Fingerprint -> (contract name, writer schema): the current schemas, and every earlier
+    version in schemas/history (read through Avro schema resolution, so old data still reads)."""
+    known = {schema_fingerprint(name): (name, None) for name in (TRANSACTION, PARSE_FAILURE)}
+    for name, writer in previous_schemas():
+        canonical = to_parsing_canonical_form(writer)
+        known.setdefault(bytes.fromhex(fingerprint(canonical, "CRC-64-AVRO")), (name, writer))
+    return known
 
 
 def encode_datum(name: str, record: dict[str, Any]) -> bytes:
@@ -46,9 +52,14 @@ def encode_datum(name: str, record: dict[str, Any]) -> bytes:
     return buffer.getvalue()
 
 
-def decode_datum(name: str, payload: bytes) -> dict[str, Any]:
-    """Decode, with decimals back in canonical form (the wire pads them to the schema's scale)."""
-    record = fastavro.schemaless_reader(io.BytesIO(payload), parsed_schema(name), None)
+def decode_datum(name: str, payload: bytes, writer: Any = None) -> dict[str, Any]:
+    """Decode (written with `writer`, an earlier version, when given), with decimals back in
+    canonical form (the wire pads them to the schema's scale)."""
+    current = parsed_schema(name)
+    if writer is None:
+        record = fastavro.schemaless_reader(io.BytesIO(payload), current, None)
+    else:
+        record = fastavro.schemaless_reader(io.BytesIO(payload), writer, current)
     return canonical_decimals(record)
 
 
@@ -67,10 +78,11 @@ def decode_single_object(payload: bytes) -> tuple[str, dict[str, Any]]:
     """Return (schema name, record) of a single-object-encoded payload."""
     if payload[:2] != SINGLE_OBJECT_MAGIC or len(payload) < 10:
         raise ValueError("not an Avro single-object encoded payload")
-    name = _schemas_by_fingerprint().get(payload[2:10])
-    if name is None:
+    known = _schemas_by_fingerprint().get(payload[2:10])
+    if known is None:
         raise UnknownSchemaError(f"unknown schema fingerprint {payload[2:10].hex()}")
-    return name, decode_datum(name, payload[10:])
+    name, writer = known
+    return name, decode_datum(name, payload[10:], writer)
 
 
 def write_container(path: str, name: str, records: list[dict[str, Any]]) -> None:

@@ -59,6 +59,11 @@ BATCH_TIME_SHARE_OF_POLL_INTERVAL = 0.5
 MAX_POLL_INTERVAL_MS = 300_000  # librdkafka's default, set explicitly so the budget follows it
 
 
+# The issuer directory (EDGAR's company_tickers.json, ~10k issuers, ~1 MB today).
+MAX_ISSUER_DIRECTORY_BYTES = 64 * MIB
+ISSUER_DIRECTORY_RECHECK_SECONDS = 60.0  # how often a worker looks whether the file changed
+
+
 def bounded_text(text: str, limit: int = MAX_ERROR_MESSAGE_CHARS) -> str:
     """`text` cut to `limit` characters, saying how long it was."""
     if len(text) <= limit:

@@ -11,6 +11,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, TextIO
 
+from consumers.issuers.directory import process_directory, resolve_issuer, use_directory_file
 from consumers.parsing import ParseError, parse_document
 from consumers.parsing.core.records import content_fallback_id, filing_records, records_json_lines
 from consumers.parsing.document import DocumentHints, accession_from_name
@@ -31,6 +32,7 @@ def parse_file(path: Path) -> list[dict[str, Any]]:
     """Records of one file; raises ParseError."""
     data = path.read_bytes()
     filing = parse_document(data, DocumentHints(accession_number=accession_from_name(path.name)))
+    resolve_issuer(filing, process_directory())
     return filing_records(filing, fallback_id=content_fallback_id(data))
 
 
@@ -59,11 +61,13 @@ def parse_paths(
     avro_path: str | None = None,
     jobs: int = 1,
     progress: bool = False,
+    issuer_directory: Path | None = None,
 ) -> int:
     """Write records as JSON lines (or Avro), failures to `err`, then a summary line; return
     the failure count. Output stays in input order whatever `jobs`: files are parsed in
     `jobs` processes (a PDF takes about a second, a scan several) and written as they come
-    back in order; `progress` draws a bar on `err` (a terminal)."""
+    back in order; `progress` draws a bar on `err` (a terminal); `issuer_directory`, the
+    company tickers file rendered filings get their issuer CIK from."""
     from tqdm import tqdm
 
     files = list(iter_files(paths))
@@ -75,9 +79,14 @@ def parse_paths(
         contextlib.ExitStack() as stack,
         tqdm(total=len(files), file=err, disable=not progress, unit="file", leave=False) as bar,
     ):
+        use_directory_file(issuer_directory)
         results: Iterator[FileResult] = map(parse, files)  # one job: nothing to ship
         if jobs > 1:
-            pool = stack.enter_context(ProcessPoolExecutor(max_workers=jobs))
+            pool = stack.enter_context(
+                ProcessPoolExecutor(
+                    max_workers=jobs, initializer=use_directory_file, initargs=(issuer_directory,)
+                )
+            )
             results = pool.map(parse, files, chunksize=_chunk(len(files), jobs))
         for result, failure in results:
             bar.update()

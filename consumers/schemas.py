@@ -41,3 +41,14 @@ def schema_text(name: str) -> str:
 
 def field_names(name: str) -> list[str]:
     return [field["name"] for field in raw_schema(name)["fields"]]
+
+
+@cache
+def previous_schemas() -> tuple[tuple[str, Any], ...]:
+    """(contract name, parsed schema) of every earlier released version, from
+    schemas/history/NAME.VERSION.avsc: what data already on a topic may have been written with."""
+    found = []
+    for path in sorted((schema_dir() / "history").glob("*.avsc")):
+        name = path.name.split(".", 1)[0]
+        found.append((name, fastavro.parse_schema(json.loads(path.read_text(encoding="utf-8")))))
+    return tuple(found)

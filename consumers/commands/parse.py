@@ -24,7 +24,18 @@ import click
     show_default="CPU count",
     help="Files parsed in this many processes (output stays in input order).",
 )
-def parse_command(paths: tuple[Path, ...], as_json: bool, avro_path: str | None, jobs: int) -> None:
+@click.option(
+    "--issuer-directory",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="EDGAR's company tickers file: rendered filings get their issuer CIK from it.",
+)
+def parse_command(
+    paths: tuple[Path, ...],
+    as_json: bool,
+    avro_path: str | None,
+    jobs: int,
+    issuer_directory: Path | None,
+) -> None:
     """Parse filings offline (files or directories) into contract records.
 
     Records go to stdout as JSON lines (or to --avro FILE); each failure is one JSON line on
@@ -40,5 +51,6 @@ def parse_command(paths: tuple[Path, ...], as_json: bool, avro_path: str | None,
         avro_path=avro_path,
         jobs=jobs,
         progress=sys.stderr.isatty(),
+        issuer_directory=issuer_directory,
     )
     sys.exit(1 if failed else 0)

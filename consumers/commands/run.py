@@ -21,6 +21,16 @@ from consumers.commands.options import load, service_options, stop_on_signals
 @click.option("--workers", type=int)
 @click.option("--batch-size", type=int)
 @click.option("--document-timeout-seconds", type=float)
+@click.option(
+    "--issuer-directory",
+    help="EDGAR's company tickers file (path or URL, e.g. "
+    "https://www.sec.gov/files/company_tickers.json): rendered filings get their issuer CIK.",
+)
+@click.option(
+    "--user-agent",
+    "edgar_user_agent",
+    help='For an --issuer-directory URL on sec.gov: "Name contact@example.com".',
+)
 def run_command(
     config_file: Path | None, kafka_properties: tuple[str, ...], **flags: object
 ) -> None:

@@ -27,6 +27,12 @@ from consumers.commands.options import load, service_options, stop_on_signals
 @click.option("--edgar-base-url")
 @click.option("--max-requests-per-second", type=click.IntRange(1, 10))
 @click.option("--seen-topic")
+@click.option(
+    "--issuer-directory",
+    type=click.Path(dir_okay=False),
+    help="Keep EDGAR's company tickers file here, refreshed on a schedule (for form4 run).",
+)
+@click.option("--issuer-directory-refresh-hours", type=float)
 @click.option("--transactional-id")
 def watch_edgar_command(
     config_file: Path | None,
@@ -70,6 +76,7 @@ def watch_edgar_command(
         if once:
             if start_day:
                 watcher.backfill(start_day, end_day or dt.date.today(), stop)
+            watcher.refresh_directory()
             watcher.poll_feed()
         else:
             watcher.run(stop, settings.interval, start_day, end_day, on_turn=state.beat)

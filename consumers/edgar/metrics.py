@@ -60,6 +60,12 @@ class WatcherMetrics:
             buckets=_AGE_BUCKETS,
             registry=r,
         )
+        self.issuer_directory_refreshes = Counter(
+            "form4_watch_issuer_directory_refreshes",
+            "Refreshes of the company tickers file (outcome: written, failed).",
+            ["outcome"],
+            registry=r,
+        )
         self.seen_filings = Gauge(
             "form4_watch_seen_filings",
             "Accession numbers known to be published (loaded at start, grown since).",

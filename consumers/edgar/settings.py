@@ -8,16 +8,29 @@ from consumers.edgar.client import SEC_MAX_REQUESTS_PER_SECOND
 from consumers.kafka.settings import ServiceSettings
 
 
-class WatcherSettings(ServiceSettings):
+class EdgarAccessSettings(ServiceSettings):
+    """What a command that asks EDGAR for something needs: who is asking, and (for the issuer
+    directory) the company tickers file it reads or keeps."""
+
+    edgar_user_agent: str | None = Field(
+        default=None, description='Required by the SEC: "Name contact@example.com".'
+    )
+    issuer_directory: str | None = Field(
+        default=None,
+        description="EDGAR's company tickers file: a path, or (form4 run) a URL such as "
+        "https://www.sec.gov/files/company_tickers.json; rendered filings get their issuer CIK "
+        "from it.",
+    )
+
+
+class WatcherSettings(EdgarAccessSettings):
     """`form4 watch-edgar`."""
 
     metrics_port: int = 9109
     topic: str = "sec.filings.raw"
     seen_topic: str = "sec.filings.seen"
     transactional_id: str = "form4-watch-edgar"
-    edgar_user_agent: str | None = Field(
-        default=None, description='Required by the SEC: "Name contact@example.com".'
-    )
+    issuer_directory_refresh_hours: float = Field(default=24.0, gt=0)
     edgar_base_url: str = "https://www.sec.gov"
     forms: str = "3,4,5"  # amendments (4/A) come with their base form
     interval: float = 5.0

@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from confluent_kafka import KafkaException, Producer
 
@@ -29,6 +30,7 @@ from consumers.edgar.feed import (
 from consumers.edgar.metrics import WatcherMetrics
 from consumers.edgar.seen import ensure_compacted_topic, load_seen
 from consumers.edgar.settings import WatcherSettings
+from consumers.issuers.source import DirectoryRefresher
 from consumers.kafka.publish import CONTENT_TYPES
 from consumers.kafka.txn import TXN_CALL_TIMEOUT_SECONDS, retrying
 from consumers.parsing.core.errors import ParseError
@@ -59,6 +61,13 @@ class EdgarWatcher:
         self._given_up: dict[str, float] = {}
         self._polled_before = False
         self._producer: Producer | None = None
+        self.directory = (
+            DirectoryRefresher(
+                client, Path(config.issuer_directory), config.issuer_directory_refresh_hours * 3600
+            )
+            if config.issuer_directory
+            else None
+        )
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -100,9 +109,17 @@ class EdgarWatcher:
             self.backfill(since, until or dt.date.today(), stop)
         while not stop.is_set():
             started = time.monotonic()
+            self.refresh_directory()
             self.poll_feed()
             on_turn()
             stop.wait(max(0.0, interval - (time.monotonic() - started)))
+
+    def refresh_directory(self) -> None:
+        """The company tickers file for `form4 run --issuer-directory`, when it is due."""
+        if self.directory is None or not self.directory.due():
+            return
+        written = self.directory.refresh()
+        self.metrics.issuer_directory_refreshes.labels("written" if written else "failed").inc()
 
     # -- sources -----------------------------------------------------------------------------
 

@@ -22,9 +22,11 @@ from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
+from pathlib import Path
 from types import FrameType
 
 from consumers import limits as bounds
+from consumers.issuers.directory import use_directory_file
 from consumers.parsing.core.errors import DeadlineExceeded, ParseError, Reason
 from consumers.parsing.document import DEFAULT_LIMITS, Limits
 from consumers.processor.work import Job, Outcome, run_job
@@ -63,6 +65,7 @@ class WorkerSpec:
     encode: bool  # Avro-encode in the worker (no Schema Registry)
     task: Task
     deadline_seconds: float  # the in-worker SIGALRM, a little before the pool's kill
+    issuer_directory: Path | None = None  # the company tickers file each worker reads
 
 
 def _worker_main(conn: Connection, spec: WorkerSpec) -> None:
@@ -72,6 +75,7 @@ def _worker_main(conn: Connection, spec: WorkerSpec) -> None:
 
         resource.setrlimit(resource.RLIMIT_AS, (spec.memory_limit, spec.memory_limit))
     signal.signal(signal.SIGALRM, _raise_deadline)
+    use_directory_file(spec.issuer_directory)
     while True:
         try:
             message = conn.recv()
@@ -133,8 +137,10 @@ class ParserPool:
         on_restart: Callable[[str], None] | None = None,
         encode: bool = True,
         task: Task = run_job,
+        issuer_directory: Path | None = None,
     ) -> None:
-        """`task` is what a worker runs per job: the real parse, or a stand-in in tests."""
+        """`task` is what a worker runs per job: the real parse, or a stand-in in tests;
+        `issuer_directory`, the company tickers file rendered filings' CIKs come from."""
         self._ctx = mp.get_context("forkserver" if os.name == "posix" else "spawn")
         self.document_timeout = document_timeout
         self._spec = WorkerSpec(
@@ -145,6 +151,7 @@ class ParserPool:
             deadline_seconds=max(
                 document_timeout / 2, document_timeout - bounds.DOCUMENT_DEADLINE_MARGIN_SECONDS
             ),
+            issuer_directory=issuer_directory,
         )
         self._on_restart = on_restart or (lambda cause: None)
         self._workers = [self._spawn() for _ in range(max(1, workers))]

@@ -33,6 +33,7 @@ from confluent_kafka.admin import AdminClient, ConfigResource
 
 from consumers import PARSER_VERSION
 from consumers import limits as bounds
+from consumers.issuers.source import local_directory
 from consumers.kafka.http import ProbeState, serve
 from consumers.kafka.serde import RegistryUnavailable, ValueCodec
 from consumers.kafka.txn import TXN_CALL_TIMEOUT_SECONDS, retrying
@@ -276,6 +277,9 @@ class FilingProcessor:
             memory_limit=s.worker_memory_limit_bytes,
             on_restart=lambda cause: self.metrics.worker_restarts.labels(cause).inc(),
             encode=not self.codec.uses_registry,
+            issuer_directory=local_directory(
+                s.issuer_directory, s.issuer_directory_cache, s.edgar_user_agent
+            ),
         )
         producer = Producer(self._producer_config())
         consumer = Consumer(self._consumer_config())

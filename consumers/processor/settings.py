@@ -10,10 +10,11 @@ from typing import Any
 from pydantic import Field
 
 from consumers import limits as bounds
-from consumers.kafka.settings import ServiceSettings, load_service_settings
+from consumers.edgar.settings import EdgarAccessSettings
+from consumers.kafka.settings import load_service_settings
 
 
-class ProcessorSettings(ServiceSettings):
+class ProcessorSettings(EdgarAccessSettings):
     """`form4 run`."""
 
     metrics_port: int = 9108
@@ -43,6 +44,10 @@ class ProcessorSettings(ServiceSettings):
     max_poll_interval_ms: int = bounds.MAX_POLL_INTERVAL_MS
     batch_max_input_bytes: int = bounds.BATCH_MAX_INPUT_BYTES
     batch_max_output_bytes: int = bounds.BATCH_MAX_OUTPUT_BYTES
+    issuer_directory_cache: Path = Field(
+        default_factory=lambda: Path.home() / ".cache" / "form4" / "company_tickers.json",
+        description="Where a directory fetched from a URL is kept between runs.",
+    )
 
     @property
     def transactional_id(self) -> str:

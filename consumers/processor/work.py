@@ -12,6 +12,7 @@ from functools import cache
 from typing import Any
 
 from consumers.avro_codec import OutputTooLarge, SplicedTransactionEncoder
+from consumers.issuers.directory import process_directory, resolve_issuer
 from consumers.parsing import ParseError, Reason, parse_document
 from consumers.parsing.document import DocumentHints, Limits
 
@@ -82,6 +83,7 @@ def run_job(job: Job, limits: Limits, encode: bool = True) -> Outcome:
             source_format=error.source_format or "unknown",
             parse_seconds=time.perf_counter() - started,
         )
+    resolve_issuer(filing, process_directory())
     try:
         records = filing_records(filing, fallback_id=content_fallback_id(job.data))
         payloads = _encoder().encode_all(

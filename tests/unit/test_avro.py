@@ -34,8 +34,10 @@ from consumers.schemas import PARSE_FAILURE, TRANSACTION, field_names, raw_schem
 from tests.conftest import CORPUS, FIXTURES, corpus_dir
 
 
-def _all_fields(schema: dict) -> list[dict]:
-    found = []
+def _all_fields(schema: dict | str) -> list[dict]:
+    found: list[dict] = []
+    if not isinstance(schema, dict):
+        return found  # a primitive (array items of strings)
     for field in schema.get("fields", []):
         found.append(field)
         for branch in field["type"] if isinstance(field["type"], list) else [field["type"]]:

@@ -249,10 +249,12 @@ def test_a_box_date_that_is_no_calendar_date_is_dropped_not_fatal() -> None:
 
 def test_a_direct_indirect_stroke_is_an_i_the_nature_column_must_confirm() -> None:
     def ownership(d_or_i: Cell, nature: Cell) -> str | None:
-        texts, _ = scan_reader.resolve_scan_cells(
+        resolved = scan_reader.resolve_scan_cells(
             ["direct_indirect", "nature_of_ownership"], [d_or_i, nature]
         )
-        return texts[0] or None
+        # a printed stroke is either read, or null and marked unread: never silently null
+        assert bool(resolved.texts[0]) != ("direct_indirect" in resolved.unread)
+        return resolved.texts[0] or None
 
     stroke = (957, 551, 963, 567)  # a sans-serif "I" at 150 dpi: 2 px wide, 12 px tall
     by_trust = Cell(bbox=(0, 0, 1, 1), ink=(0, 0, 40, 16), whole="By Trust", layer="By Trust")

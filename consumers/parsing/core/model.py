@@ -76,6 +76,37 @@ class TableLine:
     underlying_shares: Decimal | None = None
     underlying_value: Decimal | None = None
     footnote_ids: dict[str, list[str]] = field(default_factory=dict)
+    # Provenance (see Provenance below): this line's own fields; records.py adds the filing's.
+    unread_fields: list[str] = field(default_factory=list)
+    unverified_fields: list[str] = field(default_factory=list)
+    resolved_fields: list[str] = field(default_factory=list)
+
+    def mark_unread(self, name: str) -> None:
+        """A value the form prints here that could not be read or placed: the field is null."""
+        setattr(self, name, None)
+        if name not in self.unread_fields:
+            self.unread_fields.append(name)
+
+
+def footnote_ids_path(field_name: str) -> str:
+    """The provenance name of a line field's footnote marks: "footnote_ids.price_per_share"."""
+    return f"footnote_ids.{field_name}"
+
+
+@dataclass(slots=True)
+class Provenance:
+    """Why a value is what it is, when not simply read from the document.
+
+    unread: printed on the form, but unreadable or not placeable with confidence (so null);
+    unverified: read by OCR with no independent confirmation (a second read, the form's own
+    arithmetic, or the text layer); resolved: looked up (issuer CIK from EDGAR's ticker file),
+    not read. Paths name filing-context fields: "issuer.cik", "reporting_owners[0].name",
+    "footnotes[F2].text", "remarks", "signatures[0].date".
+    """
+
+    unread: set[str] = field(default_factory=set)
+    unverified: set[str] = field(default_factory=set)
+    resolved: set[str] = field(default_factory=set)
 
 
 @dataclass(slots=True)
@@ -99,6 +130,7 @@ class Filing:
     remarks: str | None = None
     signatures: list[Signature] = field(default_factory=list)
     lines: list[TableLine] = field(default_factory=list)
+    provenance: Provenance = field(default_factory=Provenance)
 
     @property
     def is_amendment(self) -> bool:
@@ -131,6 +163,12 @@ FILING_CONTEXT_FIELDS: tuple[str, ...] = (
 LINE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(TableLine))
 OWNER_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(ReportingOwner))
 ISSUER_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Issuer))
+# The record's provenance lists (the schema's last fields): a line's own marks plus the filing's.
+PROVENANCE_FIELDS: tuple[str, ...] = ("unread_fields", "unverified_fields", "resolved_fields")
+# A line's printed values: what a column of the form holds.
+LINE_VALUE_FIELDS: tuple[str, ...] = tuple(
+    f for f in LINE_FIELDS if f not in ("table", "kind", "line", "footnote_ids", *PROVENANCE_FIELDS)
+)
 DECIMAL_LINE_FIELDS: frozenset[str] = frozenset(
     f.name for f in fields(TableLine) if "Decimal" in str(f.type)
 )

@@ -11,7 +11,13 @@ from functools import cache
 from typing import Any
 
 from consumers import PARSER_VERSION
-from consumers.parsing.core.model import FILING_CONTEXT_FIELDS, LINE_FIELDS, Filing, TableLine
+from consumers.parsing.core.model import (
+    FILING_CONTEXT_FIELDS,
+    LINE_FIELDS,
+    Filing,
+    Provenance,
+    TableLine,
+)
 
 _TABLE_TAG = {"non_derivative": "T1", "derivative": "T2", None: "T0"}
 
@@ -41,8 +47,20 @@ def filing_records(filing: Filing, fallback_id: str = "unknown") -> list[dict[st
         }
         record.update(context)  # nested context objects are shared between records, read-only
         record.update(_as_dict(line))
+        _add_provenance(record, line, filing.provenance)
         records.append(record)
     return records
+
+
+def _add_provenance(record: dict[str, Any], line: TableLine, filing: Provenance) -> None:
+    """The record's provenance lists: its line's fields and the filing's paths, sorted."""
+    for name, shared in (
+        ("unread_fields", filing.unread),
+        ("unverified_fields", filing.unverified),
+        ("resolved_fields", filing.resolved),
+    ):
+        own = getattr(line, name)
+        record[name] = sorted(shared.union(own)) if shared or own else []
 
 
 def _context_value(filing: Filing, name: str) -> Any:

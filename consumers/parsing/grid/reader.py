@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any, Protocol
 
 from consumers.parsing.core.errors import ParseError, Reason
 from consumers.parsing.core.model import (
     DATE_LINE_FIELDS,
     DECIMAL_LINE_FIELDS,
-    LINE_FIELDS,
+    LINE_VALUE_FIELDS,
     Filing,
     Issuer,
     ReportingOwner,
@@ -139,6 +141,26 @@ def _derivative_field(group: str, sub: str) -> str | None:
     return None
 
 
+# The columns every Form 3, 4 and 5 prints in each table (the transaction columns are Form 4/5's
+# only): one the grid lacks was cut off (a page's right edge), so its values are unknown.
+_ALWAYS_PRINTED = {
+    "non_derivative": frozenset(
+        {"security_title", "shares_owned_following", "direct_indirect", "nature_of_ownership"}
+    ),
+    "derivative": frozenset(
+        {
+            "security_title",
+            "exercise_date",
+            "expiration_date",
+            "underlying_security_title",
+            "underlying_shares",
+            "direct_indirect",
+            "nature_of_ownership",
+        }
+    ),
+}
+
+
 class _Table:
     def __init__(self, table: str, header: Row, sub: Row | None) -> None:
         self.table = table
@@ -146,6 +168,10 @@ class _Table:
         self.fields = [classify(g, s) for g, s in _column_labels(header, sub)]
         self.width = len(header)
         self.has_sub_header = sub is not None
+        printed = _ALWAYS_PRINTED[table]
+        if "transaction_code" in self.fields:  # Form 4/5's Table II: column 9 too
+            printed = printed | {"shares_owned_following"}
+        self.cut_off = sorted(printed.difference(self.fields))
 
 
 def _line_from_cells(table: _Table, cells: Row, number: int) -> TableLine | None:
@@ -176,12 +202,17 @@ def _line_from_cells(table: _Table, cells: Row, number: int) -> TableLine | None
     for field, text in values.items():
         if field == "v":
             continue
-        if field in DATE_LINE_FIELDS:
-            setattr(line, field, parse_printed_date(text, field))
-        elif field in DECIMAL_LINE_FIELDS:
-            setattr(line, field, parse_printed_number(text, field))
-        else:
-            setattr(line, field, text)
+        try:
+            if field in DATE_LINE_FIELDS:
+                setattr(line, field, parse_printed_date(text, field))
+            elif field in DECIMAL_LINE_FIELDS:
+                setattr(line, field, parse_printed_number(text, field))
+            else:
+                setattr(line, field, text)
+        except ParseError:
+            # One unreadable cell ("I" where an amount belongs) nulls that field, marked; the
+            # rest of the filing stands (its own checks still apply downstream).
+            line.mark_unread(field)
     return line
 
 
@@ -256,7 +287,6 @@ def _parse_relationship_box(cell: str, owner: ReportingOwner) -> None:
 
 # --- the whole form --------------------------------------------------------------------------
 
-_VALUE_FIELDS = tuple(f for f in LINE_FIELDS if f not in ("table", "kind", "line", "footnote_ids"))
 _TEXT_COLUMNS = frozenset({"security_title", "nature_of_ownership", "underlying_security_title"})
 _SUB_LABELS = frozenset(
     {
@@ -299,13 +329,76 @@ def _looks_like_owner_row(row: Row, table: _Table | None) -> bool:
     return all(_OWNER_FLAG.match(one_line(c)) for c in row[1:]) and "\n" in (row[0] or "")
 
 
-class CellResolver(Protocol):
-    """Turns a data row's raw cells into the texts the grid reader reads, plus candidate values
-    held back for the form's own checks (a scan's cells are images with several reads each)."""
+_CITY_LINE = re.compile(r"^[A-Za-z .'-]+,?\s+[A-Z]{2},?\s+\d{5}(?:-\d{4})?$")
+_ADDRESS_START = re.compile(r"^(?:\d|C/O\b|P\.?\s?O\.?\s+BOX|SUITE\b|FLOOR\b)", re.IGNORECASE)
 
-    def __call__(
-        self, fields: list[str | None], cells: Sequence[Any]
-    ) -> tuple[list[str | None], dict[str, str]]: ...
+
+def _continues_address(previous: list[str], lines: list[str]) -> bool:
+    """Lines (with no relationship marked) that finish the owner above rather than name a new
+    one: they start like an address, or the owner above has no city line yet."""
+    if _CITY_LINE.match(lines[0]) or _ADDRESS_START.match(lines[0]):
+        return True
+    return not _CITY_LINE.match(previous[-1])
+
+
+def _joint_owner_from(lines: list[str], flag_cells: list[str]) -> ReportingOwner:
+    """One joint filer: its cell's lines (name, street lines, city line) and its four
+    relationship cells (an X, or the officer title / other text itself)."""
+    owner = ReportingOwner(name=lines[0])
+    if len(lines) >= 3:
+        owner.street1 = " ".join(lines[1:-1])
+        parse_city_line(lines[-1], owner)
+    elif len(lines) == 2:
+        parse_city_line(lines[1], owner)
+    flags = ["is_director", "is_ten_percent_owner", "is_officer", "is_other"]
+    for flag, cell in zip(flags, flag_cells, strict=False):
+        text = one_line(cell)
+        setattr(owner, flag, bool(text))
+        described = text.removeprefix("X").strip() if text != "X" else ""
+        if flag == "is_officer" and described:
+            owner.officer_title = described
+        if flag == "is_other" and described:
+            owner.other_text = described
+    return owner
+
+
+_TRANSACTION_COLUMNS = ("shares", "price_per_share", "acquired_disposed")
+
+
+def _settle_line(line: TableLine) -> None:
+    """What every line must be: every form prints D or I on each line, so a null one is unread.
+    A line with neither code nor date is a holding, which has no transaction amounts: a value
+    in those columns was misplaced (a blank column's neighbour, an underlying amount), so it is
+    null and marked unread. A code or date printed but unread makes it a transaction instead."""
+    if line.direct_indirect is None and "direct_indirect" not in line.unread_fields:
+        line.unread_fields.append("direct_indirect")  # every line of every form prints D or I
+    if line.kind != "holding":
+        return
+    if {"transaction_code", "transaction_date"} & set(line.unread_fields):
+        line.kind = "transaction"
+        return
+    for field in _TRANSACTION_COLUMNS:
+        if getattr(line, field) is not None:
+            line.mark_unread(field)
+
+
+@dataclass
+class ResolvedCells:
+    """A data row's cells as resolved: the texts the grid reader reads, candidate values held
+    back for the form's own checks, and the fields whose cells were printed but not read
+    (`unread`) or read once with nothing to confirm them (`unverified`)."""
+
+    texts: list[str | None]
+    held: dict[str, str] = dataclass_field(default_factory=dict)
+    unread: set[str] = dataclass_field(default_factory=set)
+    unverified: set[str] = dataclass_field(default_factory=set)
+
+
+class CellResolver(Protocol):
+    """Turns a data row's raw cells into what the grid reader reads (a scan's cells are images
+    with several reads each)."""
+
+    def __call__(self, fields: list[str | None], cells: Sequence[Any]) -> ResolvedCells: ...
 
 
 class GridReader:
@@ -323,6 +416,7 @@ class GridReader:
         self._owners_mode = False
         self._name_box: str | None = None  # box 1 while it may continue in the next rows
         self._joint_owners: list[ReportingOwner] = []
+        self._joint_owner_rows: list[tuple[list[str], list[str]]] = []  # (cell lines, flags)
         self._resolve_cells = resolve_cells
         self.held: list[tuple[TableLine, dict[str, str]]] = []
 
@@ -412,21 +506,42 @@ class GridReader:
                 self.filing.issuer = Issuer(name=name or None, trading_symbol=ticker or None)
             period = search_near(_PERIOD, flat, "(Month/Day/Year)", before=120)
             if period:
-                self.filing.period_of_report = parse_printed_date(period[1], "period_of_report")
+                self._header_date("period_of_report", period[1])
             amended = search_near(_AMENDED, flat, "If Amendment, Date of Original", before=4)
             if amended:
-                self.filing.date_of_original_submission = parse_printed_date(
-                    amended[1], "date_of_original_submission"
-                )
+                self._header_date("date_of_original_submission", amended[1])
             if flat.startswith(("5. Relationship", "4. Relationship")):
                 _parse_relationship_box(cell, self._owner)
+
+    def _header_date(self, field: str, text: str) -> None:
+        """A box's date; one that is no calendar date ("13/45/2020") is null, marked unread."""
+        try:
+            setattr(self.filing, field, parse_printed_date(text, field))
+        except ParseError:
+            self.filing.provenance.unread.add(field)
 
     def _data_row(self, row: Row, cells: Sequence[Any] | None) -> None:
         table = self._table
         assert table is not None
-        held: dict[str, str] = {}
+        resolved = None
         if self._resolve_cells is not None and cells is not None:
-            row, held = self._resolve_cells(table.fields, cells)
+            resolved = self._resolve_cells(table.fields, cells)
+            row = resolved.texts
+        target = self._place_row(table, row)
+        if target is None or resolved is None:
+            return
+        if resolved.held:
+            self.held.append((target, resolved.held))
+        for field in resolved.unread:
+            value = target.footnote_ids.get(field) if "." in field else getattr(target, field)
+            if not value and field not in target.unread_fields:
+                target.unread_fields.append(field)
+        for field in resolved.unverified:
+            if getattr(target, field) is not None and field not in target.unverified_fields:
+                target.unverified_fields.append(field)
+
+    def _place_row(self, table: _Table, row: Row) -> TableLine | None:
+        """The line a data row's values went into: a new line, or the one above it continues."""
         filled = {table.fields[i] for i, c in enumerate(row) if c not in (None, "")}
         first_titled = "security_title" in filled and self._last_line(table) is None
         if filled and filled <= _TEXT_COLUMNS and not first_titled:
@@ -434,23 +549,25 @@ class GridReader:
             # continues the line above, it is not a line of its own; but a table's first titled
             # row is a line even when its values are unread (numbering must not shift)
             self._continue_last(table, row)
-            return
+            return self._last_line(table)
         last = self._last_line(table)
         # No title of its own: either a spill of the line above (a wrapped amount) that fills
         # its empty fields, or, when it holds values that line already has, the next line under
         # a title cell spanning both rows.
         spilled = filled and "security_title" not in filled and last is not None
         if spilled and self._fill_last(table, row):
-            return
+            return last
         number = self._numbers[table.table] + 1
         line = _line_from_cells(table, row, number)
-        if line is not None and line.security_title is None and last is not None:
+        if line is None:
+            return None
+        if line.security_title is None and last is not None:
             line.security_title = last.security_title
-        if line is not None:
-            self._numbers[table.table] = number
-            self.filing.lines.append(line)
-            if held:
-                self.held.append((line, held))
+        for field in table.cut_off:
+            line.mark_unread(field)
+        self._numbers[table.table] = number
+        self.filing.lines.append(line)
+        return line
 
     def _last_line(self, table: _Table) -> TableLine | None:
         last = self.filing.lines[-1] if self.filing.lines else None
@@ -466,7 +583,7 @@ class GridReader:
             return True
         values = {
             f: getattr(spill, f)
-            for f in _VALUE_FIELDS
+            for f in LINE_VALUE_FIELDS
             if f not in _TEXT_COLUMNS and getattr(spill, f) is not None
         }
         if any(getattr(last, f) is not None for f in values):
@@ -502,22 +619,18 @@ class GridReader:
         lines = _lines(cells[0])
         if not lines:
             return
-        owner = ReportingOwner(name=lines[0])
-        if len(lines) >= 3:
-            owner.street1 = " ".join(lines[1:-1])
-            parse_city_line(lines[-1], owner)
-        elif len(lines) == 2:
-            parse_city_line(lines[1], owner)
-        flags = ["is_director", "is_ten_percent_owner", "is_officer", "is_other"]
-        for flag, cell in zip(flags, cells[1:5], strict=False):
-            text = one_line(cell)
-            setattr(owner, flag, bool(text))  # an X, or the officer title / other text itself
-            described = text.removeprefix("X").strip() if text != "X" else ""
-            if flag == "is_officer" and described:
-                owner.officer_title = described
-            if flag == "is_other" and described:
-                owner.other_text = described
-        self._joint_owners.append(owner)
+        flags = cells[1:5]
+        if self._joint_owners and not any(one_line(c) for c in flags):
+            previous_lines, previous_flags = self._joint_owner_rows[-1]
+            if _continues_address(previous_lines, lines):
+                # The rest of the owner above, cut off by a page break: one owner, not two
+                # (else "AUSTIN, TX 78701" becomes an owner and every name after shifts).
+                merged = previous_lines + lines
+                self._joint_owner_rows[-1] = (merged, previous_flags)
+                self._joint_owners[-1] = _joint_owner_from(merged, previous_flags)
+                return
+        self._joint_owner_rows.append((lines, flags))
+        self._joint_owners.append(_joint_owner_from(lines, flags))
 
     def finish(self, text: str) -> Filing:
         """Complete with what lives outside the grids: form type, footnotes, remarks, signatures."""
@@ -540,6 +653,8 @@ class GridReader:
         plan = re.search(r"(\[\s*[Xx]?\s*\])\s*Check this box to indicate", head)
         if plan:
             filing.aff10b5one = "X" in plan[1].upper()
+        for line in filing.lines:
+            _settle_line(line)
         filing.footnotes = footnotes_in(text)
         filing.remarks = remarks_in(text)
         filing.signatures = signatures_in(text)

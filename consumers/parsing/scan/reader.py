@@ -23,9 +23,10 @@ from consumers.parsing.core.model import (
     DECIMAL_LINE_FIELDS,
     LETTER_FIELDS,
     Filing,
+    footnote_ids_path,
 )
 from consumers.parsing.core.printed import footnotes_in, remarks_in, signatures_in
-from consumers.parsing.grid.reader import AMOUNT_COLUMN_FIELDS, GridReader
+from consumers.parsing.grid.reader import AMOUNT_COLUMN_FIELDS, GridReader, ResolvedCells
 from consumers.parsing.grid.text import normalise
 from consumers.parsing.scan import checks, ocr_labels, ocr_values, page_image
 from consumers.parsing.scan.cells import (
@@ -117,14 +118,14 @@ def _is_stroke(cell: Cell) -> bool:
     return (right - left - margins) * 3 <= bottom - top - margins
 
 
-def resolve_scan_cells(
-    fields: list[str | None], cells: Sequence[Cell | None]
-) -> tuple[list[str | None], dict[str, str]]:
-    """The texts the grid reader gets for a data row's cells (a value only when its reads
-    agree), and the agreed letters the text layer does not confirm, held back (null) as
-    candidates the rest of the filing may confirm after the grid is read (checks)."""
-    held: dict[str, str] = {}
-    texts = [_resolve_cell(f, c, held) for f, c in zip(fields, cells, strict=False)]
+def resolve_scan_cells(fields: list[str | None], cells: Sequence[Cell | None]) -> ResolvedCells:
+    """What the grid reader gets for a data row's cells: a value only when its reads agree;
+    the agreed letters the text layer does not confirm, held back (null) as candidates the
+    rest of the filing may confirm after the grid is read (checks); and which inked cells
+    were not read, or were read once without confirmation (free text the layer disagrees with)."""
+    resolved = ResolvedCells([])
+    resolved.texts = [_resolve_cell(f, c, resolved) for f, c in zip(fields, cells, strict=False)]
+    held = resolved.held
     ownership = held.get("direct_indirect")
     if ownership is not None:
         # The nature-of-ownership column is filled exactly for indirect holdings.
@@ -132,16 +133,18 @@ def resolve_scan_cells(
         inked = any(c is not None and c.ink is not None for c in nature)
         if ownership == ("I" if inked else "D"):
             index = fields.index("direct_indirect")
-            texts[index] = ownership + (texts[index] or "")
+            resolved.texts[index] = ownership + (resolved.texts[index] or "")
             del held["direct_indirect"]
-    return texts, held
+            resolved.unread.discard("direct_indirect")
+    return resolved
 
 
-def _resolve_cell(field: str | None, cell: Cell | None, held: dict[str, str]) -> str | None:
+def _resolve_cell(field: str | None, cell: Cell | None, resolved: ResolvedCells) -> str | None:
     if cell is None:
         return None
     if cell.ink is None or field is None or field == "v":
         return ""
+    name = "shares" if field in AMOUNT_COLUMN_FIELDS else field
     if field in _AMOUNT_FIELDS:
         agreement = ocr_values.agreed_amount(cell.reads())
     elif field in DATE_LINE_FIELDS:
@@ -149,23 +152,34 @@ def _resolve_cell(field: str | None, cell: Cell | None, held: dict[str, str]) ->
     elif field == "direct_indirect" and _is_stroke(cell):
         # A sans-serif "I" is one upright stroke, which OCR reads as a ruling ("|"): held
         # as "I" for the nature-of-ownership column to confirm (see resolve_scan_cells).
-        held[field] = "I"
+        resolved.held[field] = "I"
+        resolved.unread.add(field)
         return ""
     elif field in LETTER_FIELDS:
         agreement = ocr_values.agreed_letter(cell.reads(), LETTER_FIELDS[field])
     else:
         text = cell_text(cell) or ""
         marks = ocr_values.clean_mark(cell.mark) if cell.tail is not None else []
-        if field in _GATED_TEXT_FIELDS and not _layer_agrees(text, cell.layer):
-            text = ""
+        if not _layer_agrees(text, cell.layer):
+            if field in _GATED_TEXT_FIELDS:
+                text = ""
+                resolved.unread.add(name)
+            else:
+                resolved.unverified.add(name)
         return text + _marks_text(marks)
     if agreement.value is None:
-        return ocr_values.agreed_marks_only(cell.reads())
+        marks_only = ocr_values.agreed_marks_only(cell.reads())
+        if not marks_only:
+            resolved.unread.add(name)
+        return marks_only
+    if cell.tail is not None and not agreement.marks:
+        resolved.unread.add(footnote_ids_path(name))  # a raised mark is there, unread
     # Two re-reads (different scales and alphabets) agreeing on a well-formed amount or
     # date were measured as safe as three; a letter needs the layer or the form's checks.
     if agreement.confirmed or field not in LETTER_FIELDS:
         return agreement.value + _marks_text(agreement.marks)
-    held[field] = agreement.value
+    resolved.held[field] = agreement.value
+    resolved.unread.add(field)  # until the form's checks confirm it
     return _marks_text(agreement.marks)
 
 
@@ -219,6 +233,10 @@ def parse_scanned_pdf(pages: list[Any], started: float, budget: float) -> Filing
         raise ParseError(Reason.OCR_LOW_CONFIDENCE, "no ruled table found in the page images")
     filing = reader.finish(_with_form_title("\n".join(texts)))
     checks.confirm_held(filing, reader.held)
+    for line, held in reader.held:
+        for field in held:
+            if getattr(line, field) is not None and field in line.unread_fields:
+                line.unread_fields.remove(field)  # confirmed by the form's own checks
     return _withhold_unverified(filing, "\n".join(layer_texts))
 
 
@@ -274,23 +292,31 @@ def _same_text(first: str | None, second: str | None) -> bool:
 def _withhold_unverified(filing: Filing, layer_text: str) -> Filing:
     """Free text outside the grid is re-read from the image; a footnote text, remark or
     signature name stands only when the scan's text layer says exactly the same, else it is
-    null (for review). Marks must name a footnote found; a signature date must be plausible."""
+    null and marked unread. Marks must name a footnote found; a signature date must be
+    plausible. The boxes' values (read once) are marked unverified unless the layer has them."""
+    unread = filing.provenance.unread
     layer_notes = {note.id: note.text for note in footnotes_in(layer_text)}
     known = {note.id for note in filing.footnotes}
     for note in filing.footnotes:
         if not _same_text(note.text, layer_notes.get(note.id)):
             note.text = None
-    if not _same_text(filing.remarks, remarks_in(layer_text)):
+            unread.add(f"footnotes[{note.id}].text")
+    remarks = filing.remarks
+    if not _same_text(remarks, remarks_in(layer_text)):
         filing.remarks = None
+        if remarks:
+            unread.add("remarks")
     layer_names = [s.name for s in signatures_in(layer_text)]
     for index, signature in enumerate(filing.signatures):
         layer_name = layer_names[index] if index < len(layer_names) else None
         if not _same_text(signature.name, layer_name):
             signature.name = None
+            unread.add(f"signatures[{index}].name")
         if signature.date is not None:
             period = filing.period_of_report
             if period is None or not 0 <= (signature.date - period).days <= 366:
                 signature.date = None  # nothing to check it against, or implausible
+                unread.add(f"signatures[{index}].date")
     for line in filing.lines:
         for field, ids in list(line.footnote_ids.items()):
             kept = [i for i in ids if i in known]
@@ -298,4 +324,41 @@ def _withhold_unverified(filing: Filing, layer_text: str) -> Filing:
                 line.footnote_ids[field] = kept
             else:
                 del line.footnote_ids[field]
+    _mark_box_reads(filing, layer_text)
     return filing
+
+
+_BOX_DATES = ("period_of_report", "date_of_original_submission")
+
+
+def _mark_box_reads(filing: Filing, layer_text: str) -> None:
+    """The header boxes are read once, from the re-read image: each value the scan's own text
+    layer does not also contain is unverified; a box every form prints but none was read is
+    unread."""
+    layer = _squeezed(layer_text)
+    provenance = filing.provenance
+    values: list[tuple[str, str | None]] = [
+        ("issuer.name", filing.issuer.name),
+        ("issuer.trading_symbol", filing.issuer.trading_symbol),
+    ]
+    for index, owner in enumerate(filing.reporting_owners):
+        for name in ("name", "street1", "street2", "city", "state", "zip", "officer_title"):
+            values.append((f"reporting_owners[{index}].{name}", getattr(owner, name)))
+    for path, value in values:
+        if value and _squeezed(value) not in layer:
+            provenance.unverified.add(path)
+    for name in _BOX_DATES:
+        day = getattr(filing, name)
+        if day is not None and not any(
+            _squeezed(text) in layer
+            for text in (f"{day.month}/{day.day}/{day.year}", f"{day:%m/%d/%Y}")
+        ):
+            provenance.unverified.add(name)
+    if filing.period_of_report is None:
+        provenance.unread.add("period_of_report")
+    if filing.issuer.trading_symbol is None:
+        provenance.unread.add("issuer.trading_symbol")
+
+
+def _squeezed(text: str) -> str:
+    return " ".join(_LAYER_NOISE.sub(" ", text).split())

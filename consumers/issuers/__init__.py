@@ -1,0 +1,1 @@
+"""The issuer directory: a rendered filing's issuer (ticker, name) to its EDGAR CIK."""

@@ -1,0 +1,189 @@
+"""Records a consumer can trust: a value the reader cannot place is null and marked unread,
+never wrong and never a refused filing; what OCR read once is marked unverified; provenance
+reaches the record and its Avro bytes (and older bytes still read)."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import fastavro
+import pdfplumber
+import pytest
+
+from bench.scoring import compare_filings
+from consumers.avro_codec import decode_single_object
+from consumers.parsing import parse_document
+from consumers.parsing.core.model import Filing, Provenance, TableLine
+from consumers.parsing.core.records import filing_records
+from consumers.parsing.grid.reader import GridReader
+from consumers.schemas import TRANSACTION, previous_schemas
+from tests.conftest import FIXTURES
+
+PDFS = FIXTURES / "pdf"
+
+
+def _grid(path: Path) -> tuple[list[list[Any]], str]:
+    """A printed PDF's table rows and its text, as the PDF reader feeds them."""
+    rows: list[list[Any]] = []
+    texts = []
+    with pdfplumber.open(path) as pdf:
+        for page in pdf.pages:
+            for table in sorted(page.find_tables(), key=lambda t: (t.bbox[1], t.bbox[0])):
+                rows.extend(table.extract())
+            texts.append(page.extract_text() or "")
+    return rows, "\n".join(texts)
+
+
+def _read(rows: list[list[Any]], text: str) -> Filing:
+    reader = GridReader("pdf")
+    reader.feed(rows)
+    return reader.finish(text)
+
+
+def _truth(stem: str) -> Filing:
+    return parse_document((PDFS / f"{stem}.xml").read_bytes())
+
+
+def test_a_joint_filer_cut_by_a_page_break_is_one_owner_and_no_name_shifts() -> None:
+    rows, text = _grid(PDFS / "000089924321036608.pdf")
+    owner_rows = [i for i, r in enumerate(rows) if len(r) == 5 and r[0] and "MITHRIL" in r[0]]
+    assert len(owner_rows) >= 6
+    for index in reversed(owner_rows[1:4]):  # three owners, each split before its city line
+        lines = rows[index][0].split("\n")
+        rows[index : index + 1] = [
+            [("\n".join(lines[:-1])), *rows[index][1:]],
+            ["\n".join(lines[-1:]), "", "", "", ""],
+        ]
+    filing = _read(rows, text)
+    truth = _truth("000089924321036608")
+    assert [o.name for o in filing.reporting_owners] == [o.name for o in truth.reporting_owners]
+    assert all(o.city == "AUSTIN" and o.zip == "78701" for o in filing.reporting_owners)
+    assert compare_filings(truth, filing).wrong == 0
+
+
+def _first_data_row(rows: list[list[Any]], table: str) -> int:
+    start = next(
+        i
+        for i, r in enumerate(rows)
+        if r[0]
+        and r[0].startswith("1. Title of")
+        and (("Derivative" in r[0]) == (table == "derivative"))
+    )
+    return next(
+        i
+        for i in range(start + 1, len(rows))
+        if rows[i][0]
+        and not rows[i][0].startswith(("1.", "Code"))
+        and any(rows[i][1:])
+        and len(rows[i]) == len(rows[start])
+    )
+
+
+def test_an_unreadable_amount_nulls_that_field_marked_and_the_filing_stands() -> None:
+    rows, text = _grid(PDFS / "000106299324008173.pdf")
+    as_printed = _read([list(row) for row in rows], text)
+    at = _first_data_row(rows, "non_derivative")
+    owned_after = max(i for i, c in enumerate(rows[at]) if c and c[:1].isdigit())
+    rows[at][owned_after] = "I"  # the issue's case: "I" read where owned-after belongs
+    filing = _read(rows, text)
+    line = filing.lines[0]
+    assert line.shares_owned_following is None
+    assert "shares_owned_following" in line.unread_fields
+    score = compare_filings(as_printed, filing)  # the same rows, that one cell readable
+    # that cell's value and its footnote marks are unread; nothing else changed
+    assert (score.wrong, score.missing, score.unread) == (0, 0, 2)
+
+
+def _finished(*lines: TableLine) -> Filing:
+    reader = GridReader("pdf")
+    reader.feed(
+        [
+            [
+                "1. Name and Address of Reporting Person*\nDoe John",
+                "2. Issuer Name and Ticker or Trading Symbol\nExample Corp [ EXC ]",
+            ]
+        ]
+    )
+    reader.filing.lines.extend(lines)
+    return reader.finish("FORM 4")
+
+
+def test_a_holding_line_never_carries_a_misplaced_transaction_amount() -> None:
+    line = TableLine(
+        table="derivative", kind="holding", line=1, shares=Decimal(60000), direct_indirect="D"
+    )
+    _finished(line)
+    assert line.shares is None and line.unread_fields == ["shares"]
+    # a transaction whose code was printed but unread stays a transaction, amount and all
+    unread_code = TableLine(
+        table="derivative", kind="holding", line=2, shares=Decimal(5), direct_indirect="D"
+    )
+    unread_code.unread_fields.append("transaction_code")
+    _finished(unread_code)
+    assert unread_code.kind == "transaction" and unread_code.shares == Decimal(5)
+    # every line prints D or I: a null one is unread
+    blank = TableLine(table="non_derivative", kind="holding", line=1)
+    _finished(blank)
+    assert blank.unread_fields == ["direct_indirect"]
+
+
+def test_columns_cut_off_at_the_page_edge_are_unread_not_blank() -> None:
+    path = PDFS / "000089924317024633.pdf"  # Table II printed without columns 9 to 11
+    filing = parse_document(path.read_bytes())
+    derivative = [line for line in filing.lines if line.table == "derivative"]
+    assert derivative
+    for line in derivative:
+        assert {"direct_indirect", "nature_of_ownership", "shares_owned_following"} <= set(
+            line.unread_fields
+        )
+    score = compare_filings(_truth("000089924317024633"), filing)
+    assert score.wrong == 0 and score.missing == 0
+
+
+def test_xml_records_carry_empty_provenance_and_scans_mark_what_they_could_not_read() -> None:
+    xml = parse_document((PDFS / "000089924317024633.xml").read_bytes())
+    for record in filing_records(xml):
+        assert record["unread_fields"] == record["unverified_fields"] == []
+    scan = parse_document((PDFS / "ocr-000089924319028183.pdf").read_bytes())
+    truth = _truth("000089924319028183")
+    score = compare_filings(truth, scan)
+    # every printed value is right, wrong or marked unread: no unexplained null
+    assert score.missing == 0, score.missing_fields
+    assert score.wrong == 0
+
+
+def test_provenance_reaches_the_record_sorted_with_the_filing_paths() -> None:
+    line = TableLine(table="non_derivative", kind="transaction", line=1)
+    line.unread_fields.append("price_per_share")
+    filing = Filing(
+        source_format="pdf",
+        lines=[line],
+        provenance=Provenance(unread={"remarks"}, unverified={"issuer.name"}),
+    )
+    (record,) = filing_records(filing)
+    assert record["unread_fields"] == ["price_per_share", "remarks"]
+    assert record["unverified_fields"] == ["issuer.name"]
+    assert record["resolved_fields"] == []
+
+
+@pytest.mark.parametrize("writer", [w for name, w in previous_schemas() if name == TRANSACTION])
+def test_bytes_written_with_an_earlier_schema_still_decode(writer: Any) -> None:
+    from fastavro.schema import fingerprint, to_parsing_canonical_form
+
+    from consumers.avro_codec import SINGLE_OBJECT_MAGIC
+
+    record = filing_records(parse_document((PDFS / "000089924317024633.xml").read_bytes()))[0]
+    old = {
+        k: v
+        for k, v in record.items()
+        if k not in ("unread_fields", "unverified_fields", "resolved_fields")
+    }
+    buffer = io.BytesIO()
+    fastavro.schemaless_writer(buffer, writer, old)
+    stamp = bytes.fromhex(fingerprint(to_parsing_canonical_form(writer), "CRC-64-AVRO"))
+    name, back = decode_single_object(SINGLE_OBJECT_MAGIC + stamp + buffer.getvalue())
+    assert name == TRANSACTION
+    assert back["record_id"] == record["record_id"] and back["unread_fields"] == []
