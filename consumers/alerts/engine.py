@@ -120,6 +120,7 @@ class AlertEngine:
                 f"{_owner_names(record)} reported an open-market {side} of "
                 f"{_issuer_label(record)} worth ${value:,.2f}",
                 {"value": _plain(value), "shares": _plain(shares), "price": _plain(price)},
+                basis=("transaction_code", "shares", "price_per_share", "total_value"),
             )
         ]
 
@@ -150,6 +151,7 @@ class AlertEngine:
                     "shares_before": _plain(before),
                     "shares_after": _plain(after),
                 },
+                basis=("transaction_code", "shares", "shares_owned_following", "acquired_disposed"),
             )
         ]
 
@@ -199,6 +201,7 @@ class AlertEngine:
                     "record_ids": sorted(p.record_id for p in best),
                 },
                 key="|".join(sorted(insiders)),
+                basis=("transaction_code", "acquired_disposed", "transaction_date"),
             )
         ]
 
@@ -211,8 +214,16 @@ class AlertEngine:
         summary: str,
         facts: dict[str, Any],
         key: str | None = None,
+        basis: tuple[str, ...] = (),
     ) -> dict[str, Any]:
+        """`basis`: the record fields the rule's decision rests on; any of them unread or
+        unverified is named in the context and the summary, so no alert looks surer than the
+        values it was computed from."""
         issuer = record.get("issuer") or {}
+        doubts = _doubts(record, basis)
+        if doubts["unread_fields"] or doubts["unverified_fields"]:
+            named = doubts["unverified_fields"] + doubts["unread_fields"]
+            summary = f"{summary} [not verified: {', '.join(named)}]"
         basis = f"{rule}:{_issuer_key(record)}:{key}" if key else f"{rule}:{record['record_id']}"
         return {
             "alert_id": hashlib.sha256(basis.encode()).hexdigest()[:32],
@@ -227,7 +238,7 @@ class AlertEngine:
             "transaction_code": record.get("transaction_code"),
             "transaction_date": _iso(_date(record.get("transaction_date"))),
             **facts,
-            "context": self._context(record),
+            "context": {**self._context(record), **doubts},
         }
 
     def _context(self, record: dict[str, Any]) -> dict[str, Any]:
@@ -241,6 +252,20 @@ class AlertEngine:
             "late_filing": None if days is None else days > self.rules.context.late_after_days,
             "filed_at": _iso(filed) if filed else _iso(filed_day),
         }
+
+
+def _doubts(record: dict[str, Any], basis: tuple[str, ...]) -> dict[str, Any]:
+    """What the alert's values rest on that the record itself does not vouch for: fields read
+    by OCR once (unverified), printed but not read (unread, null), and an issuer CIK looked up
+    in the issuer directory rather than printed."""
+    unverified = set(record.get("unverified_fields") or ())
+    unread = set(record.get("unread_fields") or ())
+    return {
+        "verified": not (unverified | unread) & set(basis),
+        "unverified_fields": [name for name in basis if name in unverified],
+        "unread_fields": [name for name in basis if name in unread],
+        "issuer_cik_resolved": "issuer.cik" in (record.get("resolved_fields") or ()),
+    }
 
 
 def _iso(value: dt.date | None) -> str | None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from consumers.edgar.client import EdgarClient, FetchError
-from consumers.issuers.directory import DirectoryError, write_atomically
+from consumers.issuers.directory import DirectoryError, IssuerDirectory, write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +34,19 @@ def local_directory(source: str | None, cache: Path, user_agent: str | None) -> 
     logged, when there is nothing to read: records are then keyed as without a directory."""
     if not source:
         return None
-    if not is_url(source):
-        path = Path(source)
-        if not path.is_file():
-            log.warning("issuer directory not found", extra={"path": str(path)})
-        return path
-    parts = urlsplit(source)
+    path = _fetched(source, cache, user_agent) if is_url(source) else Path(source)
+    try:
+        issuers = len(IssuerDirectory.from_json(path.read_bytes())) if path else 0
+    except (OSError, DirectoryError) as error:
+        log.warning("issuer directory unusable", extra={"path": str(path), "error": str(error)})
+        return path  # a later refresh by watch-edgar may make it usable; workers re-check
+    if path is not None:
+        log.info("issuer directory ready", extra={"path": str(path), "issuers": issuers})
+    return path
+
+
+def _fetched(url: str, cache: Path, user_agent: str | None) -> Path | None:
+    parts = urlsplit(url)
     started = time.perf_counter()
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     try:

@@ -71,6 +71,16 @@ class LagCollector(Collector):
         yield family
 
 
+# Record fields `form4 alerts` decides on: their unread series exist from the start.
+ALERTED_FIELDS = (
+    "transaction_code",
+    "shares",
+    "price_per_share",
+    "acquired_disposed",
+    "shares_owned_following",
+)
+
+
 class ProcessorMetrics:
     """Every metric the processor exports; deploy/ dashboards and alerts use only these names."""
 
@@ -98,6 +108,27 @@ class ProcessorMetrics:
             "form4_records_produced",
             "Transaction records committed to the output topic.",
             ["table", "transaction_code"],
+            registry=r,
+        )
+        self.unread_values = Counter(
+            "form4_unread_values",
+            "Values a form prints that were not read or placed with confidence: null in the "
+            "record and named in its unread_fields (per line field, per filing for context).",
+            ["source_format", "field"],
+            registry=r,
+        )
+        self.unverified_values = Counter(
+            "form4_unverified_values",
+            "Values read by OCR once, with nothing independent confirming them: named in the "
+            "record's unverified_fields.",
+            ["source_format", "field"],
+            registry=r,
+        )
+        self.issuer_ciks = Counter(
+            "form4_issuer_cik",
+            "Parsed filings by where the issuer CIK came from: printed (the document), "
+            "resolved (the issuer directory) or missing (keyed by ticker).",
+            ["source_format", "origin"],
             registry=r,
         )
         self.parse_seconds = Histogram(
@@ -178,6 +209,13 @@ class ProcessorMetrics:
             self.carried_over.labels(budget)
         for kind in ("kafka", "internal"):
             self.transaction_errors.labels(kind)
+        # The values trading alerts rest on, for the formats that can leave them unread.
+        for source_format in ("pdf", "html", "text"):
+            for field in ALERTED_FIELDS:
+                self.unread_values.labels(source_format, field)
+            self.unverified_values.labels(source_format, "price_per_share")
+            for origin in ("printed", "resolved", "missing"):
+                self.issuer_ciks.labels(source_format, origin)
 
     def committed(self, now: float | None = None) -> None:
         self.last_processed.set(now if now is not None else time.time())

@@ -566,6 +566,8 @@ class FilingProcessor:
         parsed: Counter[tuple[str, str]] = Counter()
         failed: Counter[tuple[str, str]] = Counter()
         produced: Counter[tuple[str, str]] = Counter()
+        marks: Counter[tuple[str, str, str]] = Counter()
+        ciks: Counter[tuple[str, str]] = Counter()
         parse_seconds: dict[str, list[float]] = {}
         for message, outcome in zip(batch, outcomes, strict=True):
             parse_seconds.setdefault(outcome.source_format, []).append(outcome.parse_seconds)
@@ -576,6 +578,9 @@ class FilingProcessor:
                 failed[(outcome.source_format, outcome.failure.reason)] += 1
                 continue
             parsed[(outcome.source_format, outcome.form_type or "unknown")] += 1
+            ciks[(outcome.source_format, outcome.issuer_cik)] += 1
+            for (kind, name), count in outcome.marks.items():
+                marks[(kind, outcome.source_format, name)] += count
             for output in outcome.records:
                 produced[(output.table or "none", output.transaction_code or "none")] += 1
         for source_format, seconds in parse_seconds.items():
@@ -588,6 +593,11 @@ class FilingProcessor:
             m.parsed.labels(*labels).inc(count)
         for labels, count in produced.items():
             m.records.labels(*labels).inc(count)
+        for labels, count in ciks.items():
+            m.issuer_ciks.labels(*labels).inc(count)
+        for (kind, *labels), count in marks.items():
+            counter = m.unread_values if kind == "unread" else m.unverified_values
+            counter.labels(*labels).inc(count)
 
     def _close(self, consumer: Consumer, producer: Producer, pool: ParserPool) -> None:
         try:

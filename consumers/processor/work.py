@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from consumers.avro_codec import OutputTooLarge, SplicedTransactionEncoder
-from consumers.issuers.directory import process_directory, resolve_issuer
+from consumers.issuers.directory import RESOLVED_ISSUER_CIK, process_directory, resolve_issuer
 from consumers.parsing import ParseError, Reason, parse_document
+from consumers.parsing.core.model import Filing, provenance_field
 from consumers.parsing.document import DocumentHints, Limits
 
 
@@ -49,6 +51,9 @@ class Outcome:
     form_type: str | None = None
     parse_seconds: float = 0.0
     output_bytes: int = 0  # the records' Avro bytes: what the batch's byte budget counts
+    # (kind, field) -> how many values of the filing are marked so (kind: unread, unverified)
+    marks: dict[tuple[str, str], int] = field(default_factory=dict)
+    issuer_cik: str = "missing"  # where the issuer CIK came from: printed, resolved or missing
 
 
 @cache
@@ -102,6 +107,8 @@ def run_job(job: Job, limits: Limits, encode: bool = True) -> Outcome:
             form_type=filing.form_type,
             parse_seconds=time.perf_counter() - started,
             output_bytes=sum(map(len, payloads)),
+            marks=provenance_counts(filing),
+            issuer_cik=issuer_cik_origin(filing),
         )
     failure.source_format = filing.source_format
     failure.accession_number = filing.accession_number or job.accession_number
@@ -111,6 +118,25 @@ def run_job(job: Job, limits: Limits, encode: bool = True) -> Outcome:
         form_type=filing.form_type,
         parse_seconds=time.perf_counter() - started,
     )
+
+
+def provenance_counts(filing: Filing) -> dict[tuple[str, str], int]:
+    """How many values of a filing are unread or unverified, by field (once per filing for
+    its context, once per line for a line's own fields)."""
+    counts: Counter[tuple[str, str]] = Counter()
+    provenance = filing.provenance
+    for kind, paths in (("unread", provenance.unread), ("unverified", provenance.unverified)):
+        counts.update((kind, provenance_field(path)) for path in paths)
+    for line in filing.lines:
+        counts.update(("unread", name) for name in line.unread_fields)
+        counts.update(("unverified", name) for name in line.unverified_fields)
+    return dict(counts)
+
+
+def issuer_cik_origin(filing: Filing) -> str:
+    if filing.issuer.cik is None:
+        return "missing"
+    return "resolved" if RESOLVED_ISSUER_CIK in filing.provenance.resolved else "printed"
 
 
 def _outputs(

@@ -208,5 +208,8 @@ def test_the_dashboard_covers_what_operators_need() -> None:
         "form4_transaction_commit_duration_seconds_bucket",
         "form4_in_flight_documents",
         "form4_records_produced_total",
+        "form4_unread_values_total",
+        "form4_unverified_values_total",
+        "form4_issuer_cik_total",
     ):
         assert needed in used

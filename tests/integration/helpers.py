@@ -200,8 +200,19 @@ def read_all(bootstrap: str, topic: str, idle: float = 8.0, **kwargs) -> list[di
     return tail_topic(bootstrap, topic, io.StringIO(), idle_timeout=idle, **kwargs)
 
 
-def raw_events(bootstrap: str, topic: str) -> list[tuple[str, bytes, dict[str, str]]]:
-    """Every committed event on `topic`: (key, value, headers)."""
+@dataclass
+class Committed:
+    """One committed message as read back: where it sits, its key, value and headers."""
+
+    partition: int
+    offset: int
+    key: str
+    value: bytes
+    headers: dict[str, str]
+
+
+def committed_messages(bootstrap: str, topic: str) -> list[Committed]:
+    """Every committed message on `topic`, read_committed, in partition then offset order."""
     consumer = Consumer(
         {
             "bootstrap.servers": bootstrap,
@@ -212,7 +223,7 @@ def raw_events(bootstrap: str, topic: str) -> list[tuple[str, bytes, dict[str, s
         }
     )
     consumer.subscribe([topic])
-    events = []
+    found = []
     idle = 0
     while idle < 6:
         message = consumer.poll(0.5)
@@ -222,9 +233,22 @@ def raw_events(bootstrap: str, topic: str) -> list[tuple[str, bytes, dict[str, s
         assert message.error() is None, message.error()
         idle = 0
         headers = {k: v.decode() for k, v in message.headers() or ()}
-        events.append((message.key().decode(), message.value(), headers))
+        found.append(
+            Committed(
+                message.partition(),
+                message.offset(),
+                message.key().decode(),
+                message.value(),
+                headers,
+            )
+        )
     consumer.close()
-    return events
+    return sorted(found, key=lambda m: (m.partition, m.offset))
+
+
+def raw_events(bootstrap: str, topic: str) -> list[tuple[str, bytes, dict[str, str]]]:
+    """Every committed event on `topic`: (key, value, headers)."""
+    return [(m.key, m.value, m.headers) for m in committed_messages(bootstrap, topic)]
 
 
 def scrape(port: int) -> str:

@@ -82,6 +82,10 @@ def test_context_carries_the_10b5_1_box_and_late_filing() -> None:
         "days_to_file": 2,
         "late_filing": False,
         "filed_at": "2024-05-01T17:07:22+00:00",
+        "verified": True,  # an XML record: every value as filed
+        "unverified_fields": [],
+        "unread_fields": [],
+        "issuer_cik_resolved": False,
     }
     strict = AlertRules.model_validate(
         {"large_trade": {"min_value": 1}, "context": {"late_after_days": 1}}
@@ -155,3 +159,22 @@ def test_rules_files_in_yaml_and_toml(tmp_path: Path) -> None:
     with pytest.raises(ValidationError):
         load_rules(bad)
     assert load_rules(None) == AlertRules()
+
+
+def test_an_alert_on_values_ocr_read_once_says_so() -> None:
+    rules = AlertRules.model_validate(
+        {"large_trade": {"min_value": 1}, "holding_change": {"min_percent": "1.5"}}
+    )
+    record = copy.deepcopy(records_of(ISBA_PURCHASE)[0])
+    record["unverified_fields"] = ["price_per_share"]
+    record["unread_fields"] = ["nature_of_ownership"]  # not what any rule rests on
+    record["resolved_fields"] = ["issuer.cik"]
+    by_rule = {a["rule"]: a for a in AlertEngine(rules).evaluate(record)}
+    trade = by_rule["large_trade"]
+    assert trade["context"]["verified"] is False
+    assert trade["context"]["unverified_fields"] == ["price_per_share"]
+    assert trade["context"]["unread_fields"] == []
+    assert trade["context"]["issuer_cik_resolved"] is True
+    assert trade["summary"].endswith("[not verified: price_per_share]")
+    change = by_rule["holding_change"]  # shares and owned-after: both read as filed
+    assert change["context"]["verified"] is True and "not verified" not in change["summary"]

@@ -187,3 +187,18 @@ def test_bytes_written_with_an_earlier_schema_still_decode(writer: Any) -> None:
     name, back = decode_single_object(SINGLE_OBJECT_MAGIC + stamp + buffer.getvalue())
     assert name == TRANSACTION
     assert back["record_id"] == record["record_id"] and back["unread_fields"] == []
+
+
+def test_a_rendering_code_outside_the_sec_list_is_unread_while_xml_is_refused() -> None:
+    from consumers.parsing import ParseError
+    from consumers.parsing.core.validation import validate_filing
+
+    def filing(source_format: str) -> tuple[Filing, TableLine]:
+        line = TableLine(table="non_derivative", kind="transaction", line=1, transaction_code="Q")
+        return Filing(source_format=source_format, form_type="4", lines=[line]), line
+
+    rendered, line = filing("pdf")
+    validate_filing(rendered)
+    assert line.transaction_code is None and line.unread_fields == ["transaction_code"]
+    with pytest.raises(ParseError):
+        validate_filing(filing("xml")[0])

@@ -7,6 +7,7 @@ empty is None, never zero; money and share counts are Decimal.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
@@ -86,6 +87,15 @@ class TableLine:
         setattr(self, name, None)
         if name not in self.unread_fields:
             self.unread_fields.append(name)
+
+
+def provenance_field(path: str) -> str:
+    """A provenance path without its index, as a metric label: "reporting_owners[2].name" ->
+    "reporting_owners.name", "footnotes[F3].text" -> "footnotes.text"."""
+    return _PATH_INDEX.sub("", path)
+
+
+_PATH_INDEX = re.compile(r"\[[^\]]*\]")
 
 
 def footnote_ids_path(field_name: str) -> str:

@@ -89,6 +89,7 @@ def _marks_text(marks: list[str]) -> str:
 
 _NATURE = "nature_of_ownership"
 _GATED_TEXT_FIELDS = frozenset({_NATURE})
+_MARK_TEXT = re.compile(r"\(\d{1,2}\)")
 _LAYER_NOISE = re.compile(r"[\[\]|{}_—~]")
 _LEFT_RULING = re.compile(r"^[|lI\[](?=[A-Z(])")  # a cell's left rule read as "I" or "l"
 
@@ -172,8 +173,10 @@ def _resolve_cell(field: str | None, cell: Cell | None, resolved: ResolvedCells)
         if not marks_only:
             resolved.unread.add(name)
         return marks_only
-    if cell.tail is not None and not agreement.marks:
-        resolved.unread.add(footnote_ids_path(name))  # a raised mark is there, unread
+    if not agreement.marks and (
+        cell.tail is not None or _MARK_TEXT.search(cell.whole) or _MARK_TEXT.search(cell.layer)
+    ):
+        resolved.unread.add(footnote_ids_path(name))  # a footnote mark is there, unread
     # Two re-reads (different scales and alphabets) agreeing on a well-formed amount or
     # date were measured as safe as three; a letter needs the layer or the form's checks.
     if agreement.confirmed or field not in LETTER_FIELDS:
@@ -317,13 +320,21 @@ def _withhold_unverified(filing: Filing, layer_text: str) -> Filing:
             if period is None or not 0 <= (signature.date - period).days <= 366:
                 signature.date = None  # nothing to check it against, or implausible
                 unread.add(f"signatures[{index}].date")
+    referenced: set[str] = set()
     for line in filing.lines:
         for field, ids in list(line.footnote_ids.items()):
+            referenced.update(ids)
             kept = [i for i in ids if i in known]
+            if len(kept) < len(ids):
+                line.unread_fields.append(footnote_ids_path(field))  # a mark not confirmed
             if kept:
                 line.footnote_ids[field] = kept
             else:
                 del line.footnote_ids[field]
+    # A footnote marked in the tables, or a gap in the numbering, that was not found below.
+    numbers = [int(i[1:]) for i in known | referenced if i[1:].isdigit()]
+    expected = {f"F{n}" for n in range(1, max(numbers, default=0) + 1)} | referenced
+    unread.update(f"footnotes[{i}].text" for i in expected - known)
     _mark_box_reads(filing, layer_text)
     return filing
 
