@@ -15,7 +15,6 @@ every field right. --by-field breaks wrong / unread / missing down by field kind
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import time
 from collections import Counter
@@ -26,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.scoring import Score, compare_filings  # noqa: E402
+from bench.scoring import Score, compare_filings, field_kind  # noqa: E402
 from consumers.parsing import ParseError, parse_document  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -99,9 +98,9 @@ def run_tier(
             continue
         result.emitted += 1
         result.score.merge(score)
-        result.missing_by_field.update(_field_kind(name) for name in score.missing_fields)
+        result.missing_by_field.update(field_kind(name) for name in score.missing_fields)
         result.wrong_by_field.update(
-            _field_kind(name.split(":", 1)[0]) for name in score.wrong_fields
+            field_kind(name.split(":", 1)[0]) for name in score.wrong_fields
         )
         if score.wrong == 0 and score.missing == 0 and score.unread == 0:
             result.perfect += 1
@@ -109,14 +108,6 @@ def run_tier(
             print(f"  {rendering.name}: " + "; ".join(score.wrong_fields[:6]))
     result.seconds = time.perf_counter() - started
     return result
-
-
-def _field_kind(name: str) -> str:
-    """A scored field's kind: 'non_derivative[3].footnotes.shares' -> 'line.footnotes.shares',
-    'owner0.city' -> 'owner.city', 'footnote.F12' -> 'footnote'."""
-    name = re.sub(r"^(?:non_)?derivative\[\d+\]\.", "line.", name)
-    name = re.sub(r"^footnote\.F\d+$", "footnote", name)
-    return re.sub(r"^(owner|signature)\d+", r"\1", name)
 
 
 def print_table(results: list[TierResult]) -> None:
@@ -133,6 +124,19 @@ def print_table(results: list[TierResult]) -> None:
             f"{r.score.unread / total:7.2%} {r.score.missing / total:8.2%} "
             f"{r.score.unverified / total:8.2%} {r.score.unverified_wrong:8d}  {dict(r.failures)}"
         )
+
+
+_CATEGORIES = ("right", "wrong", "unread", "missing", "unverified")
+
+
+def print_by_field(result: TierResult) -> None:
+    """Per field kind: how many right, wrong, unread, missing (unmarked null), unverified."""
+    kinds = sorted({kind for kind, _ in result.score.by_field})
+    print(f"{result.name} by field:")
+    print(f"  {'field':40}" + "".join(f"{c:>11}" for c in _CATEGORIES))
+    for kind in kinds:
+        counts = [result.score.by_field[(kind, c)] for c in _CATEGORIES]
+        print(f"  {kind:40}" + "".join(f"{n:>11d}" for n in counts))
 
 
 def main() -> None:
@@ -171,6 +175,7 @@ def main() -> None:
             print(f"{r.name} missing (unmarked null): {counts or 'none'}")
             counts = ", ".join(f"{kind} {n}" for kind, n in r.wrong_by_field.most_common())
             print(f"{r.name} wrong: {counts or 'none'}")
+            print_by_field(r)
 
 
 if __name__ == "__main__":

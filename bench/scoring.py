@@ -9,6 +9,8 @@ counted apart too (`unverified`, and how many of them were wrong).
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +58,8 @@ class Score:
     unverified_wrong: int = 0
     wrong_fields: list[str] = field(default_factory=list)
     missing_fields: list[str] = field(default_factory=list)
+    # (field kind, category) -> count; categories: right, wrong, unread, missing, unverified
+    by_field: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     @property
     def total(self) -> int:
@@ -67,23 +71,39 @@ class Score:
         truth, got = _norm(truth), _norm(got)
         if truth is None and got is None:
             return
+        kind = field_kind(name)
         if got is not None and unverified:
             self.unverified += 1
             self.unverified_wrong += truth != got
+            self.by_field[(kind, "unverified")] += 1
         if truth == got:
             self.right += 1
+            category = "right"
         elif got is None and unread:
             self.unread += 1
+            category = "unread"
         elif got is None:
             self.missing += 1
             self.missing_fields.append(name)
+            category = "missing"
         else:
             self.wrong += 1
             self.wrong_fields.append(f"{name}: want {truth!r} got {got!r}")
+            category = "wrong"
+        self.by_field[(kind, category)] += 1
 
     def merge(self, other: Score) -> None:
         for name in ("right", "missing", "wrong", "unread", "unverified", "unverified_wrong"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.by_field.update(other.by_field)
+
+
+def field_kind(name: str) -> str:
+    """A scored field's kind: 'non_derivative[3].footnotes.shares' -> 'line.footnotes.shares',
+    'owner0.city' -> 'owner.city', 'footnote.F12' -> 'footnote'."""
+    name = re.sub(r"^(?:non_)?derivative\[\d+\]\.", "line.", name)
+    name = re.sub(r"^footnote\.F\d+$", "footnote", name)
+    return re.sub(r"^(owner|signature)\d+", r"\1", name)
 
 
 def _norm(value: Any) -> Any:
@@ -178,4 +198,5 @@ def compare_filings(truth: Filing, got: Filing) -> Score:
         if not any((t.table, t.line) == key for t in truth.lines):
             score.wrong += 1
             score.wrong_fields.append(f"extra line {key}")
+            score.by_field[("extra line", "wrong")] += 1
     return score

@@ -64,6 +64,22 @@ def test_a_joint_filer_cut_by_a_page_break_is_one_owner_and_no_name_shifts() -> 
     assert compare_filings(truth, filing).wrong == 0
 
 
+def test_a_joint_filer_whose_marks_fall_below_the_page_break_is_one_owner() -> None:
+    rows, text = _grid(PDFS / "000089924321036608.pdf")
+    owner_rows = [i for i, r in enumerate(rows) if len(r) == 5 and r[0] and "MITHRIL" in r[0]]
+    index = owner_rows[2]
+    lines = rows[index][0].split("\n")
+    rows[index : index + 1] = [
+        ["\n".join(lines[:2]), "", "", "", ""],  # name and c/o above the cut, no marks
+        ["\n".join(lines[2:]), *rows[index][1:]],  # street, city and the marks below it
+    ]
+    filing = _read(rows, text)
+    truth = _truth("000089924321036608")
+    assert [o.name for o in filing.reporting_owners] == [o.name for o in truth.reporting_owners]
+    assert all(o.city == "AUSTIN" and o.zip == "78701" for o in filing.reporting_owners)
+    assert compare_filings(truth, filing).wrong == 0
+
+
 def _first_data_row(rows: list[list[Any]], table: str) -> int:
     start = next(
         i

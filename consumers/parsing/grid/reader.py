@@ -335,10 +335,11 @@ _ADDRESS_START = re.compile(r"^(?:\d|C/O\b|P\.?\s?O\.?\s+BOX|SUITE\b|FLOOR\b)", 
 
 def _continues_address(previous: list[str], lines: list[str]) -> bool:
     """Lines (with no relationship marked) that finish the owner above rather than name a new
-    one: they start like an address, or the owner above has no city line yet."""
+    one: they start like an address (a street number, "C/O", a city-state-ZIP line), or the
+    owner above is a name alone so far."""
     if _CITY_LINE.match(lines[0]) or _ADDRESS_START.match(lines[0]):
         return True
-    return not _CITY_LINE.match(previous[-1])
+    return len(previous) == 1
 
 
 def _joint_owner_from(lines: list[str], flag_cells: list[str]) -> ReportingOwner:
@@ -620,14 +621,16 @@ class GridReader:
         if not lines:
             return
         flags = cells[1:5]
-        if self._joint_owners and not any(one_line(c) for c in flags):
+        if self._joint_owners:
             previous_lines, previous_flags = self._joint_owner_rows[-1]
-            if _continues_address(previous_lines, lines):
-                # The rest of the owner above, cut off by a page break: one owner, not two
-                # (else "AUSTIN, TX 78701" becomes an owner and every name after shifts).
-                merged = previous_lines + lines
-                self._joint_owner_rows[-1] = (merged, previous_flags)
-                self._joint_owners[-1] = _joint_owner_from(merged, previous_flags)
+            marked, previous_marked = (any(one_line(c) for c in f) for f in (flags, previous_flags))
+            if not (marked and previous_marked) and _continues_address(previous_lines, lines):
+                # The rest of the owner above, cut by a page break (its relationship marks on
+                # either side of the cut): one owner, not two (else "AUSTIN, TX 78701" becomes
+                # an owner and every name after it shifts by one).
+                merged, kept = previous_lines + lines, flags if marked else previous_flags
+                self._joint_owner_rows[-1] = (merged, kept)
+                self._joint_owners[-1] = _joint_owner_from(merged, kept)
                 return
         self._joint_owner_rows.append((lines, flags))
         self._joint_owners.append(_joint_owner_from(lines, flags))

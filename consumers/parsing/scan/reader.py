@@ -89,7 +89,8 @@ def _marks_text(marks: list[str]) -> str:
 
 _NATURE = "nature_of_ownership"
 _GATED_TEXT_FIELDS = frozenset({_NATURE})
-_MARK_TEXT = re.compile(r"\(\d{1,2}\)")
+# A footnote mark as OCR may read it: "(1)", "(t)", "®", "©".
+_MARK_TEXT = re.compile(r"\(\S{1,2}\)|[®©]")
 _LAYER_NOISE = re.compile(r"[\[\]|{}_—~]")
 _LEFT_RULING = re.compile(r"^[|lI\[](?=[A-Z(])")  # a cell's left rule read as "I" or "l"
 
