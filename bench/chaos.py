@@ -41,7 +41,7 @@ from confluent_kafka import Consumer, Producer, TopicPartition  # noqa: E402
 
 from consumers import limits as bounds  # noqa: E402
 from consumers.kafka import broker  # noqa: E402
-from consumers.kafka.broker import free_port  # noqa: E402
+from consumers.kafka.local_process import free_port  # noqa: E402
 from consumers.kafka.tail import tail_topic  # noqa: E402
 from consumers.kafka.topics import ensure_topics  # noqa: E402
 from consumers.parsing.document import Limits  # noqa: E402

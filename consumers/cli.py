@@ -10,6 +10,7 @@ from consumers.commands.broker import broker_group
 from consumers.commands.demo import demo_command
 from consumers.commands.parse import parse_command
 from consumers.commands.publish import publish_command
+from consumers.commands.registry import registry_group
 from consumers.commands.run import run_command
 from consumers.commands.tail import tail_command
 from consumers.commands.watch_edgar import watch_edgar_command
@@ -28,6 +29,7 @@ for command in (
     tail_command,
     demo_command,
     broker_group,
+    registry_group,
     watch_edgar_command,
     alerts_command,
 ):

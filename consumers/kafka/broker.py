@@ -9,18 +9,23 @@ from __future__ import annotations
 import base64
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-KAFKA_VERSION = os.environ.get("FORM4_KAFKA_VERSION", "4.1.1")
-DEFAULT_HOME = Path(
-    os.environ.get("FORM4_BROKER_DIR", Path.home() / ".cache" / "form4-stream" / "kafka")
+from consumers.kafka.local_process import (
+    CACHE_ROOT,
+    LocalServiceError,
+    ServiceHome,
+    accepts,
+    free_port,
+    java,
 )
+
+KAFKA_VERSION = os.environ.get("FORM4_KAFKA_VERSION", "4.1.1")
+DEFAULT_HOME = Path(os.environ.get("FORM4_BROKER_DIR", CACHE_ROOT / "kafka"))
 # Start-up is JVM boot + KRaft election: seconds normally, far longer on a loaded CI core.
 READY_TIMEOUT_SECONDS = 120.0
 
@@ -64,6 +69,10 @@ class BrokerPaths:
     home: Path
 
     @property
+    def service(self) -> ServiceHome:
+        return ServiceHome(self.home, "broker")
+
+    @property
     def classpath_file(self) -> Path:
         """Shared by every broker home: resolving the jars is the slow part, done once."""
         return DEFAULT_HOME / f"classpath-{KAFKA_VERSION}.txt"
@@ -77,26 +86,12 @@ class BrokerPaths:
         return self.home / "server.properties"
 
     @property
-    def pid_file(self) -> Path:
-        return self.home / "broker.pid"
-
-    @property
-    def address_file(self) -> Path:
-        return self.home / "bootstrap.txt"
-
-    @property
     def log(self) -> Path:
         return self.home / "broker.log"
 
 
-class BrokerError(RuntimeError):
+class BrokerError(LocalServiceError):
     """The local broker could not be provided; the message says what is missing."""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def resolve_classpath(paths: BrokerPaths) -> str:
@@ -163,32 +158,6 @@ def _server_properties(paths: BrokerPaths, port: int, controller_port: int) -> s
     )
 
 
-def _java() -> str:
-    java_home = os.environ.get("JAVA_HOME")
-    java = str(Path(java_home) / "bin" / "java") if java_home else shutil.which("java")
-    if not java:
-        raise BrokerError("no Java runtime found (install Java 17+ or set JAVA_HOME)")
-    return java
-
-
-def _running_pid(paths: BrokerPaths) -> int | None:
-    try:
-        pid = int(paths.pid_file.read_text())
-        os.kill(pid, 0)
-    except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
-        return None
-    return pid
-
-
-def _accepts(address: str) -> bool:
-    host, port = address.rsplit(":", 1)
-    try:
-        with socket.create_connection((host, int(port)), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
 def new_cluster_id() -> str:
     """A random KRaft cluster id (URL-safe base64 of 16 bytes) that never starts with "-":
     kafka-storage would take "-t -Xy..." for a flag and refuse to format, 1 start in 64. Kafka's
@@ -203,10 +172,9 @@ def start(home: Path = DEFAULT_HOME) -> str:
     """Start (or reuse) the local broker; return its bootstrap address once it serves requests."""
     paths = BrokerPaths(home)
     paths.home.mkdir(parents=True, exist_ok=True)
-    if _running_pid(paths) and paths.address_file.exists():
-        address = paths.address_file.read_text().strip()
-        if _accepts(address):
-            return address
+    running = paths.service.running_address()
+    if running is not None:
+        return running
     shutil.rmtree(paths.data, ignore_errors=True)
     port, controller_port = free_port(), free_port()
     paths.config.write_text(_server_properties(paths, port, controller_port))
@@ -238,27 +206,20 @@ def start(home: Path = DEFAULT_HOME) -> str:
 def _jvm(paths: BrokerPaths) -> list[str]:
     log4j = paths.home / "log4j2.yaml"
     classpath = resolve_classpath(paths)
-    return [_java(), "-Xms256m", "-Xmx1g", f"-Dlog4j2.configurationFile={log4j}", "-cp", classpath]
+    return [java(), "-Xms256m", "-Xmx1g", f"-Dlog4j2.configurationFile={log4j}", "-cp", classpath]
 
 
 def _launch(paths: BrokerPaths, jvm: list[str], address: str) -> None:
-    with open(paths.home / "broker.out", "ab") as out:
-        process = subprocess.Popen(
-            [*jvm, "kafka.Kafka", str(paths.config)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    paths.pid_file.write_text(str(process.pid))
+    process = paths.service.launch([*jvm, "kafka.Kafka", str(paths.config)])
     _wait_ready(address, process, paths)
-    paths.address_file.write_text(address)
+    paths.service.address_file.write_text(address)
 
 
 def restart(home: Path = DEFAULT_HOME) -> str:
     """Stop the broker and start it again on the same port and data (a broker restart as an
     operator does one: committed data and transactions survive it)."""
     paths = BrokerPaths(home)
-    address = paths.address_file.read_text().strip()
+    address = paths.service.address_file.read_text().strip()
     stop(home)
     _launch(paths, _jvm(paths), address)
     return address
@@ -273,9 +234,9 @@ def _wait_ready(address: str, process: subprocess.Popen, paths: BrokerPaths) -> 
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise BrokerError(
-                f"broker exited with {process.returncode}; see {paths.home}/broker.out"
+                f"broker exited with {process.returncode}; see {paths.service.console}"
             )
-        if _accepts(address):
+        if accepts(address):
             admin = admin or AdminClient({"bootstrap.servers": address})
             try:
                 if admin.list_topics(timeout=2).brokers:
@@ -289,16 +250,4 @@ def _wait_ready(address: str, process: subprocess.Popen, paths: BrokerPaths) -> 
 
 def stop(home: Path = DEFAULT_HOME) -> bool:
     """Stop the local broker (SIGTERM, then SIGKILL); True when one was running."""
-    paths = BrokerPaths(home)
-    pid = _running_pid(paths)
-    if pid is None:
-        return False
-    os.killpg(pid, signal.SIGTERM)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and _running_pid(paths):
-        time.sleep(0.2)
-    if _running_pid(paths):
-        os.killpg(pid, signal.SIGKILL)
-    paths.pid_file.unlink(missing_ok=True)
-    paths.address_file.unlink(missing_ok=True)
-    return True
+    return BrokerPaths(home).service.stop()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from confluent_kafka import Consumer, Producer
 
-from consumers.kafka.broker import free_port
+from consumers.kafka.local_process import free_port
 from consumers.kafka.tail import tail_topic
 from consumers.parsing import ParseError
 from consumers.parsing.core.records import content_fallback_id, filing_records

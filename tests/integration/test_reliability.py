@@ -10,7 +10,7 @@ from collections import Counter
 
 import pytest
 
-from consumers.kafka.broker import free_port
+from consumers.kafka.local_process import free_port
 from tests.integration.helpers import (
     consumed,
     expected_outcome,

@@ -310,6 +310,8 @@ def _withhold_unverified(filing: Filing, layer_text: str) -> Filing:
         filing.remarks = None
         if remarks:
             unread.add("remarks")
+    if not filing.signatures:  # every form is signed: not found is not blank
+        unread.update({"signatures[0].name", "signatures[0].date"})
     layer_names = [s.name for s in signatures_in(layer_text)]
     for index, signature in enumerate(filing.signatures):
         layer_name = layer_names[index] if index < len(layer_names) else None
