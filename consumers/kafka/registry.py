@@ -48,9 +48,10 @@ def _fetch(url: str) -> bytes:
         raise RegistryError(f"cannot download {url}: {error}") from error
 
 
-def runner_jar(cache: Path = DEFAULT_HOME) -> Path:
-    """The registry's runner jar, downloaded and unpacked on first use."""
-    unpacked = cache / f"apicurio-registry-{APICURIO_VERSION}"
+def runner_jar() -> Path:
+    """The registry's runner jar, downloaded and unpacked on first use into the shared cache
+    (every registry home runs the same jar: downloading it is the slow part, done once)."""
+    unpacked = DEFAULT_HOME / f"apicurio-registry-{APICURIO_VERSION}"
     jar = unpacked / f"apicurio-registry-app-{APICURIO_VERSION}-runner.jar"
     if jar.is_file():
         return jar
@@ -78,7 +79,7 @@ def start(home: Path = DEFAULT_HOME) -> str:
     running = service.running_address()
     if running is not None:
         return running
-    jar = runner_jar(home)
+    jar = runner_jar()
     port = free_port()
     process = service.launch(
         [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from confluent_kafka.schema_registry import SchemaRegistryClient
+from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 from confluent_kafka.serialization import MessageField, SerializationContext
@@ -39,19 +39,59 @@ def _is_registry_failure(exc: BaseException) -> bool:
     return False
 
 
+class SchemaRefused(RuntimeError):
+    """The registry refused our schema for a subject (incompatible under its rule)."""
+
+
+# New fields only with defaults: readers on the new schema read everything written before.
+SUBJECT_COMPATIBILITY = "BACKWARD"
+
+
+def value_subject(topic: str) -> str:
+    """The TopicNameStrategy subject of a topic's values (what Kafka Connect and ksqlDB use)."""
+    return f"{topic}-value"
+
+
 class ValueCodec:
     """Encodes what the processor produces; without a registry URL, single-object encoding."""
 
     def __init__(self, registry_url: str | None = None, registry_client: Any = None) -> None:
         self.uses_registry = bool(registry_url or registry_client)
         self._serializers: dict[str, AvroSerializer] = {}
+        self._client = None
         if self.uses_registry:
             client = registry_client or SchemaRegistryClient({"url": registry_url})
+            self._client = client
             conf = {"auto.register.schemas": True}
             self._serializers = {
                 name: AvroSerializer(client, schema_text(name), conf=conf)
                 for name in (TRANSACTION, PARSE_FAILURE)
             }
+
+    def prepare_subjects(self, topics: dict[str, str]) -> None:
+        """Before the first record (`topics`: contract name -> topic): a subject with no rule
+        of its own gets BACKWARD, then our schema is registered, so a schema the registry
+        refuses stops the processor at start (SchemaRefused) instead of failing every batch."""
+        if self._client is None:
+            return
+        for name, topic in topics.items():
+            subject = value_subject(topic)
+            try:
+                try:
+                    self._client.get_compatibility(subject)
+                except SchemaRegistryError as error:
+                    if error.http_status_code != 404:
+                        raise
+                    self._client.set_compatibility(subject, SUBJECT_COMPATIBILITY)
+                self._client.register_schema(subject, Schema(schema_text(name), "AVRO"))
+            except SchemaRegistryError as error:
+                if error.http_status_code in (409, 422):
+                    raise SchemaRefused(f"{subject}: {error}") from error
+                raise RegistryUnavailable(f"{subject}: {error}") from error
+            except Exception as error:
+                if _is_registry_failure(error):
+                    raise RegistryUnavailable(f"{subject}: {error}") from error
+                raise
 
     def record_value(self, output: OutputRecord, topic: str) -> bytes:
         """Raises RegistryUnavailable when the registry, not the record, is at fault."""

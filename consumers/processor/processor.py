@@ -35,7 +35,7 @@ from consumers import PARSER_VERSION
 from consumers import limits as bounds
 from consumers.issuers.source import local_directory
 from consumers.kafka.http import ProbeState, serve
-from consumers.kafka.serde import RegistryUnavailable, ValueCodec
+from consumers.kafka.serde import RegistryUnavailable, SchemaRefused, ValueCodec
 from consumers.kafka.txn import TXN_CALL_TIMEOUT_SECONDS, retrying
 from consumers.parsing import ParseError, Reason
 from consumers.parsing.document import Limits
@@ -43,6 +43,7 @@ from consumers.processor.metrics import ProcessorMetrics
 from consumers.processor.pool import BatchBudget, ParserPool
 from consumers.processor.settings import ProcessorSettings
 from consumers.processor.work import Job, Outcome
+from consumers.schemas import PARSE_FAILURE, TRANSACTION
 
 log = logging.getLogger("form4.processor")
 
@@ -284,6 +285,7 @@ class FilingProcessor:
         producer = Producer(self._producer_config())
         consumer = Consumer(self._consumer_config())
         try:
+            self._prepare_registry()
             retrying(lambda: producer.init_transactions(TXN_CALL_TIMEOUT_SECONDS))
             consumer.subscribe(
                 [s.input_topic],
@@ -313,6 +315,24 @@ class FilingProcessor:
         finally:
             self.state.ready = False
             self._close(consumer, producer, pool)
+
+    def _prepare_registry(self) -> None:
+        """Subjects ready before the first batch; a registry down at start is waited for
+        (like one down mid-stream), a schema it refuses is fatal."""
+        s = self.settings
+        subjects = {TRANSACTION: s.output_topic, PARSE_FAILURE: s.dlq_topic}
+        delay = 1.0
+        while not self.stop.is_set():
+            try:
+                self.codec.prepare_subjects(subjects)
+                return
+            except SchemaRefused as error:
+                raise FatalProcessorError(f"schema registry refused our schema: {error}") from error
+            except RegistryUnavailable as error:
+                self.metrics.registry_errors.inc()
+                log.warning("schema registry unavailable at start", extra={"error": str(error)})
+                self.stop.wait(delay)
+                delay = min(delay * 2, 30.0)
 
     def _usable(self, message: Message) -> bool:
         error = message.error()

@@ -30,3 +30,21 @@ def topics(bootstrap: str) -> dict[str, str]:
     from tests.integration.helpers import fresh_topics
 
     return fresh_topics(bootstrap)
+
+
+@pytest.fixture(scope="session")
+def registry_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Confluent-compatible Schema Registry over HTTP: SCHEMA_REGISTRY_URL, or a local
+    Apicurio this session starts (a failure, not a skip, without Java or Maven Central)."""
+    from consumers.kafka import registry
+
+    existing = os.environ.get("SCHEMA_REGISTRY_URL")
+    if existing:
+        yield existing
+        return
+    home = tmp_path_factory.mktemp("registry")
+    url = registry.start(home)
+    try:
+        yield url
+    finally:
+        registry.stop(home)
