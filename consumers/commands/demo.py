@@ -37,9 +37,14 @@ def _mock_cluster() -> tuple[str, object]:
 
 
 def run_demo(
-    out: TextIO = sys.stdout, bootstrap_servers: str | None = None, metrics_port: int = 9108
+    out: TextIO = sys.stdout,
+    bootstrap_servers: str | None = None,
+    metrics_port: int = 9108,
+    view: str = "table",
+    schema_registry: bool = False,
 ) -> int:
-    from consumers.kafka import broker
+    from consumers.kafka import broker, registry
+    from consumers.kafka.local_process import LocalServiceError
     from consumers.kafka.publish import publish_paths
     from consumers.kafka.tail import tail_topic
     from consumers.kafka.topics import ensure_topics
@@ -55,13 +60,22 @@ def run_demo(
         try:
             say("starting a local Apache Kafka broker (KRaft) from Maven Central jars ...")
             bootstrap_servers = broker.start()
-        except broker.BrokerError as error:
+        except LocalServiceError as error:
             say(
                 f"no local broker ({error}); falling back to librdkafka's MOCK cluster "
                 "(a demo only: it does not prove exactly-once)"
             )
             bootstrap_servers, keepalive = _mock_cluster()
     say(f"broker at {bootstrap_servers}")
+    registry_url = None
+    if schema_registry:
+        say("starting a local Schema Registry (Apicurio, from Maven Central) ...")
+        try:
+            registry_url = registry.start()
+        except LocalServiceError as error:
+            say(f"no Schema Registry: {error}")
+            return 1
+        say(f"schema registry at {registry_url} (records Confluent-framed, subjects BACKWARD)")
     suffix = str(int(time.time()))
     settings = load_settings(
         bootstrap_servers=bootstrap_servers,
@@ -72,6 +86,7 @@ def run_demo(
         instance_id="demo",
         metrics_port=metrics_port,
         workers=2,
+        schema_registry_url=registry_url,
     )
     ensure_topics(
         bootstrap_servers, [settings.input_topic, settings.output_topic, settings.dlq_topic]
@@ -86,9 +101,12 @@ def run_demo(
     try:
         say(f"processor running; metrics at http://{settings.metrics_host}:{metrics_port}/metrics")
         say(f"records on {settings.output_topic}:")
-        records = tail_topic(bootstrap_servers, settings.output_topic, out, idle_timeout=15)
+        shown = {"schema_registry_url": registry_url, "view": view}
+        records = tail_topic(
+            bootstrap_servers, settings.output_topic, out, idle_timeout=15, **shown
+        )
         say(f"dead letters on {settings.dlq_topic}:")
-        failures = tail_topic(bootstrap_servers, settings.dlq_topic, out, idle_timeout=5)
+        failures = tail_topic(bootstrap_servers, settings.dlq_topic, out, idle_timeout=5, **shown)
         say(f"{len(records)} records, {len(failures)} dead letters; stopping")
     finally:
         stop.set()
@@ -96,6 +114,8 @@ def run_demo(
         with contextlib.suppress(Exception):
             del keepalive
     say("the broker keeps running for another try; `form4 broker stop` stops it")
+    if registry_url:
+        say("so does the registry; `form4 registry stop` stops it")
     return 0 if records else 1
 
 
@@ -106,9 +126,31 @@ def run_demo(
     help="Use this cluster instead of starting a local broker.",
 )
 @click.option("--metrics-port", type=int, default=9108, show_default=True)
-def demo_command(bootstrap_servers: str | None, metrics_port: int) -> None:
+@click.option(
+    "--format",
+    "view",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table: one aligned line per record; json: each whole record.",
+)
+@click.option(
+    "--schema-registry",
+    is_flag=True,
+    help="Run the loop through a local Schema Registry (Apicurio) with Confluent framing.",
+)
+def demo_command(
+    bootstrap_servers: str | None, metrics_port: int, view: str, schema_registry: bool
+) -> None:
     """The whole loop on this machine: broker, sample filings, processor, records, DLQ."""
     from consumers.kafka import logs
 
     logs.configure("WARNING")
-    sys.exit(run_demo(bootstrap_servers=bootstrap_servers, metrics_port=metrics_port))
+    sys.exit(
+        run_demo(
+            bootstrap_servers=bootstrap_servers,
+            metrics_port=metrics_port,
+            view=view,
+            schema_registry=schema_registry,
+        )
+    )

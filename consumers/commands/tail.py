@@ -13,6 +13,14 @@ from consumers.commands.options import kafka_property_option, pairs
 @click.option("--bootstrap-servers", envvar="FORM4_BOOTSTRAP_SERVERS", required=True)
 @click.option("--topic", default="sec.form4.transactions", show_default=True)
 @click.option("--json", "as_json", is_flag=True, default=True, help="JSON lines (default).")
+@click.option(
+    "--format",
+    "view",
+    type=click.Choice(["json", "table"]),
+    default="json",
+    show_default=True,
+    help="json: the whole record per line; table: a compact aligned view.",
+)
 @click.option("--from-beginning", is_flag=True)
 @click.option(
     "--timeout",
@@ -28,6 +36,7 @@ def tail_command(
     topic: str,
     as_json: bool,
     from_beginning: bool,
+    view: str,
     timeout: float,
     schema_registry_url: str | None,
     kafka_properties: tuple[str, ...],
@@ -43,4 +52,5 @@ def tail_command(
         idle_timeout=timeout,
         schema_registry_url=schema_registry_url,
         extra=pairs(kafka_properties),
+        view=view,
     )

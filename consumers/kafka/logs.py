@@ -25,6 +25,16 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+# librdkafka's own log lines (broker connection errors and the like) go through this logger,
+# as JSON like ours, instead of raw to stderr: every client config carries it.
+LIBRDKAFKA_LOGGER = logging.getLogger("form4.librdkafka")
+
+
+def with_client_logger(config: dict) -> dict:
+    """A librdkafka client config whose log goes through the project's logging."""
+    return {"logger": LIBRDKAFKA_LOGGER, **config}
+
+
 def configure(level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())

@@ -8,6 +8,7 @@ from pathlib import Path
 from confluent_kafka import Producer
 
 from consumers import limits as bounds
+from consumers.kafka.logs import with_client_logger
 from consumers.offline import iter_files
 from consumers.parsing.document import accession_from_name
 from consumers.parsing.sniff import SourceFormat, sniff
@@ -39,13 +40,15 @@ def publish_paths(
 ) -> int:
     """Publish every file (directories walked); returns how many events were acknowledged."""
     producer = Producer(
-        {
-            "bootstrap.servers": bootstrap_servers,
-            "enable.idempotence": True,
-            "message.max.bytes": bounds.PRODUCER_MESSAGE_MAX_BYTES,
-            "linger.ms": 5,
-            **(extra or {}),
-        }
+        with_client_logger(
+            {
+                "bootstrap.servers": bootstrap_servers,
+                "enable.idempotence": True,
+                "message.max.bytes": bounds.PRODUCER_MESSAGE_MAX_BYTES,
+                "linger.ms": 5,
+                **(extra or {}),
+            }
+        )
     )
     delivered = 0
     errors: list[str] = []

@@ -17,6 +17,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from consumers.kafka.logs import with_client_logger
+
 
 class ServiceSettings(BaseSettings):
     """What every long-running command (run, watch-edgar, alerts) is configured with, and how:
@@ -34,7 +36,9 @@ class ServiceSettings(BaseSettings):
     def client_config(self, **specific: Any) -> dict[str, Any]:
         """A librdkafka client's configuration: the cluster, what this client needs, and the
         operator's pass-through properties last, so SASL/SSL or any tuning wins."""
-        return {"bootstrap.servers": self.bootstrap_servers, **specific, **self.kafka}
+        return with_client_logger(
+            {"bootstrap.servers": self.bootstrap_servers, **specific, **self.kafka}
+        )
 
     @classmethod
     def settings_customise_sources(

@@ -8,6 +8,7 @@ from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from consumers import limits as bounds
+from consumers.kafka.logs import with_client_logger
 
 
 def ensure_topics(
@@ -20,7 +21,9 @@ def ensure_topics(
 ) -> None:
     """Topics `names` that do not exist yet; `config` adds topic configs (cleanup.policy, ...);
     replication -1 takes the broker's default.replication.factor."""
-    admin = AdminClient({"bootstrap.servers": bootstrap_servers, **(extra or {})})
+    admin = AdminClient(
+        with_client_logger({"bootstrap.servers": bootstrap_servers, **(extra or {})})
+    )
     existing = set(admin.list_topics(timeout=15).topics)
     wanted = [
         NewTopic(
