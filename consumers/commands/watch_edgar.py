@@ -61,6 +61,7 @@ def watch_edgar_command(
         settings.edgar_base_url,
         agent,
         settings.max_requests_per_second,
+        jitter_margin=settings.request_jitter_margin_seconds,
         on_status=metrics.count_status,
         on_latency=metrics.observe_fetch,
     )

@@ -1,7 +1,9 @@
 """HTTP to EDGAR under the SEC's fair-access rules.
 
 A declared User-Agent with a contact address, at most N requests in any one-second window
-(N <= 10, the SEC's limit) counted over every request this process makes, and exponential
+(N <= 10, the SEC's limit) counted over every request this process makes, redirects included
+(followed by hand, on the same host only), spaced over a second plus a jitter margin so the
+server never counts more either, and exponential
 backoff with full jitter on 429, 403 and 5xx, where the server's Retry-After wins when it asks
 for longer. A 404 is retried a few times too: the feed can list a filing seconds before the
 archive serves it.
@@ -18,10 +20,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
 SEC_MAX_REQUESTS_PER_SECOND = 10
+MAX_REDIRECTS = 5
 _CONTACT = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _RETRYABLE = frozenset({403, 429, 500, 502, 503, 504})
 
@@ -58,6 +62,8 @@ class FetchError(RuntimeError):
             return "connection"
         if self.status == 200:
             return "too_large"
+        if self.status == 0:
+            return "redirect_refused"
         return f"http_{self.status}"
 
 
@@ -137,6 +143,7 @@ class EdgarClient:
         retry: RetryPolicy | None = None,
         max_bytes: int = 50 * 1024 * 1024,
         timeout: float = 30.0,
+        jitter_margin: float = 0.25,
         on_status: Callable[[str], None] | None = None,
         on_latency: Callable[[str, float], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -150,7 +157,7 @@ class EdgarClient:
         self.retry = retry or RetryPolicy()
         self.max_bytes = max_bytes
         self.timeout = timeout
-        self._limiter = SlidingWindowLimiter(max_requests_per_second)
+        self._limiter = SlidingWindowLimiter(max_requests_per_second, window=1.0 + jitter_margin)
         self._session = requests.Session()
         self._session.headers.update(
             {
@@ -166,12 +173,15 @@ class EdgarClient:
     def close(self) -> None:
         self._session.close()
 
-    def get(self, path: str, kind: str = "document") -> bytes:
-        """The body of base_url + path; FetchError when the retry budget is spent."""
+    def get(self, path: str, kind: str = "document", max_bytes: int | None = None) -> bytes:
+        """The body of base_url + path (at most `max_bytes`, else the client's limit);
+        FetchError when the retry budget is spent, the body is too large, or a redirect
+        leads off the host."""
         url = self.base_url + path
         attempt = 0
+        cap = min(self.max_bytes, max_bytes) if max_bytes is not None else self.max_bytes
         while True:
-            status, body, retry_after, detail = self._attempt(url, kind)
+            status, body, retry_after, detail = self._follow(url, kind, cap)
             attempt += 1
             if status == 200:
                 if body is None:  # over the size limit: asking again gets the same answer
@@ -184,32 +194,65 @@ class EdgarClient:
                 raise FetchError(url, status, attempt, detail)
             self._sleep(self.retry.backoff(attempt - 1, retry_after, self._rng))
 
-    def _attempt(self, url: str, kind: str) -> tuple[int | None, bytes | None, float | None, str]:
+    def _follow(
+        self, url: str, kind: str, cap: int
+    ) -> tuple[int | None, bytes | None, float | None, str]:
+        """One attempt, following redirects on the same host (each one a request the limiter
+        counts); a redirect elsewhere ends it as `off_host_redirect` (status 0)."""
+        for _ in range(MAX_REDIRECTS + 1):
+            status, body, retry_after, detail, location = self._attempt(url, kind, cap)
+            if location is None:
+                return status, body, retry_after, detail
+            target = urljoin(url, location)
+            if urlsplit(target)[:2] != urlsplit(self.base_url)[:2]:
+                return (
+                    0,
+                    None,
+                    None,
+                    f"redirect off {urlsplit(self.base_url).netloc} refused",
+                )  # status 0
+            url = target
+        return 0, None, None, f"more than {MAX_REDIRECTS} redirects"
+
+    def _attempt(
+        self, url: str, kind: str, cap: int
+    ) -> tuple[int | None, bytes | None, float | None, str, str | None]:
         self._limiter.acquire()
         started = time.perf_counter()
         try:
-            with self._session.get(url, timeout=self.timeout, stream=True) as response:
+            with self._session.get(
+                url, timeout=self.timeout, stream=True, allow_redirects=False
+            ) as response:
+                if response.is_redirect:
+                    return (
+                        response.status_code,
+                        None,
+                        None,
+                        "redirect",
+                        response.headers["Location"],
+                    )
                 if response.status_code != 200:
                     retry_after = retry_after_seconds(response.headers.get("Retry-After"))
-                    return response.status_code, None, retry_after, f"HTTP {response.status_code}"
-                body = self._read_capped(response)
+                    status = response.status_code
+                    return status, None, retry_after, f"HTTP {status}", None
+                body = self._read_capped(response, cap)
                 if body is None:
-                    return 200, None, None, f"body over {self.max_bytes} bytes"
-                return 200, body, None, "ok"
+                    return 200, None, None, f"body over {cap} bytes", None
+                return 200, body, None, "ok", None
         except requests.RequestException as error:
-            return None, None, None, f"{type(error).__name__}: {error}"
+            return None, None, None, f"{type(error).__name__}: {error}", None
         finally:
             self._on_latency(kind, time.perf_counter() - started)
 
-    def _read_capped(self, response: requests.Response) -> bytes | None:
+    def _read_capped(self, response: requests.Response, cap: int) -> bytes | None:
         declared = response.headers.get("Content-Length")
-        if declared and declared.isdigit() and int(declared) > self.max_bytes:
+        if declared and declared.isdigit() and int(declared) > cap:
             return None
         chunks: list[bytes] = []
         size = 0
         for chunk in response.iter_content(chunk_size=256 * 1024):
             size += len(chunk)
-            if size > self.max_bytes:
+            if size > cap:
                 return None
             chunks.append(chunk)
         return b"".join(chunks)

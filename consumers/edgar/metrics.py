@@ -66,6 +66,25 @@ class WatcherMetrics:
             ["outcome"],
             registry=r,
         )
+        self.refused_filings = Counter(
+            "form4_watch_refused_filings",
+            "Filings that can never be published (reason: too_large, refused_by_kafka), "
+            "reported once on the failures topic and not fetched again.",
+            ["reason"],
+            registry=r,
+        )
+        self.unresolved_commits = Counter(
+            "form4_watch_unresolved_commits",
+            "Publishes whose commit outcome was unknown, resolved from the seen topic "
+            "(outcome: landed, not_landed).",
+            ["outcome"],
+            registry=r,
+        )
+        self.gap_fills = Counter(
+            "form4_watch_gap_fills",
+            "Feed gaps (every page unpublished) closed from EDGAR's daily form index.",
+            registry=r,
+        )
         self.seen_filings = Gauge(
             "form4_watch_seen_filings",
             "Accession numbers known to be published (loaded at start, grown since).",

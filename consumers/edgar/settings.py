@@ -29,12 +29,16 @@ class WatcherSettings(EdgarAccessSettings):
     metrics_port: int = 9109
     topic: str = "sec.filings.raw"
     seen_topic: str = "sec.filings.seen"
+    failures_topic: str = "sec.filings.watch-failures"
     transactional_id: str = "form4-watch-edgar"
     issuer_directory_refresh_hours: float = Field(default=24.0, gt=0)
     edgar_base_url: str = "https://www.sec.gov"
     forms: str = "3,4,5"  # amendments (4/A) come with their base form
     interval: float = 5.0
     max_requests_per_second: int = Field(default=SEC_MAX_REQUESTS_PER_SECOND, ge=1, le=10)
+    # Requests are spaced over 1 s plus this, so EDGAR, seeing them after network delays that
+    # differ by up to this much, never counts more than the limit in any one second.
+    request_jitter_margin_seconds: float = Field(default=0.25, ge=0.0, le=5.0)
 
     @field_validator("forms")
     @classmethod

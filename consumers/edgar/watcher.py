@@ -14,8 +14,9 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from confluent_kafka import KafkaException, Producer
+from confluent_kafka import KafkaError, KafkaException, Producer
 
 from consumers import limits as bounds
 from consumers.edgar.client import EdgarClient, FetchError
@@ -32,6 +33,7 @@ from consumers.edgar.seen import ensure_compacted_topic, load_seen
 from consumers.edgar.settings import WatcherSettings
 from consumers.issuers.source import DirectoryRefresher
 from consumers.kafka.publish import CONTENT_TYPES
+from consumers.kafka.topics import ensure_topics, message_limit, topic_message_limits
 from consumers.kafka.txn import TXN_CALL_TIMEOUT_SECONDS, retrying
 from consumers.parsing.core.errors import ParseError
 from consumers.parsing.sniff import sniff
@@ -41,6 +43,10 @@ log = logging.getLogger("form4.watch")
 
 FEED_PAGE_SIZE = 100
 MAX_FEED_PAGES = 5
+# Days of daily form index read back from the feed's oldest entry to close a gap the feed no
+# longer reaches (a long outage), stopping at the first day that lists a filing published.
+MAX_GAP_DAYS = 10
+_EDGAR_ZONE = ZoneInfo("America/New_York")  # EDGAR's filing days
 # A submission that 404s after its retries is reported, then tried again on a later poll once
 # this has passed (the archive can trail the feed), so a slow archive never loses a filing.
 NOT_FOUND_COOLDOWN_SECONDS = 300.0
@@ -72,10 +78,26 @@ class EdgarWatcher:
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Create the seen topic if needed, fence older instances, then load what they did."""
+        """Create the seen and failures topics if needed, fence older instances, then load
+        what they did; learn the largest submission the raw topic takes."""
         c = self.config
         ensure_compacted_topic(c, c.seen_topic)
-        self._producer = Producer(
+        ensure_topics(c.bootstrap_servers, [c.failures_topic], extra=c.kafka)
+        self._producer = self.new_producer()
+        limit = topic_message_limits(c.client_config(), [c.topic])[c.topic]
+        self.max_submission_bytes = (
+            message_limit(bounds.PRODUCER_MESSAGE_MAX_BYTES, limit) - bounds.MESSAGE_OVERHEAD_BYTES
+        )
+        self.seen = load_seen(c, c.seen_topic)
+        self.metrics.seen_filings.set(len(self.seen))
+        log.info("watcher started", extra={"seen": len(self.seen), "topic": c.topic})
+
+    def new_producer(self) -> Producer:
+        """The transactional producer; its init_transactions completes or aborts whatever a
+        predecessor with the same transactional.id left open, so the seen topic read next is
+        final."""
+        c = self.config
+        producer = Producer(
             c.client_config(
                 **{
                     "transactional.id": c.transactional_id,
@@ -85,11 +107,8 @@ class EdgarWatcher:
                 }
             )
         )
-        # Aborts whatever a crashed predecessor left open, so the seen topic read next is final.
-        self._producer.init_transactions(60)
-        self.seen = load_seen(c, c.seen_topic)
-        self.metrics.seen_filings.set(len(self.seen))
-        log.info("watcher started", extra={"seen": len(self.seen), "topic": c.topic})
+        producer.init_transactions(60)
+        return producer
 
     def close(self) -> None:
         if self._producer is not None:
@@ -124,18 +143,29 @@ class EdgarWatcher:
     # -- sources -----------------------------------------------------------------------------
 
     def poll_feed(self) -> int:
-        """One pass over the current feed of every form type; returns filings published."""
+        """One pass over the current feed of every form type; returns filings published.
+
+        After any gap (a restart, an outage, a burst) it catches up completely: it pages back
+        until it meets a filing it has published, and where the feed does not reach that far,
+        reads EDGAR's daily form index back from the feed's oldest day (`_fill_gap`)."""
         refs: dict[str, FilingRef] = {}
         for form_type in self.config.form_types:
-            for ref in self._feed_refs(form_type):
+            listed, connected = self._feed_refs(form_type)
+            for ref in listed:
                 refs.setdefault(ref.accession_number, ref)
+            if not connected and self.seen:
+                for ref in self._fill_gap(listed):
+                    refs.setdefault(ref.accession_number, ref)
         self._polled_before = True
         fresh = [ref for ref in refs.values() if self._wanted(ref)]
         epoch = dt.datetime.min.replace(tzinfo=dt.UTC)
         fresh.sort(key=lambda ref: ref.listed_at or epoch)  # oldest first, as EDGAR accepted
         return self._publish_all(fresh, "feed")
 
-    def _feed_refs(self, form_type: str) -> list[FilingRef]:
+    def _feed_refs(self, form_type: str) -> tuple[list[FilingRef], bool]:
+        """The feed's entries, paging back while a whole page is unpublished (up to
+        MAX_FEED_PAGES); and whether they reach a filing already published (or the feed's end).
+        A first start ever (nothing published yet) takes the first page: history is --since."""
         refs: list[FilingRef] = []
         for page in range(MAX_FEED_PAGES):
             path = current_feed_path(form_type, start=page * FEED_PAGE_SIZE, count=FEED_PAGE_SIZE)
@@ -144,36 +174,53 @@ class EdgarWatcher:
             except (FetchError, FeedError) as error:
                 self.metrics.feed_polls.labels(form_type, "error").inc()
                 log.warning("feed poll failed", extra={"form_type": form_type, "error": str(error)})
-                break
+                return refs, True  # nothing to go on: the next poll tries again
             self.metrics.feed_polls.labels(form_type, "ok").inc()
             page_refs = [ref for ref in entries if ref is not None]
             refs.extend(page_refs)
-            # Page on only while a full page is all new and an earlier poll exists to connect to
-            # (a first start publishes the first page, it does not crawl history: that is --since).
             all_new = all(ref.accession_number not in self.seen for ref in page_refs)
-            if len(entries) < FEED_PAGE_SIZE or not all_new or not self._polled_before:
+            if len(entries) < FEED_PAGE_SIZE or not all_new or not self.seen:
+                return refs, True
+        return refs, False
+
+    def _fill_gap(self, listed: list[FilingRef]) -> list[FilingRef]:
+        """Filings of the daily form indexes from the feed's oldest day back, until a day that
+        lists a filing already published (the gap is closed) or MAX_GAP_DAYS."""
+        stamps = [ref.listed_at for ref in listed if ref.listed_at is not None]
+        day = min(stamps).astimezone(_EDGAR_ZONE).date() if stamps else dt.date.today()
+        found: list[FilingRef] = []
+        for _ in range(MAX_GAP_DAYS):
+            refs = self._index_refs(day)
+            found.extend(refs)
+            if any(ref.accession_number in self.seen for ref in refs):
                 break
-        return refs
+            day -= dt.timedelta(days=1)
+        self.metrics.gap_fills.inc()
+        log.warning(
+            "feed gap filled from the daily index",
+            extra={"back_to": day.isoformat(), "filings": len(found)},
+        )
+        return found
+
+    def _index_refs(self, day: dt.date) -> list[FilingRef]:
+        """Ownership filings of one day's form index (none on weekends and holidays)."""
+        try:
+            return parse_form_index(self.client.get(daily_index_path(day), kind="index"))
+        except FetchError as error:
+            if error.status == 404:  # weekends, holidays, and today before the index exists
+                log.info("no daily index", extra={"day": day.isoformat()})
+            else:
+                log.error("daily index unreadable", extra={"day": str(day), "error": str(error)})
+        except FeedError as error:
+            log.error("daily index unreadable", extra={"day": str(day), "error": str(error)})
+        return []
 
     def backfill(self, since: dt.date, until: dt.date, stop: threading.Event | None = None) -> int:
         """Ownership filings of EDGAR's daily form indexes from `since` through `until`."""
         published = 0
         day = since
         while day <= until and not (stop and stop.is_set()):
-            try:
-                refs = parse_form_index(self.client.get(daily_index_path(day), kind="index"))
-            except FetchError as error:
-                if error.status == 404:  # weekends, holidays, and today before the index exists
-                    log.info("no daily index", extra={"day": day.isoformat()})
-                else:
-                    log.error(
-                        "daily index unreadable", extra={"day": str(day), "error": str(error)}
-                    )
-                refs = []
-            except FeedError as error:
-                log.error("daily index unreadable", extra={"day": str(day), "error": str(error)})
-                refs = []
-            unique = {ref.accession_number: ref for ref in refs}
+            unique = {ref.accession_number: ref for ref in self._index_refs(day)}
             published += self._publish_all(
                 [ref for ref in unique.values() if self._wanted(ref)], "backfill"
             )
@@ -203,8 +250,13 @@ class EdgarWatcher:
         path = ref.submission_path()
         url = self.client.base_url + path
         try:
-            data = self.client.get(path, kind="submission")
+            data = self.client.get(path, kind="submission", max_bytes=self.max_submission_bytes)
         except FetchError as error:
+            if error.reason == "too_large":
+                detail = (
+                    f"submission over {self.max_submission_bytes} bytes (the raw topic's limit)"
+                )
+                return self._refuse(ref, url, "too_large", detail)
             self._given_up[ref.accession_number] = time.monotonic()
             self.metrics.fetch_failures.labels(error.reason).inc()
             log.error(
@@ -228,16 +280,13 @@ class EdgarWatcher:
         if accepted_at is not None:
             stamp = accepted_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
             headers.append(("filed-at", stamp.encode()))
-        marker = json.dumps(
-            {
-                "form_type": ref.form_type,
-                "cik": ref.cik,
-                "source_url": url,
-                "published_at": dt.datetime.now(dt.UTC).isoformat(),
-            }
-        ).encode()
-        if not self._transact(ref.accession_number, data, headers, marker):
-            return False
+        marker = _marker(ref, url, "published")
+        messages = [(self.config.topic, data, headers), (self.config.seen_topic, marker, [])]
+        try:
+            if not self._transact(ref.accession_number, messages):
+                return False
+        except MessageRefused as refused:
+            return self._refuse(ref, url, "refused_by_kafka", str(refused))
         self.seen.add(ref.accession_number)
         self.metrics.seen_filings.set(len(self.seen))
         self.metrics.published.labels(ref.form_type).inc()
@@ -247,17 +296,53 @@ class EdgarWatcher:
         log.info("published", extra={"accession": ref.accession_number, "form_type": ref.form_type})
         return True
 
+    def _refuse(self, ref: FilingRef, url: str, reason: str, detail: str) -> bool:
+        """A filing that can never be published (too large, refused by the broker): reported
+        once, on the failures topic with its reason, and marked done on the seen topic in the
+        same transaction, so no later poll or restart downloads it again. Returns False."""
+        report = json.dumps(
+            {
+                "accession_number": ref.accession_number,
+                "form_type": ref.form_type,
+                "cik": ref.cik,
+                "source_url": url,
+                "reason": reason,
+                "detail": detail,
+                "refused_at": dt.datetime.now(dt.UTC).isoformat(),
+            }
+        ).encode()
+        messages = [
+            (self.config.failures_topic, report, []),
+            (self.config.seen_topic, _marker(ref, url, "refused"), []),
+        ]
+        try:
+            done = self._transact(ref.accession_number, messages)
+        except MessageRefused:
+            done = False
+        if done:
+            self.seen.add(ref.accession_number)
+            self.metrics.refused_filings.labels(reason).inc()
+            log.error(
+                "filing cannot be published; reported on the failures topic, not fetched again",
+                extra={"accession": ref.accession_number, "reason": reason, "detail": detail},
+            )
+        return False
+
     def _transact(
-        self, accession: str, data: bytes, headers: list[tuple[str, bytes]], marker: bytes
+        self, accession: str, messages: list[tuple[str, bytes, list[tuple[str, bytes]]]]
     ) -> bool:
+        """`messages` (topic, value, headers), keyed by the accession, in one transaction. True
+        when it committed; False when it did not (retried on a later poll). A commit whose
+        outcome is unknown is resolved, not guessed (`_resolve`). MessageRefused when the broker
+        or the producer refuses a message for its size: retrying would never succeed."""
         producer = self._producer
         if producer is None:
             raise RuntimeError("start() the watcher before publishing")
         key = accession.encode()
         try:
             producer.begin_transaction()
-            producer.produce(self.config.topic, key=key, value=data, headers=headers)
-            producer.produce(self.config.seen_topic, key=key, value=marker)
+            for topic, value, headers in messages:
+                producer.produce(topic, key=key, value=value, headers=headers)
             retrying(lambda: producer.commit_transaction(TXN_CALL_TIMEOUT_SECONDS))
             return True
         except KafkaException as exc:
@@ -265,16 +350,54 @@ class EdgarWatcher:
             self.metrics.publish_failures.inc()
             if error.fatal():
                 raise WatcherFenced(f"producer fenced or fatal: {error}") from exc
-            log.error(
-                "publish aborted; retried on the next poll",
-                extra={"accession": accession, "error": str(error)},
-            )
             try:
                 producer.abort_transaction(30)
             except KafkaException as abort_exc:
                 if abort_exc.args[0].fatal():
                     raise WatcherFenced(str(abort_exc)) from abort_exc
+                return self._resolve(accession, error)
+            if error.code() in _TOO_LARGE:
+                raise MessageRefused(str(error)) from exc
+            log.error(
+                "publish aborted; retried on the next poll",
+                extra={"accession": accession, "error": str(error)},
+            )
             return False
+
+    def _resolve(self, accession: str, error: KafkaError) -> bool:
+        """A transaction that neither committed nor could be aborted (its commit timed out with
+        the outcome unknown): a new producer with the same transactional.id completes or aborts
+        it on the broker, then the seen topic, read_committed, says whether it landed."""
+        log.warning(
+            "publish outcome unknown; resolving from the seen topic",
+            extra={"accession": accession, "error": str(error)},
+        )
+        self._producer = None
+        self._producer = self.new_producer()
+        self.seen = load_seen(self.config, self.config.seen_topic)
+        landed = accession in self.seen
+        self.metrics.unresolved_commits.labels("landed" if landed else "not_landed").inc()
+        return landed
+
+
+class MessageRefused(RuntimeError):
+    """Kafka refused a message for its size: publishing it again would fail the same way."""
+
+
+_TOO_LARGE = frozenset({KafkaError.MSG_SIZE_TOO_LARGE})
+
+
+def _marker(ref: FilingRef, url: str, outcome: str) -> bytes:
+    """The seen topic's value: a filing done with (published, or refused for good)."""
+    return json.dumps(
+        {
+            "outcome": outcome,
+            "form_type": ref.form_type,
+            "cik": ref.cik,
+            "source_url": url,
+            "published_at": dt.datetime.now(dt.UTC).isoformat(),
+        }
+    ).encode()
 
 
 def _accepted_at(data: bytes) -> dt.datetime | None:

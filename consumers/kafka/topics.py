@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 from confluent_kafka import KafkaException
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
 from consumers import limits as bounds
 from consumers.kafka.logs import with_client_logger
+
+log = logging.getLogger(__name__)
 
 
 def ensure_topics(
@@ -43,3 +46,28 @@ def ensure_topics(
         except KafkaException as exc:
             if "TOPIC_ALREADY_EXISTS" not in str(exc):
                 raise RuntimeError(f"cannot create topic {name}: {exc}") from exc
+
+
+def topic_message_limits(client_config: dict, topics: Iterable[str]) -> dict[str, int | None]:
+    """Each topic's max.message.bytes as the broker reports it; None where it cannot be read
+    (the caller assumes the broker's 1 MB default, KAFKA_DEFAULT_MAX_MESSAGE_BYTES)."""
+    limits: dict[str, int | None] = dict.fromkeys(topics, None)
+    try:
+        admin = AdminClient(client_config)
+        resources = [ConfigResource(ConfigResource.Type.TOPIC, t) for t in limits]
+        for resource, future in admin.describe_configs(resources, request_timeout=15).items():
+            try:
+                entry = future.result().get("max.message.bytes")
+                limits[resource.name] = int(entry.value) if entry else None
+            except Exception as exc:
+                log.warning(
+                    "topic limit unknown", extra={"topic": resource.name, "error": str(exc)}
+                )
+    except Exception as exc:
+        log.warning("topic limits unknown", extra={"error": str(exc)})
+    return limits
+
+
+def message_limit(producer_limit: int, topic_limit: int | None) -> int:
+    """The largest message a producer may send to a topic (before headers and overhead)."""
+    return min(producer_limit, topic_limit or bounds.KAFKA_DEFAULT_MAX_MESSAGE_BYTES)

@@ -29,13 +29,13 @@ from collections import Counter
 from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient, ConfigResource
 
 from consumers import PARSER_VERSION
 from consumers import limits as bounds
 from consumers.issuers.source import local_directory
 from consumers.kafka.http import ProbeState, serve
 from consumers.kafka.serde import RegistryUnavailable, SchemaRefused, ValueCodec
+from consumers.kafka.topics import message_limit, topic_message_limits
 from consumers.kafka.txn import TXN_CALL_TIMEOUT_SECONDS, retrying
 from consumers.parsing import ParseError, Reason
 from consumers.parsing.document import Limits
@@ -197,25 +197,8 @@ class FilingProcessor:
         and the producer's message.max.bytes, less room for headers and record overhead."""
         s = self.settings
         producer_limit = int(self._producer_config()["message.max.bytes"])
-        topic_limits = dict.fromkeys((s.output_topic, s.dlq_topic), None)
-        try:
-            admin = AdminClient(s.client_config())
-            resources = [ConfigResource(ConfigResource.Type.TOPIC, t) for t in topic_limits]
-            for resource, future in admin.describe_configs(resources, request_timeout=15).items():
-                try:
-                    entry = future.result().get("max.message.bytes")
-                    topic_limits[resource.name] = int(entry.value) if entry else None
-                except Exception as exc:
-                    log.warning(
-                        "topic limit unknown",
-                        extra={"topic": resource.name, "error": str(exc)},
-                    )
-        except Exception as exc:
-            log.warning("topic limits unknown", extra={"error": str(exc)})
-        limits = {
-            topic: min(producer_limit, limit or bounds.KAFKA_DEFAULT_MAX_MESSAGE_BYTES)
-            for topic, limit in topic_limits.items()
-        }
+        topic_limits = topic_message_limits(s.client_config(), (s.output_topic, s.dlq_topic))
+        limits = {topic: message_limit(producer_limit, t) for topic, t in topic_limits.items()}
         self.record_limit = limits[s.output_topic] - bounds.MESSAGE_OVERHEAD_BYTES
         self.dead_letter_limit = limits[s.dlq_topic] - bounds.MESSAGE_OVERHEAD_BYTES
         for topic, limit in limits.items():

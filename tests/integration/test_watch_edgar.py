@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import subprocess
 import sys
 import uuid
 
 import pytest
+from confluent_kafka import KafkaError, KafkaException
 
 from consumers.edgar.client import EdgarClient, RetryPolicy
+from consumers.edgar.feed import daily_index_path
 from consumers.edgar.metrics import WatcherMetrics
 from consumers.edgar.settings import WatcherSettings
 from consumers.edgar.watcher import EdgarWatcher
@@ -30,7 +33,11 @@ def raw_topics(bootstrap: str) -> tuple[str, str]:
 
 
 def make_watcher(
-    edgar: FakeEdgar, bootstrap: str, topics: tuple[str, str], metrics: WatcherMetrics | None = None
+    edgar: FakeEdgar,
+    bootstrap: str,
+    topics: tuple[str, str],
+    metrics: WatcherMetrics | None = None,
+    watcher_class: type[EdgarWatcher] = EdgarWatcher,
 ) -> EdgarWatcher:
     raw, seen = topics
     metrics = metrics or WatcherMetrics()
@@ -42,9 +49,13 @@ def make_watcher(
         on_latency=metrics.observe_fetch,
     )
     config = WatcherSettings(
-        bootstrap_servers=bootstrap, topic=raw, seen_topic=seen, transactional_id=f"it-watch-{seen}"
+        bootstrap_servers=bootstrap,
+        topic=raw,
+        seen_topic=seen,
+        failures_topic=f"{seen}.failures",
+        transactional_id=f"it-watch-{seen}",
     )
-    watcher = EdgarWatcher(config, client, metrics)
+    watcher = watcher_class(config, client, metrics)
     watcher.start()
     return watcher
 
@@ -229,3 +240,123 @@ def test_watch_edgar_and_run_make_a_complete_pipeline(
     accepted = {f.accession: f.accepted_at for f in filings}
     for record in records:
         assert record["filed_at"] == accepted[record["accession_number"]]
+
+
+def test_a_restart_after_a_gap_of_350_filings_publishes_each_once(
+    bootstrap: str, raw_topics: tuple[str, str]
+) -> None:
+    """350 filings listed while the watcher is down: 700 feed entries, more than the feed's
+    pages reach (5 x 100); the daily index of their day closes the gap."""
+    template = fixture_filings()[0]
+    burst = synthetic_filings(360, template)
+    metrics = WatcherMetrics()
+    with FakeEdgar() as edgar:
+        edgar.list_filings(burst[:10])
+        first = make_watcher(edgar, bootstrap, raw_topics)
+        try:
+            first.config.forms = "4"
+            assert first.poll_feed() == 10
+        finally:
+            first.close()
+        edgar.list_filings(burst)
+        day = template.accepted_at.astimezone(dt.timezone(dt.timedelta(hours=-5))).date()
+        edgar.documents[daily_index_path(day)] = form_index(burst, day)
+        second = make_watcher(edgar, bootstrap, raw_topics, metrics)
+        try:
+            second.config.forms = "4"
+            assert second.poll_feed() == 350
+            assert second.poll_feed() == 0
+        finally:
+            second.close()
+    keys = [key for key, _, _ in raw_events(bootstrap, raw_topics[0])]
+    assert len(keys) == len(set(keys)) == 360
+    assert set(keys) == {f.accession for f in burst}
+    assert metrics.gap_fills._value.get() == 1
+
+
+class _CommitOutcomeLost:
+    """A producer whose commit's answer is lost: it commits (or not), then reports a timeout,
+    and refuses to abort, as librdkafka does for a commit still in doubt."""
+
+    def __init__(self, producer, lands: bool) -> None:
+        self._producer = producer
+        self._lands = lands
+
+    def __getattr__(self, name: str):
+        return getattr(self._producer, name)
+
+    def commit_transaction(self, *args) -> None:
+        if self._lands:
+            self._producer.commit_transaction(*args)
+        raise KafkaException(KafkaError(KafkaError._TIMED_OUT, "commit outcome lost (test)"))
+
+    def abort_transaction(self, *args) -> None:
+        raise KafkaException(KafkaError(KafkaError._STATE, "commit in doubt (test)"))
+
+
+@pytest.mark.parametrize("lands", [True, False], ids=["commit-landed", "commit-lost"])
+def test_an_unresolved_commit_is_resolved_and_the_filing_published_once(
+    bootstrap: str, raw_topics: tuple[str, str], lands: bool
+) -> None:
+    filing = fixture_filings()[0]
+    metrics = WatcherMetrics()
+
+    class InDoubtOnce(EdgarWatcher):
+        producers = 0
+
+        def new_producer(self):
+            producer = super().new_producer()
+            InDoubtOnce.producers += 1
+            return _CommitOutcomeLost(producer, lands) if self.producers == 1 else producer
+
+    with FakeEdgar() as edgar:
+        edgar.list_filings([filing])
+        watcher = make_watcher(edgar, bootstrap, raw_topics, metrics, InDoubtOnce)
+        try:
+            assert watcher.poll_feed() == (1 if lands else 0)
+            outcome = "landed" if lands else "not_landed"
+            assert metrics.unresolved_commits.labels(outcome)._value.get() == 1
+            assert (filing.accession in watcher.seen) is lands
+        finally:
+            watcher.close()  # killed, as far as this watcher knows
+        restarted = make_watcher(edgar, bootstrap, raw_topics)
+        try:
+            assert restarted.poll_feed() == (0 if lands else 1)
+        finally:
+            restarted.close()
+    keys = [key for key, _, _ in raw_events(bootstrap, raw_topics[0])]
+    assert keys == [filing.accession]
+
+
+def test_an_oversized_filing_is_reported_once_and_never_fetched_again(bootstrap: str) -> None:
+    suffix = uuid.uuid4().hex[:10]
+    raw, seen = f"it.watch.raw.{suffix}", f"it.watch.seen.{suffix}"
+    ensure_topics(bootstrap, [raw], partitions=3, config={"max.message.bytes": "120000"})
+    big, small = synthetic_filings(2, fixture_filings()[0])
+    big.body = big.body + b"\n" + b"x" * 300_000  # a 300 kB exhibit, over the topic's limit
+    metrics = WatcherMetrics()
+    with FakeEdgar() as edgar:
+        edgar.list_filings([big, small])
+        watcher = make_watcher(edgar, bootstrap, (raw, seen), metrics)
+        try:
+            watcher.config.forms = "4"
+            assert watcher.poll_feed() == 1  # the small one; the big one refused
+            assert metrics.refused_filings.labels("too_large")._value.get() == 1
+            fetched = len(edgar.requests_to(big.accession))
+            assert watcher.poll_feed() == 0
+            assert len(edgar.requests_to(big.accession)) == fetched  # not downloaded again
+        finally:
+            watcher.close()
+        restarted = make_watcher(edgar, bootstrap, (raw, seen))
+        try:
+            restarted.config.forms = "4"
+            assert restarted.poll_feed() == 0
+            assert len(edgar.requests_to(big.accession)) == fetched
+        finally:
+            restarted.close()
+    assert [key for key, _, _ in raw_events(bootstrap, raw)] == [small.accession]
+    (report,) = raw_events(bootstrap, f"{seen}.failures")
+    key, value, _ = report
+    detail = json.loads(value)
+    assert key == big.accession and detail["reason"] == "too_large"
+    assert detail["source_url"].endswith(f"{big.accession}.txt")

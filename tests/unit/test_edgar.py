@@ -118,8 +118,9 @@ def test_client_holds_the_rate_limit_as_seen_by_the_server() -> None:
             assert client.get("/x") == b"ok"
         times = [t for t, *_ in edgar.requests_to("/x")]
     assert len(times) == 25
+    # any one-second window EDGAR could count, with room for network jitter up to the margin
     for i, start in enumerate(times):
-        assert sum(1 for t in times[i:] if t - start < 0.95) <= 10
+        assert sum(1 for t in times[i:] if t - start <= 1.0) <= 10
     assert all(agent == AGENT for *_, agent in edgar.log)
 
 
@@ -166,3 +167,32 @@ def test_client_refuses_an_oversized_body_without_retrying() -> None:
 def test_client_refuses_more_than_the_sec_limit() -> None:
     with pytest.raises(ValueError):
         EdgarClient("http://127.0.0.1:1", AGENT, max_requests_per_second=11)
+
+
+def test_redirects_are_followed_on_the_same_host_only_and_each_hop_is_counted() -> None:
+    with FakeEdgar() as edgar:
+        edgar.documents["/moved-here"] = b"body"
+        edgar.script["/old"] = [Answer(301, headers={"Location": "/moved-here"})]
+        edgar.script["/elsewhere"] = [
+            Answer(302, headers={"Location": "http://198.51.100.7/steal?token=1"})
+        ]
+        client = EdgarClient(edgar.url, AGENT, retry=FAST)
+        assert client.get("/old") == b"body"
+        assert [p for _, p, _, _ in edgar.log] == ["/old", "/moved-here"]  # both rate-limited
+        with pytest.raises(FetchError) as caught:
+            client.get("/elsewhere")
+        assert caught.value.reason == "redirect_refused" and caught.value.attempts == 1
+        edgar.script["/loop"] = [Answer(302, headers={"Location": "/loop"})] * 10
+        with pytest.raises(FetchError):
+            client.get("/loop")
+        assert len(edgar.requests_to("/loop")) == 6  # the request and five redirects
+
+
+def test_a_per_call_size_cap_is_tighter_than_the_clients() -> None:
+    with FakeEdgar() as edgar:
+        edgar.documents["/doc"] = b"x" * 3000
+        client = EdgarClient(edgar.url, AGENT, retry=FAST)
+        assert len(client.get("/doc")) == 3000
+        with pytest.raises(FetchError) as caught:
+            client.get("/doc", max_bytes=2000)
+        assert caught.value.reason == "too_large"
