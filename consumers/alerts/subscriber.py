@@ -3,8 +3,11 @@
 On assignment each partition is rewound `warmup_days` of message time before its committed
 offset; records before the committed offset only rebuild the windows and the seen record ids
 (no alerts), so a restart keeps its clusters and never re-alerts what it already handled.
-Offsets are committed after the batch's alerts are flushed to every sink: a crash between the
-two can repeat an alert, which is why each carries a deterministic `alert_id`.
+Offsets are committed after the batch's alerts are flushed to every sink and each of its
+webhook alerts is settled (delivered, or on the alerts dead-letter topic): a crash between
+the two can repeat an alert, which is why each carries a deterministic `alert_id`, but none is
+ever lost. The webhook is served off the consume loop (sinks.WebhookDelivery): a slow or
+failing webhook pauses the partitions once MAX_UNSETTLED alerts wait, never the loop itself.
 """
 
 from __future__ import annotations
@@ -15,14 +18,17 @@ import time
 import uuid
 
 from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
-from prometheus_client import CollectorRegistry, Counter
+from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from consumers.alerts.engine import AlertEngine
 from consumers.alerts.settings import AlertsSettings
-from consumers.alerts.sinks import AlertSink
+from consumers.alerts.sinks import AlertSink, WebhookDelivery
 from consumers.kafka.serde import ValueDecoder
 
 log = logging.getLogger("form4.alerts")
+
+# Alerts waiting for the webhook beyond which the subscriber stops fetching (resumes at half).
+MAX_UNSETTLED_ALERTS = 1000
 
 
 class AlertMetrics:
@@ -44,8 +50,13 @@ class AlertMetrics:
         )
         self.webhook = Counter(
             "form4_alerts_webhook_deliveries",
-            "Webhook deliveries by outcome.",
+            "Webhook deliveries by outcome (delivered; failed, then dead_lettered).",
             ["outcome"],
+            registry=self.registry,
+        )
+        self.unsettled = Gauge(
+            "form4_alerts_unsettled",
+            "Webhook alerts neither delivered nor dead-lettered yet (their records uncommitted).",
             registry=self.registry,
         )
 
@@ -58,10 +69,17 @@ class AlertSubscriber:
         sinks: list[AlertSink],
         metrics: AlertMetrics | None = None,
         stop: threading.Event | None = None,
+        webhook: WebhookDelivery | None = None,
     ) -> None:
         self.config = config
         self.engine = engine
         self.sinks = sinks
+        self.webhook = webhook
+        # Per partition: offset -> webhook alerts of that record not settled yet, in offset
+        # order; the committed offset never passes the first record with one outstanding.
+        self._outstanding: dict[tuple[str, int], dict[int, int]] = {}
+        self._lock = threading.Lock()
+        self._held_back = False
         self.metrics = metrics or AlertMetrics()
         self.stop = stop or threading.Event()
         self._decoder = ValueDecoder(config.schema_registry_url)
@@ -90,13 +108,15 @@ class AlertSubscriber:
         try:
             while not self.stop.is_set():
                 messages = consumer.consume(500, timeout=0.5)
+                self._commit_settled(consumer)
+                self._apply_backpressure(consumer)
                 if not messages and self._warming:
                     emitted += self._handle(consumer, [])
                 if not messages:
-                    if (
-                        c.idle_timeout is not None
-                        and time.monotonic() - last_message > c.idle_timeout
-                    ):
+                    idle = time.monotonic() - last_message
+                    # idle (scripts, tests): exit once every alert is settled and committed,
+                    # polling meanwhile so the group keeps this consumer
+                    if c.idle_timeout is not None and idle > c.idle_timeout and not self._waiting():
                         break
                     continue
                 last_message = time.monotonic()
@@ -104,6 +124,11 @@ class AlertSubscriber:
         finally:
             consumer.close()
         return emitted
+
+    def _waiting(self) -> bool:
+        """Records whose webhook alerts are not settled yet (so not committed)."""
+        with self._lock:
+            return any(self._outstanding.values())
 
     def _handle(self, consumer: Consumer, messages: list[Message]) -> int:
         """Warm-up records teach the engine; live ones wait until every partition is warm, so a
@@ -159,26 +184,78 @@ class AlertSubscriber:
 
     def _alert(self, consumer: Consumer, messages: list[Message]) -> int:
         emitted = 0
-        to_commit: dict[tuple[str, int], int] = {}
         for message in messages:
+            where, offset = (message.topic(), message.partition()), message.offset()
+            with self._lock:
+                self._outstanding.setdefault(where, {})[offset] = 0
             record = self._decode(message)
-            if record is not None:
-                self.metrics.records.labels("live").inc()
-                for alert in self.engine.evaluate(record):
-                    for sink in self.sinks:
-                        sink.send(alert)
-                    self.metrics.alerts.labels(alert["rule"]).inc()
-                    emitted += 1
-            to_commit[(message.topic(), message.partition())] = message.offset() + 1
-        if to_commit:
+            if record is None:
+                continue
+            self.metrics.records.labels("live").inc()
+            for alert in self.engine.evaluate(record):
+                for sink in self.sinks:
+                    sink.send(alert)
+                if self.webhook is not None:
+                    with self._lock:
+                        self._outstanding[where][offset] += 1
+                    self.webhook.submit(alert, self._settler(where, offset))
+                self.metrics.alerts.labels(alert["rule"]).inc()
+                emitted += 1
+        if messages:
             for sink in self.sinks:
                 sink.flush()
-            offsets = [TopicPartition(t, p, o) for (t, p), o in to_commit.items()]
-            try:
-                consumer.commit(offsets=offsets, asynchronous=False)
-            except KafkaException as error:  # e.g. a rebalance took the partition: re-read later
-                log.warning("offset commit failed", extra={"error": str(error)})
+            self._commit_settled(consumer)
         return emitted
+
+    def _settler(self, where: tuple[str, int], offset: int):
+        def settled() -> None:
+            with self._lock:
+                waiting = self._outstanding.get(where)
+                if waiting is not None and offset in waiting:
+                    waiting[offset] -= 1
+
+        return settled
+
+    def _commit_settled(self, consumer: Consumer) -> None:
+        """Commit, per partition, past the records whose alerts are all settled, up to the
+        first that still waits for the webhook."""
+        offsets = []
+        with self._lock:
+            for (topic, partition), waiting in self._outstanding.items():
+                done = None
+                for offset, count in list(waiting.items()):
+                    if count > 0:
+                        break
+                    done = offset
+                    del waiting[offset]
+                if done is not None:
+                    offsets.append(TopicPartition(topic, partition, done + 1))
+            unsettled = sum(c for w in self._outstanding.values() for c in w.values())
+        self.metrics.unsettled.set(unsettled)
+        if not offsets:
+            return
+        try:
+            consumer.commit(offsets=offsets, asynchronous=False)
+        except KafkaException as error:  # e.g. a rebalance took the partition: re-read later
+            log.warning("offset commit failed", extra={"error": str(error)})
+
+    def _apply_backpressure(self, consumer: Consumer) -> None:
+        """Stop fetching while too many alerts wait for the webhook; the loop goes on polling,
+        so the group keeps the consumer and its partitions."""
+        if self.webhook is None:
+            return
+        waiting = self.webhook.unsettled
+        if not self._held_back and waiting >= MAX_UNSETTLED_ALERTS:
+            self._held_back = True
+            consumer.pause(consumer.assignment())
+            log.warning("webhook behind; fetching paused", extra={"unsettled": waiting})
+        elif self._held_back and waiting <= MAX_UNSETTLED_ALERTS // 2:
+            self._held_back = False
+            resumed = [
+                tp for tp in consumer.assignment() if (tp.topic, tp.partition) not in self._paused
+            ]
+            consumer.resume(resumed)
+            log.info("webhook caught up; fetching resumed", extra={"unsettled": waiting})
 
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         committed = consumer.committed(partitions, timeout=30)
@@ -210,7 +287,11 @@ class AlertSubscriber:
         consumer.assign(starts)
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        self._commit_settled(consumer)
         gone = {(p.topic, p.partition) for p in partitions}
+        with self._lock:  # the next owner re-reads what is not settled (alert_id dedupes)
+            for where in gone:
+                self._outstanding.pop(where, None)
         for where in gone:
             self._alert_from.pop(where, None)
         self._warming -= gone

@@ -19,7 +19,16 @@ from consumers.commands.options import load, service_options, stop_on_signals
     help="YAML or TOML overrides of the built-in rules.",
 )
 @click.option("--group-id")
-@click.option("--webhook-url", help="POST each alert here as JSON (retried).")
+@click.option("--webhook-url", help="POST each alert here as JSON (retried, then dead-lettered).")
+@click.option("--webhook-attempts", type=click.IntRange(min=1), help="Tries per alert (5).")
+@click.option(
+    "--webhook-backoff-seconds", type=float, help="Back-off base, doubling, jittered (0.5)."
+)
+@click.option("--webhook-timeout-seconds", type=float, help="Per-request timeout (10).")
+@click.option(
+    "--alerts-dlq-topic",
+    help="Alerts the webhook would not take, with reason and attempts (sec.form4.alerts.dlq).",
+)
 @click.option("--alerts-topic", help="Also publish alerts as JSON to this topic.")
 @click.option(
     "--from-beginning", is_flag=True, default=None, help="A new group starts at the oldest record."
@@ -40,7 +49,14 @@ def alerts_command(
     from consumers.alerts.engine import AlertEngine
     from consumers.alerts.rules import load_rules
     from consumers.alerts.settings import AlertsSettings
-    from consumers.alerts.sinks import AlertSink, StreamSink, TopicSink, WebhookSink
+    from consumers.alerts.sinks import (
+        AlertDeadLetters,
+        AlertSink,
+        StreamSink,
+        TopicSink,
+        WebhookDelivery,
+        WebhookSink,
+    )
     from consumers.alerts.subscriber import AlertMetrics, AlertSubscriber
     from consumers.kafka import logs
 
@@ -52,15 +68,28 @@ def alerts_command(
         raise click.BadParameter(str(error), param_hint="--rules") from error
     metrics = AlertMetrics()
     sinks: list[AlertSink] = [StreamSink(sys.stdout)]
-    if settings.webhook_url:
-        sinks.append(
-            WebhookSink(settings.webhook_url, on_result=lambda o: metrics.webhook.labels(o).inc())
-        )
-    if settings.alerts_topic:
+    producer = None
+    if settings.alerts_topic or settings.webhook_url:
         from confluent_kafka import Producer
 
         producer = Producer(settings.client_config(**{"enable.idempotence": True}))
+    if settings.alerts_topic:
         sinks.append(TopicSink(producer, settings.alerts_topic))
+    webhook = None
+    if settings.webhook_url:
+        from consumers.kafka.topics import ensure_topics
+
+        ensure_topics(settings.bootstrap_servers, [settings.alerts_dlq_topic], extra=settings.kafka)
+        webhook = WebhookDelivery(
+            WebhookSink(
+                settings.webhook_url,
+                attempts=settings.webhook_attempts,
+                base_seconds=settings.webhook_backoff_seconds,
+                timeout=settings.webhook_timeout_seconds,
+            ),
+            AlertDeadLetters(producer, settings.alerts_dlq_topic),
+            on_result=lambda outcome: metrics.webhook.labels(outcome).inc(),
+        )
     server = None
     if settings.metrics_port is not None:
         from consumers.kafka.http import ProbeState, serve
@@ -70,8 +99,10 @@ def alerts_command(
         server = serve(settings.metrics_host, settings.metrics_port, metrics.registry, state)
     stop = stop_on_signals()
     try:
-        AlertSubscriber(settings, AlertEngine(rules), sinks, metrics, stop).run()
+        AlertSubscriber(settings, AlertEngine(rules), sinks, metrics, stop, webhook).run()
     finally:
+        if webhook is not None:
+            webhook.close()
         for sink in sinks:
             sink.flush()
         if server is not None:

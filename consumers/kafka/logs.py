@@ -41,3 +41,5 @@ def configure(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # urllib3 logs whole request lines at DEBUG: a webhook's token, an EDGAR query. Never ours.
+    logging.getLogger("urllib3").setLevel(logging.WARNING)

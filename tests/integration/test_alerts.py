@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,7 +18,7 @@ from confluent_kafka import Producer
 from consumers.alerts.engine import AlertEngine
 from consumers.alerts.rules import AlertRules
 from consumers.alerts.settings import AlertsSettings
-from consumers.alerts.sinks import WebhookSink
+from consumers.alerts.sinks import AlertDeadLetters, TopicSink, WebhookDelivery, WebhookSink
 from consumers.alerts.subscriber import AlertSubscriber
 from consumers.avro_codec import encode_single_object
 from consumers.kafka.topics import ensure_topics
@@ -44,19 +45,25 @@ class ListSink:
 
 
 class WebhookReceiver:
-    """Answers 500 to the first POST of each alert, 200 after; records what it accepted."""
+    """A local webhook: by default answers 500 to the first POST of each alert and 200 after;
+    `down_until` (monotonic time) answers 500 to everything until then; `delay` seconds per
+    answer. Records what it accepted and how often each alert was posted."""
 
-    def __init__(self) -> None:
+    def __init__(self, down_until: float = 0.0, delay: float = 0.0, fail_first: bool = True):
         self.accepted: list[dict] = []
         self.posts: Counter[str] = Counter()
+        self.down_until = down_until
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 receiver.posts[body["alert_id"]] += 1
-                ok = receiver.posts[body["alert_id"]] > 1
                 assert self.headers["Idempotency-Key"] == body["alert_id"]
+                time.sleep(delay)
+                ok = time.monotonic() >= receiver.down_until and (
+                    receiver.posts[body["alert_id"]] > 1 or not fail_first
+                )
                 if ok:
                     receiver.accepted.append(body)
                 self.send_response(200 if ok else 500)
@@ -67,8 +74,19 @@ class WebhookReceiver:
                 return
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/alerts"
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/alerts?token=secret"
+
+
+def webhook_delivery(
+    bootstrap: str, receiver: WebhookReceiver, attempts: int = 3, timeout: float = 10.0
+) -> tuple[WebhookDelivery, str]:
+    dlq = f"it.alerts.dlq.{uuid.uuid4().hex[:8]}"
+    ensure_topics(bootstrap, [dlq], partitions=1)
+    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True})
+    sink = WebhookSink(receiver.url, attempts=attempts, base_seconds=0.01, timeout=timeout)
+    return WebhookDelivery(sink, AlertDeadLetters(producer, dlq)), dlq
 
 
 @pytest.fixture
@@ -90,15 +108,27 @@ def produce(bootstrap: str, topic: str, records: list[dict], partitions: list[in
     assert producer.flush(30) == 0
 
 
-def subscribe(bootstrap: str, topic: str, group: str, sinks: list) -> int:
+def subscribe(
+    bootstrap: str,
+    topic: str,
+    group: str,
+    sinks: list,
+    webhook: WebhookDelivery | None = None,
+    kafka: dict[str, str] | None = None,
+) -> int:
     config = AlertsSettings(
         bootstrap_servers=bootstrap,
         topic=topic,
         group_id=group,
         from_beginning=True,
         idle_timeout=6,
+        kafka=kafka or {},
     )
-    return AlertSubscriber(config, AlertEngine(AlertRules()), sinks).run()
+    try:
+        return AlertSubscriber(config, AlertEngine(AlertRules()), sinks, webhook=webhook).run()
+    finally:
+        if webhook is not None:
+            webhook.close()
 
 
 def cluster(start: dt.date, insiders: range) -> list[dict]:
@@ -120,8 +150,9 @@ def test_corpus_records_trigger_exactly_the_expected_alerts_once(
         expected.update(a["alert_id"] for a in offline.evaluate(record))
     webhook = WebhookReceiver()
     got = ListSink()
-    sink = WebhookSink(webhook.url, base_seconds=0.01)
-    emitted = subscribe(bootstrap, record_topic, f"it-alerts-{uuid.uuid4().hex[:8]}", [got, sink])
+    delivery, _ = webhook_delivery(bootstrap, webhook)
+    group = f"it-alerts-{uuid.uuid4().hex[:8]}"
+    emitted = subscribe(bootstrap, record_topic, group, [got], delivery)
     webhook.server.shutdown()
     assert emitted == len(got.alerts) == sum(expected.values())
     assert Counter(a["alert_id"] for a in got.alerts) == expected
@@ -173,3 +204,64 @@ def test_the_cli_prints_alerts_and_publishes_them_to_a_topic(
     assert alert["rule"] == "large_trade" and alert["value"] == "5000.00076"
     (published,) = raw_events(bootstrap, alerts_topic)
     assert json.loads(published[1]) == alert and published[0] == "0000842517"
+
+
+def _expected_alerts(records: list[dict]) -> Counter:
+    offline = AlertEngine(AlertRules())
+    return Counter(a["alert_id"] for r in records for a in offline.evaluate(r))
+
+
+def test_a_webhook_down_past_its_retry_budget_loses_no_alert(
+    bootstrap: str, record_topic: str
+) -> None:
+    """500 for longer than every alert's attempts: each alert is delivered (once the webhook is
+    back) or sits in the alerts dead-letter topic with its reason and attempts; none missing,
+    none twice on the alerts topic; the records are committed only past settled alerts."""
+    records = records_of(TESLA_SALES) + records_of(DUTCH_BROS)
+    expected = _expected_alerts(records)
+    assert len(expected) >= 20
+    produce(bootstrap, record_topic, records, [n % 3 for n in range(len(records))])
+    receiver = WebhookReceiver(down_until=time.monotonic() + 4.0, fail_first=False)
+    delivery, dlq = webhook_delivery(bootstrap, receiver, attempts=2)
+    alerts_topic = f"it.alerts.out.{uuid.uuid4().hex[:8]}"
+    ensure_topics(bootstrap, [alerts_topic], partitions=1)
+    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True})
+    group = f"it-alerts-down-{uuid.uuid4().hex[:8]}"
+    subscribe(bootstrap, record_topic, group, [TopicSink(producer, alerts_topic)], delivery)
+    receiver.server.shutdown()
+    delivered = Counter(a["alert_id"] for a in receiver.accepted)
+    dead = {key: json.loads(value) for key, value, _ in raw_events(bootstrap, dlq)}
+    assert dead, "the webhook was down longer than the retry budget of the first alerts"
+    assert all(d["reason"] == "HTTP 500" and d["attempts"] == 2 for d in dead.values())
+    assert all(d["target"].endswith("/…") and "secret" not in d["target"] for d in dead.values())
+    assert set(delivered) | set(dead) == set(expected)  # none missing
+    assert not set(delivered) & set(dead) and all(n == 1 for n in delivered.values())
+    on_topic = Counter(
+        json.loads(value)["alert_id"] for _, value, _ in raw_events(bootstrap, alerts_topic)
+    )
+    assert on_topic == expected  # each once on the alerts topic
+    # Everything settled, so the group committed to the end: a restart alerts nothing again.
+    again = ListSink()
+    assert subscribe(bootstrap, record_topic, group, [again]) == 0
+
+
+def test_a_slow_webhook_does_not_stall_the_consumer_or_repeat_alerts(
+    bootstrap: str, record_topic: str
+) -> None:
+    """Each POST takes 0.5 s and the group evicts a consumer that does not poll for 6 s: the
+    consume loop keeps polling while the webhook works through the alerts, so no rebalance
+    re-reads them and each is posted exactly once."""
+    records = records_of(TESLA_SALES)
+    expected = _expected_alerts(records)
+    assert sum(expected.values()) * 0.5 > 6  # a blocking loop would be evicted
+    produce(bootstrap, record_topic, records, [0] * len(records))
+    receiver = WebhookReceiver(delay=0.5, fail_first=False)
+    delivery, dlq = webhook_delivery(bootstrap, receiver, attempts=2, timeout=5.0)
+    got = ListSink()
+    group = f"it-alerts-slow-{uuid.uuid4().hex[:8]}"
+    kafka = {"max.poll.interval.ms": "6000", "session.timeout.ms": "6000"}
+    subscribe(bootstrap, record_topic, group, [got], delivery, kafka)
+    receiver.server.shutdown()
+    assert Counter(a["alert_id"] for a in got.alerts) == expected
+    assert receiver.posts == Counter(dict.fromkeys(expected, 1))
+    assert raw_events(bootstrap, dlq) == []
