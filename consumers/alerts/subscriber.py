@@ -54,6 +54,8 @@ class AlertMetrics:
             ["outcome"],
             registry=self.registry,
         )
+        for outcome in ("delivered", "failed", "dead_lettered"):
+            self.webhook.labels(outcome)
         self.unsettled = Gauge(
             "form4_alerts_unsettled",
             "Webhook alerts neither delivered nor dead-lettered yet (their records uncommitted).",

@@ -108,3 +108,5 @@ class WatcherMetrics:
             self.fetch_seconds.labels(kind)
         for reason in ("not_found", "connection", "http_403", "http_429", "http_503"):
             self.fetch_failures.labels(reason)
+        for reason in ("too_large", "refused_by_kafka"):
+            self.refused_filings.labels(reason)
