@@ -16,6 +16,8 @@ from typing import TextIO
 
 import click
 
+from consumers.commands.options import view_option
+
 _SAMPLE_DIRS = (
     Path(__file__).resolve().parents[1] / "_samples",  # installed wheel
     Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "sample",  # source checkout
@@ -126,14 +128,7 @@ def run_demo(
     help="Use this cluster instead of starting a local broker.",
 )
 @click.option("--metrics-port", type=int, default=9108, show_default=True)
-@click.option(
-    "--format",
-    "view",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="table: one aligned line per record; json: each whole record.",
-)
+@view_option(default="table")
 @click.option(
     "--schema-registry",
     is_flag=True,

@@ -84,3 +84,15 @@ def stop_on_signals() -> threading.Event:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     return stop
+
+
+def view_option(default: str) -> Callable[[Command], Command]:
+    """--format json|table: how `tail` and `demo` print records (consumers.kafka.tail)."""
+    return click.option(
+        "--format",
+        "view",
+        type=click.Choice(["json", "table"]),
+        default=default,
+        show_default=True,
+        help="json: each whole record per line; table: one compact aligned line per record.",
+    )

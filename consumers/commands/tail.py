@@ -6,21 +6,14 @@ import sys
 
 import click
 
-from consumers.commands.options import kafka_property_option, pairs
+from consumers.commands.options import kafka_property_option, pairs, view_option
 
 
 @click.command("tail")
 @click.option("--bootstrap-servers", envvar="FORM4_BOOTSTRAP_SERVERS", required=True)
 @click.option("--topic", default="sec.form4.transactions", show_default=True)
 @click.option("--json", "as_json", is_flag=True, default=True, help="JSON lines (default).")
-@click.option(
-    "--format",
-    "view",
-    type=click.Choice(["json", "table"]),
-    default="json",
-    show_default=True,
-    help="json: the whole record per line; table: a compact aligned view.",
-)
+@view_option(default="json")
 @click.option("--from-beginning", is_flag=True)
 @click.option(
     "--timeout",

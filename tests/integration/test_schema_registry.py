@@ -35,19 +35,9 @@ from tests.integration.helpers import (
     publish_events,
     run_until_consumed,
 )
+from tests.integration.test_alerts import ListSink
 
 PREVIOUS = FIXTURES / "schemas-v1" / f"{TRANSACTION}.avsc"
-
-
-class Collected:
-    def __init__(self) -> None:
-        self.alerts: list[dict] = []
-
-    def send(self, alert: dict) -> None:
-        self.alerts.append(alert)
-
-    def flush(self) -> None:
-        return
 
 
 def _plain_confluent_read(bootstrap: str, topic: str, registry_url: str) -> list[dict]:
@@ -120,7 +110,7 @@ def test_records_through_a_real_registry_over_the_previous_schema_version(
     assert tailed.exit_code == 0, tailed.output
     assert len([line for line in tailed.output.splitlines() if line.startswith("{")]) == len(plain)
 
-    sink = Collected()
+    sink = ListSink()
     config = AlertsSettings(
         bootstrap_servers=bootstrap,
         topic=topics["output"],
