@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
@@ -18,6 +19,8 @@ from consumers.avro_codec import (
 )
 from consumers.processor.work import OutputRecord
 from consumers.schemas import PARSE_FAILURE, TRANSACTION, schema_text
+
+log = logging.getLogger(__name__)
 
 _NETWORK_LIBRARIES = frozenset({"httpx", "httpx2", "requests", "urllib3", "http", "ssl"})
 
@@ -70,19 +73,15 @@ class ValueCodec:
 
     def prepare_subjects(self, topics: dict[str, str]) -> None:
         """Before the first record (`topics`: contract name -> topic): a subject with no rule
-        of its own gets BACKWARD, then our schema is registered, so a schema the registry
-        refuses stops the processor at start (SchemaRefused) instead of failing every batch."""
+        of its own gets BACKWARD (best effort: a registry that keeps its rules elsewhere still
+        serves), then our schema is registered, so a schema the registry refuses stops the
+        processor at start (SchemaRefused) rather than failing every batch."""
         if self._client is None:
             return
         for name, topic in topics.items():
             subject = value_subject(topic)
+            self._ensure_compatibility(subject)
             try:
-                try:
-                    self._client.get_compatibility(subject)
-                except SchemaRegistryError as error:
-                    if error.http_status_code != 404:
-                        raise
-                    self._client.set_compatibility(subject, SUBJECT_COMPATIBILITY)
                 self._client.register_schema(subject, Schema(schema_text(name), "AVRO"))
             except SchemaRegistryError as error:
                 if error.http_status_code in (409, 422):
@@ -92,6 +91,19 @@ class ValueCodec:
                 if _is_registry_failure(error):
                     raise RegistryUnavailable(f"{subject}: {error}") from error
                 raise
+
+    def _ensure_compatibility(self, subject: str) -> None:
+        try:
+            try:
+                self._client.get_compatibility(subject)
+            except SchemaRegistryError as error:
+                if error.http_status_code != 404:
+                    raise
+                self._client.set_compatibility(subject, SUBJECT_COMPATIBILITY)
+        except Exception as error:
+            log.warning(
+                "subject compatibility not set", extra={"subject": subject, "error": str(error)}
+            )
 
     def record_value(self, output: OutputRecord, topic: str) -> bytes:
         """Raises RegistryUnavailable when the registry, not the record, is at fault."""

@@ -198,6 +198,18 @@ def test_every_watcher_series_the_alerts_query_is_exported() -> None:
     assert used <= exported, used - exported
 
 
+def test_every_alerts_series_the_rules_query_is_exported() -> None:
+    from prometheus_client import generate_latest
+
+    from consumers.alerts.subscriber import AlertMetrics
+
+    text = generate_latest(AlertMetrics().registry).decode()
+    exported = {line.split("{")[0].split(" ")[0] for line in text.splitlines() if line[:1] != "#"}
+    used = {name for name in metric_names_used() if name.startswith("form4_alerts_")}
+    assert used, "the alert rules watch form4 alerts"
+    assert used <= exported, used - exported
+
+
 def test_the_dashboard_covers_what_operators_need() -> None:
     used = metric_names_used()
     for needed in (

@@ -65,7 +65,9 @@ def _missing_series(text: str) -> set[str]:
         for line in text.splitlines()
         if line and not line.startswith("#")
     }
-    processor_names = {n for n in metric_names_used() if not n.startswith("form4_watch_")}
+    processor_names = {
+        n for n in metric_names_used() if not n.startswith(("form4_watch_", "form4_alerts_"))
+    }
     return processor_names - exported
 
 

@@ -534,7 +534,8 @@ class GridReader:
         if resolved.held:
             self.held.append((target, resolved.held))
         for field in resolved.unread:
-            value = target.footnote_ids.get(field) if "." in field else getattr(target, field)
+            marks_of = field.partition("footnote_ids.")[2]  # unread marks, not a value
+            value = target.footnote_ids.get(marks_of) if marks_of else getattr(target, field)
             if not value and field not in target.unread_fields:
                 target.unread_fields.append(field)
         for field in resolved.unverified:
