@@ -265,3 +265,28 @@ def test_a_direct_indirect_stroke_is_an_i_the_nature_column_must_confirm() -> No
     # a round glyph read as "|" is no I
     wide = Cell(bbox=(0, 0, 1, 1), ink=(950, 551, 963, 567), whole="|")
     assert ownership(wide, by_trust) is None
+
+
+def test_crop_sheets_stay_under_tesseracts_image_limit() -> None:
+    from consumers.parsing.scan.tesseract import MAX_SHEET_PIXELS, sheets
+
+    crops = [Image.new("L", (400, 120), 255) for _ in range(400)]  # 57,600 px stacked
+    crops.append(Image.new("L", (50_000, 200), 255))  # wider than any sheet may be
+    groups = sheets(crops)
+    assert sum(len(g) for g in groups) == len(crops) and len(groups) >= 2
+    for group in groups:
+        assert sum(c.height + 24 for c in group) + 24 <= MAX_SHEET_PIXELS
+        assert max(c.width for c in group) + 48 <= MAX_SHEET_PIXELS
+
+
+@pytest.mark.usefixtures("needs_tesseract")
+def test_crops_on_several_sheets_come_back_to_their_own_crops() -> None:
+    crops = []
+    for n in range(6):
+        crop = Image.new("L", (260, 70), 255)
+        ImageDraw.Draw(crop).text((10, 10), f"{n}{n}{n}", fill=0, font_size=40)
+        crops.append(crop)
+    one_sheet = tesseract.read_crops(crops, whitelist="0123456789")
+    several = tesseract.read_crops(crops, whitelist="0123456789", max_sheet_pixels=250)
+    assert [r.text for r in several] == [r.text for r in one_sheet]
+    assert [r.text for r in several] == [f"{n}{n}{n}" for n in range(6)]

@@ -1,9 +1,9 @@
-"""Re-reading cell crops with the tesseract binary: one process per batch, not per cell.
+"""Re-reading cell crops with the tesseract binary: one process per sheet of crops, not per cell.
 
-Crops are pasted one under another on a white sheet and read in one call (page segmentation
-"uniform block"); each word comes back to the crop its box lies in, with tesseract's own
-confidence. Tesseract is optional: without it `available()` is False and callers fall back to
-what the text layer says, strictly.
+Crops are pasted one under another on white sheets, as few as tesseract's 32,767-pixel image
+limit allows, and each sheet is read in one call (page segmentation "uniform block"); each word
+comes back to the crop its box lies in, with tesseract's own confidence. Tesseract is optional:
+without it `available()` is False and callers fall back to what the text layer says, strictly.
 """
 
 from __future__ import annotations
@@ -12,12 +12,15 @@ import io
 import os
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass
 
 from PIL import Image
 
 GAP_PIXELS = 24
 TESSERACT_TIMEOUT_SECONDS = 20.0
+# Tesseract refuses an image over 32,767 pixels a side ("Image too large"): sheets stay under.
+MAX_SHEET_PIXELS = 30_000
 
 
 @dataclass(frozen=True)
@@ -40,13 +43,47 @@ def read_crops(
     crops: list[Image.Image],
     whitelist: str | None = None,
     timeout: float = TESSERACT_TIMEOUT_SECONDS,
+    max_sheet_pixels: int = MAX_SHEET_PIXELS,
 ) -> list[CropRead]:
-    """Read each crop (grey, already scaled) in one tesseract run."""
+    """Read each crop (grey, already scaled) in as few tesseract runs as its image limits
+    allow: one sheet per run, each under `max_sheet_pixels` a side (tesseract refuses images
+    over 32,767); `timeout` bounds all the runs together."""
     if not crops:
         return []
     binary = tesseract_path()
     if binary is None:
         raise FileNotFoundError("tesseract is not installed")
+    deadline = time.monotonic() + timeout
+    reads: list[CropRead] = []
+    for sheet_crops in sheets(crops, max_sheet_pixels):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise subprocess.TimeoutExpired(binary, timeout)
+        reads.extend(_read_sheet(binary, sheet_crops, whitelist, left))
+    return reads
+
+
+def sheets(crops: list[Image.Image], max_pixels: int = MAX_SHEET_PIXELS) -> list[list[Image.Image]]:
+    """Crops in order, grouped into sheets whose stacked height (gaps included) and width stay
+    under `max_pixels`; a crop too big for a sheet on its own is shrunk to fit."""
+    room = max_pixels - 2 * GAP_PIXELS
+    groups: list[list[Image.Image]] = [[]]
+    height = GAP_PIXELS
+    for crop in crops:
+        if crop.width > room or crop.height > room:
+            crop = crop.copy()
+            crop.thumbnail((room, room))
+        if groups[-1] and height + crop.height + GAP_PIXELS > max_pixels:
+            groups.append([])
+            height = GAP_PIXELS
+        groups[-1].append(crop)
+        height += crop.height + GAP_PIXELS
+    return groups
+
+
+def _read_sheet(
+    binary: str, crops: list[Image.Image], whitelist: str | None, timeout: float
+) -> list[CropRead]:
     width = max(c.width for c in crops) + 2 * GAP_PIXELS
     height = sum(c.height + GAP_PIXELS for c in crops) + GAP_PIXELS
     sheet = Image.new("L", (width, height), 255)
