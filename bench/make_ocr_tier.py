@@ -15,10 +15,12 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pypdfium2
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -31,7 +33,14 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 _PDFIUM = threading.Lock()  # pdfium is not thread-safe: render one page at a time
 
 
-def ocr_pdf(source: Path, target: Path, dpi: int) -> None:
+def ocr_pdf(
+    source: Path,
+    target: Path,
+    dpi: int,
+    degrade: Callable[[Image.Image, int], Image.Image] | None = None,
+) -> None:
+    """Rasterise `source` at `dpi` (each page through `degrade(page, page_number)` when given,
+    as a scanner would spoil it) and OCR it into an image + text-layer PDF at `target`."""
     with tempfile.TemporaryDirectory() as scratch:
         images = []
         with _PDFIUM:
@@ -39,7 +48,10 @@ def ocr_pdf(source: Path, target: Path, dpi: int) -> None:
             for index in range(len(document)):
                 bitmap = document[index].render(scale=dpi / 72, grayscale=True)
                 path = Path(scratch) / f"page{index:03d}.png"
-                bitmap.to_pil().save(path, dpi=(dpi, dpi))
+                page = bitmap.to_pil().convert("L")
+                if degrade is not None:
+                    page = degrade(page, index)
+                page.save(path, dpi=(dpi, dpi))
                 images.append(str(path))
             document.close()
         listing = Path(scratch) / "pages.txt"
