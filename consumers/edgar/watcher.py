@@ -65,7 +65,6 @@ class EdgarWatcher:
         self.metrics = metrics or WatcherMetrics()
         self.seen: set[str] = set()
         self._given_up: dict[str, float] = {}
-        self._polled_before = False
         self._producer: Producer | None = None
         self.directory = (
             DirectoryRefresher(
@@ -78,16 +77,21 @@ class EdgarWatcher:
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Create the seen and failures topics if needed, fence older instances, then load
+        """Create the raw, seen and failures topics if needed, fence older instances, then load
         what they did; learn the largest submission the raw topic takes."""
         c = self.config
         ensure_compacted_topic(c, c.seen_topic)
-        ensure_topics(c.bootstrap_servers, [c.failures_topic], extra=c.kafka)
+        # The raw topic too: its max.message.bytes must be readable, since a filing over it is
+        # refused for good (created with ours when missing, never guessed at 1 MB).
+        ensure_topics(c.bootstrap_servers, [c.topic, c.failures_topic], extra=c.kafka)
         self._producer = self.new_producer()
+        # Unreadable limit: the producer's own, and the broker's answer decides (MessageRefused);
+        # never a guessed 1 MB, since what is refused here is refused for good.
         limit = topic_message_limits(c.client_config(), [c.topic])[c.topic]
+        producer_limit = bounds.PRODUCER_MESSAGE_MAX_BYTES
         self.max_submission_bytes = (
-            message_limit(bounds.PRODUCER_MESSAGE_MAX_BYTES, limit) - bounds.MESSAGE_OVERHEAD_BYTES
-        )
+            message_limit(producer_limit, limit) if limit is not None else producer_limit
+        ) - bounds.MESSAGE_OVERHEAD_BYTES
         self.seen = load_seen(c, c.seen_topic)
         self.metrics.seen_filings.set(len(self.seen))
         log.info("watcher started", extra={"seen": len(self.seen), "topic": c.topic})
@@ -156,7 +160,6 @@ class EdgarWatcher:
             if not connected and self.seen:
                 for ref in self._fill_gap(listed):
                     refs.setdefault(ref.accession_number, ref)
-        self._polled_before = True
         fresh = [ref for ref in refs.values() if self._wanted(ref)]
         epoch = dt.datetime.min.replace(tzinfo=dt.UTC)
         fresh.sort(key=lambda ref: ref.listed_at or epoch)  # oldest first, as EDGAR accepted
