@@ -7,7 +7,7 @@ Offsets are committed after the batch's alerts are flushed to every sink and eac
 webhook alerts is settled (delivered, or on the alerts dead-letter topic): a crash between
 the two can repeat an alert, which is why each carries a deterministic `alert_id`, but none is
 ever lost. The webhook is served off the consume loop (sinks.WebhookDelivery): a slow or
-failing webhook pauses the partitions once MAX_UNSETTLED alerts wait, never the loop itself.
+failing webhook pauses the partitions once MAX_UNSETTLED_ALERTS wait, never the loop itself.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 
 from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
 from prometheus_client import CollectorRegistry, Counter, Gauge
@@ -209,7 +210,7 @@ class AlertSubscriber:
             self._commit_settled(consumer)
         return emitted
 
-    def _settler(self, where: tuple[str, int], offset: int):
+    def _settler(self, where: tuple[str, int], offset: int) -> Callable[[], None]:
         def settled() -> None:
             with self._lock:
                 waiting = self._outstanding.get(where)
