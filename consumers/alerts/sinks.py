@@ -50,9 +50,8 @@ def redact_url(url: str) -> str:
     """What logs and metrics may say of a URL: scheme and host, never the path, query or
     credentials (webhook URLs often carry a token)."""
     parts = urlsplit(url)
-    return (
-        f"{parts.scheme}://{parts.hostname or '?'}{':' + str(parts.port) if parts.port else ''}/…"
-    )
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname or '?'}{port}/…"
 
 
 @dataclass(frozen=True)
@@ -189,21 +188,12 @@ class WebhookDelivery:
         self._on_result = on_result or (lambda outcome: None)
         self._retry_seconds = retry_seconds
         self._queue: queue.Queue[tuple[dict[str, Any], Callable[[], None]] | None] = queue.Queue()
-        self._unsettled = 0
-        self._lock = threading.Lock()
         self._closing = threading.Event()
         self._worker = threading.Thread(target=self._work, name="webhook", daemon=True)
         self._worker.start()
 
     def submit(self, alert: dict[str, Any], settled: Callable[[], None]) -> None:
-        with self._lock:
-            self._unsettled += 1
         self._queue.put((alert, settled))
-
-    @property
-    def unsettled(self) -> int:
-        with self._lock:
-            return self._unsettled
 
     def close(self) -> None:
         """Stop after the alert in hand; alerts not settled stay uncommitted (re-read later)."""
@@ -235,8 +225,6 @@ class WebhookDelivery:
                 if not self._dead_letter(alert, delivery, target):
                     return  # closing: the alert stays unsettled and is re-read after restart
                 self._on_result("dead_lettered")
-            with self._lock:
-                self._unsettled -= 1
             settled()
 
     def _dead_letter(self, alert: dict[str, Any], delivery: Delivery, target: str) -> bool:

@@ -82,6 +82,7 @@ class AlertSubscriber:
         # order; the committed offset never passes the first record with one outstanding.
         self._outstanding: dict[tuple[str, int], dict[int, int]] = {}
         self._lock = threading.Lock()
+        self._unsettled = 0  # webhook alerts outstanding, as of the last _commit_settled
         self._held_back = False
         self.metrics = metrics or AlertMetrics()
         self.stop = stop or threading.Event()
@@ -233,8 +234,8 @@ class AlertSubscriber:
                     del waiting[offset]
                 if done is not None:
                     offsets.append(TopicPartition(topic, partition, done + 1))
-            unsettled = sum(c for w in self._outstanding.values() for c in w.values())
-        self.metrics.unsettled.set(unsettled)
+            self._unsettled = sum(c for w in self._outstanding.values() for c in w.values())
+        self.metrics.unsettled.set(self._unsettled)
         if not offsets:
             return
         try:
@@ -247,7 +248,7 @@ class AlertSubscriber:
         so the group keeps the consumer and its partitions."""
         if self.webhook is None:
             return
-        waiting = self.webhook.unsettled
+        waiting = self._unsettled
         if not self._held_back and waiting >= MAX_UNSETTLED_ALERTS:
             self._held_back = True
             consumer.pause(consumer.assignment())

@@ -26,6 +26,7 @@ import requests
 
 SEC_MAX_REQUESTS_PER_SECOND = 10
 MAX_REDIRECTS = 5
+REDIRECT_REFUSED = 0  # the status of an attempt ended by a redirect we do not follow
 _CONTACT = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _RETRYABLE = frozenset({403, 429, 500, 502, 503, 504})
 
@@ -62,7 +63,7 @@ class FetchError(RuntimeError):
             return "connection"
         if self.status == 200:
             return "too_large"
-        if self.status == 0:
+        if self.status == REDIRECT_REFUSED:
             return "redirect_refused"
         return f"http_{self.status}"
 
@@ -198,21 +199,17 @@ class EdgarClient:
         self, url: str, kind: str, cap: int
     ) -> tuple[int | None, bytes | None, float | None, str]:
         """One attempt, following redirects on the same host (each one a request the limiter
-        counts); a redirect elsewhere ends it as `off_host_redirect` (status 0)."""
+        counts); a redirect elsewhere, or one too many, ends it as REDIRECT_REFUSED."""
         for _ in range(MAX_REDIRECTS + 1):
             status, body, retry_after, detail, location = self._attempt(url, kind, cap)
             if location is None:
                 return status, body, retry_after, detail
             target = urljoin(url, location)
             if urlsplit(target)[:2] != urlsplit(self.base_url)[:2]:
-                return (
-                    0,
-                    None,
-                    None,
-                    f"redirect off {urlsplit(self.base_url).netloc} refused",
-                )  # status 0
+                refused = f"redirect off {urlsplit(self.base_url).netloc} refused"
+                return REDIRECT_REFUSED, None, None, refused
             url = target
-        return 0, None, None, f"more than {MAX_REDIRECTS} redirects"
+        return REDIRECT_REFUSED, None, None, f"more than {MAX_REDIRECTS} redirects"
 
     def _attempt(
         self, url: str, kind: str, cap: int

@@ -157,7 +157,7 @@ class EdgarWatcher:
             listed, connected = self._feed_refs(form_type)
             for ref in listed:
                 refs.setdefault(ref.accession_number, ref)
-            if not connected and self.seen:
+            if not connected:  # (never on a first start: nothing published to reach)
                 for ref in self._fill_gap(listed):
                     refs.setdefault(ref.accession_number, ref)
         fresh = [ref for ref in refs.values() if self._wanted(ref)]
@@ -359,7 +359,7 @@ class EdgarWatcher:
                 if abort_exc.args[0].fatal():
                     raise WatcherFenced(str(abort_exc)) from abort_exc
                 return self._resolve(accession, error)
-            if error.code() in _TOO_LARGE:
+            if error.code() == KafkaError.MSG_SIZE_TOO_LARGE:
                 raise MessageRefused(str(error)) from exc
             log.error(
                 "publish aborted; retried on the next poll",
@@ -375,7 +375,6 @@ class EdgarWatcher:
             "publish outcome unknown; resolving from the seen topic",
             extra={"accession": accession, "error": str(error)},
         )
-        self._producer = None
         self._producer = self.new_producer()
         self.seen = load_seen(self.config, self.config.seen_topic)
         landed = accession in self.seen
@@ -385,9 +384,6 @@ class EdgarWatcher:
 
 class MessageRefused(RuntimeError):
     """Kafka refused a message for its size: publishing it again would fail the same way."""
-
-
-_TOO_LARGE = frozenset({KafkaError.MSG_SIZE_TOO_LARGE})
 
 
 def _marker(ref: FilingRef, url: str, outcome: str) -> bytes:

@@ -12,6 +12,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 CACHE_ROOT = Path.home() / ".cache" / "form4-stream"
 
@@ -75,8 +76,8 @@ class ServiceHome:
         """The address of the service already running here, when it still answers."""
         if self.running_pid() is None or not self.address_file.exists():
             return None
-        address = self.address_file.read_text().strip()
-        return address if accepts(address.split("//")[-1].split("/")[0]) else None
+        address = self.address_file.read_text().strip()  # host:port, or a URL
+        return address if accepts(urlsplit(address).netloc or address) else None
 
     def launch(self, command: list[str]) -> subprocess.Popen:
         """Start `command` detached (its own session and process group), output to console."""

@@ -50,7 +50,7 @@ def ensure_topics(
 
 def topic_message_limits(client_config: dict, topics: Iterable[str]) -> dict[str, int | None]:
     """Each topic's max.message.bytes as the broker reports it; None where it cannot be read
-    (the caller assumes the broker's 1 MB default, KAFKA_DEFAULT_MAX_MESSAGE_BYTES)."""
+    (for `message_limit`, the broker's 1 MB default)."""
     limits: dict[str, int | None] = dict.fromkeys(topics, None)
     try:
         admin = AdminClient(client_config)

@@ -304,18 +304,16 @@ class FilingProcessor:
         (like one down mid-stream), a schema it refuses is fatal."""
         s = self.settings
         subjects = {TRANSACTION: s.output_topic, PARSE_FAILURE: s.dlq_topic}
-        delay = 1.0
         while not self.stop.is_set():
             try:
                 self.codec.prepare_subjects(subjects)
-                return
             except SchemaRefused as error:
                 raise FatalProcessorError(f"schema registry refused our schema: {error}") from error
             except RegistryUnavailable as error:
-                self.metrics.registry_errors.inc()
-                log.warning("schema registry unavailable at start", extra={"error": str(error)})
-                self.stop.wait(delay)
-                delay = min(delay * 2, 30.0)
+                self._wait_for_registry(error, "schema registry unavailable at start")
+            else:
+                self._registry_failures = 0  # ready is set once the consumer has subscribed
+                return
 
     def _usable(self, message: Message) -> bool:
         error = message.error()
@@ -410,16 +408,17 @@ class FilingProcessor:
         self, error: RegistryUnavailable, consumer: Consumer, messages: list[Message]
     ) -> None:
         """Put the batch back and wait before the next consume(); nothing was produced."""
+        _rewind(consumer, messages)
+        self._wait_for_registry(error, "schema registry unavailable; batch put back")
+
+    def _wait_for_registry(self, error: RegistryUnavailable, message: str) -> None:
+        """Counted, not ready, and a jittered back-off growing to REGISTRY_BACKOFF_MAX_SECONDS."""
         self.metrics.registry_errors.inc()
         self._registry_failures += 1
         self.state.ready = False
         delay = min(REGISTRY_BACKOFF_MAX_SECONDS, 0.5 * 2 ** min(self._registry_failures, 10))
         delay = random.uniform(delay / 2, delay)
-        log.warning(
-            "schema registry unavailable; batch put back",
-            extra={"error": str(error), "retry_in_seconds": round(delay, 1)},
-        )
-        _rewind(consumer, messages)
+        log.warning(message, extra={"error": str(error), "retry_in_seconds": round(delay, 1)})
         self.stop.wait(delay)
 
     def _registry_up(self) -> None:

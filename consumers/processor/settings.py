@@ -11,6 +11,7 @@ from pydantic import Field
 
 from consumers import limits as bounds
 from consumers.edgar.settings import EdgarAccessSettings
+from consumers.kafka.local_process import CACHE_ROOT
 from consumers.kafka.settings import load_service_settings
 
 
@@ -45,7 +46,7 @@ class ProcessorSettings(EdgarAccessSettings):
     batch_max_input_bytes: int = bounds.BATCH_MAX_INPUT_BYTES
     batch_max_output_bytes: int = bounds.BATCH_MAX_OUTPUT_BYTES
     issuer_directory_cache: Path = Field(
-        default_factory=lambda: Path.home() / ".cache" / "form4" / "company_tickers.json",
+        default_factory=lambda: CACHE_ROOT / "company_tickers.json",
         description="Where a directory fetched from a URL is kept between runs.",
     )
 

@@ -186,27 +186,32 @@ def metric_names_used() -> set[str]:
     return {name for text in texts for name in re.findall(r"\bform4_[a-z0-9_]+", text)}
 
 
-def test_every_watcher_series_the_alerts_query_is_exported() -> None:
-    from prometheus_client import generate_latest
-
+def _watcher_metrics():
     from consumers.edgar.metrics import WatcherMetrics
 
-    text = generate_latest(WatcherMetrics().registry).decode()
-    exported = {line.split("{")[0].split(" ")[0] for line in text.splitlines() if line[:1] != "#"}
-    used = {name for name in metric_names_used() if name.startswith("form4_watch_")}
-    assert used, "the alert rules watch the EDGAR watcher"
-    assert used <= exported, used - exported
+    return WatcherMetrics()
 
 
-def test_every_alerts_series_the_rules_query_is_exported() -> None:
-    from prometheus_client import generate_latest
-
+def _alerts_metrics():
     from consumers.alerts.subscriber import AlertMetrics
 
-    text = generate_latest(AlertMetrics().registry).decode()
+    return AlertMetrics()
+
+
+@pytest.mark.parametrize(
+    ("prefix", "metrics"),
+    [("form4_watch_", _watcher_metrics), ("form4_alerts_", _alerts_metrics)],
+    ids=["watch-edgar", "alerts"],
+)
+def test_every_series_of_the_side_commands_the_rules_query_is_exported(prefix, metrics) -> None:
+    """The processor's series are checked on a running processor (tests/integration); the
+    watcher's and the alerts subscriber's from the start, as their metrics classes make them."""
+    from prometheus_client import generate_latest
+
+    text = generate_latest(metrics().registry).decode()
     exported = {line.split("{")[0].split(" ")[0] for line in text.splitlines() if line[:1] != "#"}
-    used = {name for name in metric_names_used() if name.startswith("form4_alerts_")}
-    assert used, "the alert rules watch form4 alerts"
+    used = {name for name in metric_names_used() if name.startswith(prefix)}
+    assert used, f"the alert rules watch {prefix}* series"
     assert used <= exported, used - exported
 
 

@@ -66,14 +66,20 @@ def _plain_confluent_read(bootstrap: str, topic: str, registry_url: str) -> list
     return records
 
 
+def _registered(client: SchemaRegistryClient, topic: str, schema: str) -> int:
+    """`schema` registered under the topic's value subject, with BACKWARD set first: what a
+    previous release (or another producer) left behind. Returns the schema id."""
+    subject = value_subject(topic)
+    client.set_compatibility(subject, "BACKWARD")
+    return client.register_schema(subject, Schema(schema, "AVRO"))
+
+
 def test_records_through_a_real_registry_over_the_previous_schema_version(
     bootstrap: str, topics: dict[str, str], registry_url: str
 ) -> None:
     client = SchemaRegistryClient({"url": registry_url})
     subject = value_subject(topics["output"])
-    # What a previous release left behind: the v1 schema, under BACKWARD compatibility.
-    client.set_compatibility(subject, "BACKWARD")
-    first = client.register_schema(subject, Schema(PREVIOUS.read_text(), "AVRO"))
+    first = _registered(client, topics["output"], PREVIOUS.read_text())  # the v1 schema
     events = [e for e in fixture_events() if e[0] is not None][:12]
     publish_events(bootstrap, topics["input"], events)
     drained = run_until_consumed(
@@ -130,8 +136,7 @@ def test_an_incompatible_schema_is_refused_by_the_registry(
 ) -> None:
     client = SchemaRegistryClient({"url": registry_url})
     subject = value_subject(topics["output"])
-    client.set_compatibility(subject, "BACKWARD")
-    client.register_schema(subject, Schema(json.dumps(raw_schema(TRANSACTION)), "AVRO"))
+    _registered(client, topics["output"], json.dumps(raw_schema(TRANSACTION)))
     changed = raw_schema(TRANSACTION)
     breaking = {**changed, "fields": [*changed["fields"], {"name": "x", "type": "string"}]}
     with pytest.raises(SchemaRegistryError) as refused:  # a new field without a default
@@ -139,8 +144,6 @@ def test_an_incompatible_schema_is_refused_by_the_registry(
     assert refused.value.http_status_code == 409
 
     # A processor whose schema the subject refuses stops at start, before consuming anything.
-    other = value_subject(topics["dlq"])
-    client.set_compatibility(other, "BACKWARD")
     retyped = raw_schema("parse_failure")
     retyped = {
         **retyped,
@@ -148,7 +151,7 @@ def test_an_incompatible_schema_is_refused_by_the_registry(
             {**f, "type": "int"} if f["name"] == "message" else f for f in retyped["fields"]
         ],
     }
-    client.register_schema(other, Schema(json.dumps(retyped), "AVRO"))
+    _registered(client, topics["dlq"], json.dumps(retyped))
     settings = load_settings(
         bootstrap_servers=bootstrap,
         input_topic=topics["input"],
