@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,7 +26,6 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from consumers.parsing.scan.tesseract import tesseract_path  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
@@ -56,7 +56,7 @@ def ocr_pdf(
             document.close()
         listing = Path(scratch) / "pages.txt"
         listing.write_text("\n".join(images) + "\n")
-        binary = tesseract_path()
+        binary = shutil.which("tesseract")
         if binary is None:
             raise FileNotFoundError("tesseract is not installed (Debian: tesseract-ocr)")
         subprocess.run(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 import subprocess
 from decimal import Decimal
 
@@ -176,7 +177,7 @@ def test_scan_emits_only_values_the_xml_has(path) -> None:
 
 
 def test_without_tesseract_a_scan_is_read_from_its_text_layer_strictly(monkeypatch) -> None:
-    monkeypatch.setenv("FORM4_TESSERACT", "/nonexistent/tesseract")
+    monkeypatch.setenv("FORM4_TESSDATA", "/nonexistent/tessdata")
     with pytest.raises(ParseError) as caught:
         parse_document(SCAN.read_bytes())
     assert caught.value.reason == Reason.OCR_LOW_CONFIDENCE
@@ -188,8 +189,8 @@ def _scan_of_words(text: str) -> bytes:
     ImageDraw.Draw(image).text((50, 100), text, fill=0, font=ImageFont.load_default(size=120))
     png = io.BytesIO()
     image.save(png, "PNG", dpi=(72, 72))
-    binary = tesseract.tesseract_path()
-    assert binary is not None
+    binary = shutil.which("tesseract")
+    assert binary is not None, "the tesseract binary (Debian tesseract-ocr) makes scans"
     made = subprocess.run(
         [binary, "stdin", "stdout", "pdf"], input=png.getvalue(), check=True, capture_output=True
     )
@@ -267,26 +268,36 @@ def test_a_direct_indirect_stroke_is_an_i_the_nature_column_must_confirm() -> No
     assert ownership(wide, by_trust) is None
 
 
-def test_crop_sheets_stay_under_tesseracts_image_limit() -> None:
-    from consumers.parsing.scan.tesseract import MAX_SHEET_PIXELS, sheets
+def test_crops_are_kept_within_tesseracts_image_limits() -> None:
+    from consumers.parsing.scan.tesseract import MAX_CROP_PIXELS, MAX_CROP_SIDE_PIXELS, bounded
 
-    crops = [Image.new("L", (400, 120), 255) for _ in range(400)]  # 57,600 px stacked
-    crops.append(Image.new("L", (50_000, 200), 255))  # wider than any sheet may be
-    groups = sheets(crops)
-    assert sum(len(g) for g in groups) == len(crops) and len(groups) >= 2
-    for group in groups:
-        assert sum(c.height + 24 for c in group) + 24 <= MAX_SHEET_PIXELS
-        assert max(c.width for c in group) + 48 <= MAX_SHEET_PIXELS
+    small = Image.new("L", (400, 120), 255)
+    assert bounded(small) is small
+    for size in ((50_000, 200), (200, 47_666), (6_000, 6_000)):  # too wide, too tall, too big
+        crop = bounded(Image.new("L", size, 255))
+        assert max(crop.size) <= MAX_CROP_SIDE_PIXELS
+        assert crop.width * crop.height <= MAX_CROP_PIXELS
+        assert abs(crop.width / crop.height - size[0] / size[1]) < 0.05 * size[0] / size[1]
 
 
 @pytest.mark.usefixtures("needs_tesseract")
-def test_crops_on_several_sheets_come_back_to_their_own_crops() -> None:
+def test_each_crop_comes_back_with_its_own_text() -> None:
     crops = []
     for n in range(6):
         crop = Image.new("L", (260, 70), 255)
         ImageDraw.Draw(crop).text((10, 10), f"{n}{n}{n}", fill=0, font_size=40)
         crops.append(crop)
-    one_sheet = tesseract.read_crops(crops, whitelist="0123456789")
-    several = tesseract.read_crops(crops, whitelist="0123456789", max_sheet_pixels=250)
-    assert [r.text for r in several] == [r.text for r in one_sheet]
-    assert [r.text for r in several] == [f"{n}{n}{n}" for n in range(6)]
+    tall = Image.new("L", (300, 40_000), 255)  # over tesseract's limit: shrunk, not refused
+    reads = tesseract.read_crops([*crops, tall], whitelist="0123456789")
+    assert [r.text for r in reads] == [f"{n}{n}{n}" for n in range(6)] + [""]
+
+
+@pytest.mark.usefixtures("needs_tesseract")
+def test_a_read_past_its_timeout_is_cancelled() -> None:
+    page = Image.new("L", (2500, 3300), 255)
+    draw = ImageDraw.Draw(page)
+    for row in range(60):
+        line = "1,234,567 shares of Common Stock " * 3
+        draw.text((40, 40 + row * 54), line, fill=0, font_size=30)
+    with pytest.raises(tesseract.RecognitionTimeout):
+        tesseract.read_crops([page], timeout=0.05)

@@ -3,17 +3,17 @@
 Each inked cell is read whole (no whitelist); amount, date and letter cells again with the
 raised footnote mark painted out under a digits or code-letters whitelist, at a higher scale;
 the mark alone under a digits-and-parens whitelist. The batches of a page are a handful of
-tesseract runs, bounded by the scan's deadline.
+tesseract reads, bounded by the scan's deadline.
 """
 
 from __future__ import annotations
 
 import re
-import subprocess
 import time
 from dataclasses import dataclass
 from typing import Any
 
+from pdfplumber.utils import extract_text
 from PIL import Image
 
 from consumers.parsing.core.errors import ParseError, Reason
@@ -125,11 +125,8 @@ class Deadline:
         left = self.check()
         try:
             return tesseract.read_crops(crops, whitelist, timeout=left)
-        except subprocess.TimeoutExpired:
+        except tesseract.RecognitionTimeout:
             raise self.exceeded() from None
-        except subprocess.CalledProcessError as error:
-            stderr = (error.stderr or b"").decode("utf-8", "replace").strip()[:200]
-            raise ParseError(Reason.OCR_LOW_CONFIDENCE, f"tesseract failed: {stderr}") from None
 
 
 def rescale(image: Image.Image, dpi: float, target_dpi: float) -> Image.Image:
@@ -170,17 +167,19 @@ class _Crops:
         return self._scaled(cell.tail, TARGET_DPI)
 
 
-def _layer_text(page: Any, bbox: tuple[float, float, float, float]) -> str:
-    """The text layer's characters whose middle lies in the cell (OCR boxes overhang cells)."""
+def _layer_text(chars: list[dict[str, Any]], bbox: tuple[float, float, float, float]) -> str:
+    """The text layer's characters whose middle lies in the cell (OCR boxes overhang cells).
+
+    Chosen from the page's characters once listed, not by pdfplumber's page.filter, which
+    walks every object of the page again for each cell."""
     x0, top, x1, bottom = bbox
-
-    def inside(obj: dict[str, Any]) -> bool:
-        if obj.get("object_type") != "char":
-            return False
-        x, y = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
-        return x0 <= x <= x1 and top <= y <= bottom
-
-    return normalise(page.filter(inside).extract_text() or "")
+    inside = [
+        char
+        for char in chars
+        if x0 <= (char["x0"] + char["x1"]) / 2 <= x1
+        and top <= (char["top"] + char["bottom"]) / 2 <= bottom
+    ]
+    return normalise(extract_text(inside)) if inside else ""
 
 
 def _looks_letter(text: str) -> bool:
@@ -200,6 +199,7 @@ def read_page_cells(
 ) -> list[list[Cell | None]]:
     """Every table row's cells, located and re-read in a handful of batched tesseract runs."""
     ink = page_image.threshold(grey)
+    chars = page.chars
     rows: list[list[Cell | None]] = []
     for table in tables:
         for row in table.rows:
@@ -209,7 +209,7 @@ def read_page_cells(
                     cells.append(None)
                     continue
                 cell = _locate_ink(ink, bbox, dpi)
-                cell.layer = _layer_text(page, bbox)
+                cell.layer = _layer_text(chars, bbox)
                 cells.append(cell)
             rows.append(cells)
     crops = _Crops(grey, dpi)

@@ -7,6 +7,7 @@ of one is replaced by it. Values are never touched, only lines that read as a la
 
 from __future__ import annotations
 
+import functools
 from difflib import SequenceMatcher
 
 LABELS = (
@@ -44,14 +45,22 @@ LABELS = (
 )
 _MIN_CHARS = 8  # shorter lines ("Code", "(A)") are left to the grid reader's own matching
 _MIN_RATIO = 0.85
+_SEARCH_MARGIN = 0.2  # a label this far under the bar at the line's length is not it
 
 
 def _best_prefix(line: str) -> tuple[float, str, int]:
-    """(similarity, label prefix, chars of the line it replaces) of the closest label start."""
+    """(similarity, label prefix, chars of the line it replaces) of the closest label start.
+
+    Each label is first compared at the line's own length; only those within reach of the
+    bar are searched over nearby lengths (a wrapped label, a value after it on the line)."""
     best = (0.0, "", 0)
     low = line.lower()
     for label in LABELS:
-        # The label may wrap (line is a prefix of it) or be followed by its value on the line.
+        rough = min(len(label), len(line))
+        if SequenceMatcher(None, low[:rough], label[:rough].lower(), autojunk=False).ratio() < (
+            _MIN_RATIO - _SEARCH_MARGIN
+        ):
+            continue
         for length in {min(len(label), len(line) + d) for d in (-2, -1, 0, 1, 2)}:
             if length < _MIN_CHARS:
                 continue
@@ -66,8 +75,10 @@ def _best_prefix(line: str) -> tuple[float, str, int]:
     return best
 
 
+@functools.lru_cache(maxsize=4096)
 def restore_labels(text: str) -> str:
-    """Each line that starts like a printed label gets the label's exact wording."""
+    """Each line that starts like a printed label gets the label's exact wording (cached: a
+    page's cells are restored again for each row and column the grid reader tries)."""
     lines = []
     for line in text.split("\n"):
         stripped = line.strip()

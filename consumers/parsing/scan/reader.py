@@ -108,7 +108,9 @@ def _layer_agrees(text: str, layer: str) -> bool:
     return squeeze(layer).startswith(squeeze(text).rstrip("."))
 
 
-_STROKE_READS = frozenset({"|", "l", "1", "[", "]", "{", "}", "!"})
+# What OCR makes of one upright stroke: a ruling-like glyph, or nothing at all (the engine
+# reading a crop on its own drops a lone stroke as noise).
+_STROKE_READS = frozenset({"", "|", "l", "1", "[", "]", "{", "}", "!"})
 
 
 def _is_stroke(cell: Cell) -> bool:
