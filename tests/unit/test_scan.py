@@ -28,7 +28,14 @@ from consumers.parsing.scan.ocr_values import (
     agreed_marks_only,
     clean_mark,
 )
-from consumers.parsing.scan.page_image import find_rulings, raised_tail, threshold
+from consumers.parsing.scan.page_image import (
+    estimate_skew,
+    find_rulings,
+    level,
+    raised_tail,
+    rotate_point,
+    threshold,
+)
 from tests.conftest import FIXTURES
 
 SCAN = FIXTURES / "pdf" / "ocr-000089924319028183.pdf"
@@ -62,6 +69,33 @@ def test_rulings_are_found_where_drawn_and_strokes_are_not(dpi: int) -> None:
             pytest.approx(20, abs=1),
             pytest.approx(100, abs=1),
         )
+
+
+@pytest.mark.parametrize("skew", [-1.7, -0.6, 0.0, 1.2, 2.0])
+def test_a_page_fed_askew_is_levelled_and_its_rulings_found_whole(skew: float) -> None:
+    page = _page_with_grid(150).rotate(skew, resample=Image.Resampling.BICUBIC, fillcolor=255)
+    angle = estimate_skew(page)
+    assert angle == pytest.approx(-skew, abs=0.1)
+    horizontal, vertical = find_rulings(threshold(level(page, angle)), 150)
+    assert len(horizontal) == 3 and len(vertical) == 4  # no ruling broken into steps
+    # a point of the askew page lands where the levelled page has it
+    x, y = rotate_point(*rotate_point(120, 60, skew, 300, 200), angle, 300, 200)
+    assert (x, y) == (pytest.approx(120, abs=0.5), pytest.approx(60, abs=0.5))
+
+
+def test_pieces_of_one_ruling_broken_by_noise_are_one_ruling() -> None:
+    image = _page_with_grid(150)
+    draw = ImageDraw.Draw(image)
+    scale = 150 / 72
+    for y in (40, 80):  # paper specks cut the wall at x=120 twice
+        draw.rectangle([118 * scale, y * scale, 122 * scale, y * scale + 2], fill=255)
+    _, vertical = find_rulings(threshold(image), 150)
+    wall = [line for line in vertical if abs(line["x0"] - 120) < 2]
+    assert len(wall) == 1
+    assert (wall[0]["top"], wall[0]["bottom"]) == (
+        pytest.approx(20, abs=1),
+        pytest.approx(100, abs=1),
+    )
 
 
 def _glyphs(bottoms: list[int]) -> Image.Image:

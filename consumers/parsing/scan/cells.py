@@ -195,11 +195,15 @@ def _looks_numeric(text: str) -> bool:
 
 
 def read_page_cells(
-    page: Any, tables: list[Any], grey: Image.Image, dpi: float, deadline: Deadline
+    chars: list[dict[str, Any]],
+    tables: list[Any],
+    grey: Image.Image,
+    dpi: float,
+    deadline: Deadline,
 ) -> list[list[Cell | None]]:
-    """Every table row's cells, located and re-read in a handful of batched tesseract runs."""
+    """Every table row's cells, located in the page image and re-read by tesseract; `chars`
+    are the text layer's characters in the image's frame."""
     ink = page_image.threshold(grey)
-    chars = page.chars
     rows: list[list[Cell | None]] = []
     for table in tables:
         for row in table.rows:

@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from pdfplumber.utils import extract_text
 from PIL import Image
 
 from consumers.limits import MAX_SCAN_PAGE_PIXELS
@@ -208,6 +209,11 @@ def parse_scanned_pdf(pages: list[Any], started: float, budget: float) -> Filing
             )
         layer_texts.append(page_text(page.extract_text() or ""))
         grey = _render(page, dpi)
+        # A page fed askew breaks each ruling into steps: level the image, and the text
+        # layer's characters with it, before the grid is looked for.
+        angle = page_image.estimate_skew(grey)
+        grey = page_image.level(grey, angle)
+        chars = _leveled_chars(page, angle)
         horizontal, vertical = page_image.find_rulings(page_image.threshold(grey), dpi)
         if len(horizontal) < 2 or len(vertical) < 2:
             texts.append(_reread_below(grey, dpi, 0.0, deadline))
@@ -230,10 +236,10 @@ def parse_scanned_pdf(pages: list[Any], started: float, budget: float) -> Filing
         tables.sort(key=lambda t: (t.bbox[1], t.bbox[0]))
         grids += len(tables)
         bottom = max((t.bbox[3] for t in tables), default=0.0)
-        above = page.crop((0, 0, page.width, bottom)).extract_text() if bottom else ""
-        texts.append(page_text(above or ""))
+        above = [c for c in chars if (c["top"] + c["bottom"]) / 2 <= bottom]
+        texts.append(page_text(extract_text(above) if above else ""))
         texts.append(_reread_below(grey, dpi, bottom, deadline))
-        for row in read_page_cells(page, tables, grey, dpi, deadline):
+        for row in read_page_cells(chars, tables, grey, dpi, deadline):
             reader.feed_row([cell_text(c) for c in row], cells=row)
     if grids == 0:
         raise ParseError(Reason.OCR_LOW_CONFIDENCE, "no ruled table found in the page images")
@@ -244,6 +250,31 @@ def parse_scanned_pdf(pages: list[Any], started: float, budget: float) -> Filing
             if getattr(line, field) is not None and field in line.unread_fields:
                 line.unread_fields.remove(field)  # confirmed by the form's own checks
     return _withhold_unverified(filing, "\n".join(layer_texts))
+
+
+def _leveled_chars(page: Any, angle: float) -> list[dict[str, Any]]:
+    """The page's text-layer characters, each moved with its centre as the page image is
+    turned by `angle` (page_image.level): the layer stays over the ink it was read from."""
+    if not angle:
+        return list(page.chars)
+    moved = []
+    for char in page.chars:
+        x, y = (char["x0"] + char["x1"]) / 2, (char["top"] + char["bottom"]) / 2
+        new_x, new_y = page_image.rotate_point(x, y, angle, page.width, page.height)
+        dx, dy = new_x - x, new_y - y
+        moved.append(
+            {
+                **char,
+                "x0": char["x0"] + dx,
+                "x1": char["x1"] + dx,
+                "top": char["top"] + dy,
+                "bottom": char["bottom"] + dy,
+                "doctop": char["doctop"] + dy,
+                "y0": char["y0"] - dy,
+                "y1": char["y1"] - dy,
+            }
+        )
+    return moved
 
 
 def _render(page: Any, dpi: float) -> Image.Image:
