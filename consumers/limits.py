@@ -35,9 +35,13 @@ DOCUMENT_TIMEOUT_SECONDS = 20.0  # wall clock per document; the worker is killed
 # The parse raises `parse_timeout` itself this long before the kill, so the failure says where.
 DOCUMENT_DEADLINE_MARGIN_SECONDS = 1.0
 PDF_TIME_BUDGET_SECONDS = 15.0
-# A scan is re-read cell by cell with tesseract: 4-13 s for the corpus's 1-3 page scans on two
-# busy cores; its budget stays under the per-document kill.
-SCAN_TIME_BUDGET_SECONDS = 18.0
+# A scan is re-read cell by cell with tesseract. Its budget grows with the work (pages, and
+# pixels to level and search for rulings) up to a ceiling under the per-document kill: an
+# honest long scan gets the time it needs, a hostile one-pager is still cut early.
+SCAN_TIME_BUDGET_SECONDS = 18.0  # the ceiling
+SCAN_SECONDS_BASE = 3.0
+SCAN_SECONDS_PER_PAGE = 2.5  # a Letter page's cells re-read (crops are scaled to fixed dpi)
+SCAN_SECONDS_PER_MEGAPIXEL = 0.5  # a Letter page at 150 dpi is 2.1 Mpx
 WORKER_MEMORY_LIMIT_BYTES = 1536 * MIB  # address space of a parser process
 
 # -- what we produce -------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import io
 import shutil
 import subprocess
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -335,3 +336,19 @@ def test_a_read_past_its_timeout_is_cancelled() -> None:
         draw.text((40, 40 + row * 54), line, fill=0, font_size=30)
     with pytest.raises(tesseract.RecognitionTimeout):
         tesseract.read_crops([page], timeout=0.05)
+
+
+def _letter_page(dpi: float) -> SimpleNamespace:
+    """A Letter page whose one image is scanned at `dpi`, as pdfplumber describes it."""
+    image = {"srcsize": (round(8.5 * dpi), round(11 * dpi)), "x0": 0.0, "x1": 612.0}
+    return SimpleNamespace(width=612.0, height=792.0, images=[image])
+
+
+def test_a_scans_budget_grows_with_its_pages_and_pixels_up_to_the_ceiling() -> None:
+    from consumers.limits import SCAN_TIME_BUDGET_SECONDS
+    from consumers.parsing.scan.reader import scan_budget
+
+    one, two = scan_budget([_letter_page(150)]), scan_budget([_letter_page(150)] * 2)
+    assert one < two < SCAN_TIME_BUDGET_SECONDS
+    assert scan_budget([_letter_page(120)]) < one < scan_budget([_letter_page(300)])
+    assert scan_budget([_letter_page(150)] * 40) == SCAN_TIME_BUDGET_SECONDS

@@ -17,7 +17,13 @@ from typing import Any
 from pdfplumber.utils import extract_text
 from PIL import Image
 
-from consumers.limits import MAX_SCAN_PAGE_PIXELS
+from consumers.limits import (
+    MAX_SCAN_PAGE_PIXELS,
+    SCAN_SECONDS_BASE,
+    SCAN_SECONDS_PER_MEGAPIXEL,
+    SCAN_SECONDS_PER_PAGE,
+    SCAN_TIME_BUDGET_SECONDS,
+)
 from consumers.parsing.core.errors import ParseError, Reason
 from consumers.parsing.core.model import (
     DATE_LINE_FIELDS,
@@ -191,8 +197,9 @@ def _resolve_cell(field: str | None, cell: Cell | None, resolved: ResolvedCells)
 
 
 def parse_scanned_pdf(pages: list[Any], started: float, budget: float) -> Filing:
-    """Read a scan whose pages carry an OCR text layer; ParseError when it cannot be trusted."""
-    deadline = Deadline(started, budget)
+    """Read a scan whose pages carry an OCR text layer; ParseError when it cannot be trusted.
+    `budget` is the ceiling of the scan's own budget (scan_budget)."""
+    deadline = Deadline(started, scan_budget(pages, budget))
     reader = GridReader("pdf", resolve_cells=resolve_scan_cells)
     texts: list[str] = []  # the grids' surroundings: layer text above, a re-read below
     layer_texts: list[str] = []
@@ -250,6 +257,15 @@ def parse_scanned_pdf(pages: list[Any], started: float, budget: float) -> Filing
             if getattr(line, field) is not None and field in line.unread_fields:
                 line.unread_fields.remove(field)  # confirmed by the form's own checks
     return _withhold_unverified(filing, "\n".join(layer_texts))
+
+
+def scan_budget(pages: list[Any], ceiling: float = SCAN_TIME_BUDGET_SECONDS) -> float:
+    """Seconds a scan may take: a base, plus its pages and their pixels, at most `ceiling`."""
+    megapixels = (
+        sum(page.width * page.height * (scan_resolution(page) / 72.0) ** 2 for page in pages) / 1e6
+    )
+    work = SCAN_SECONDS_BASE + SCAN_SECONDS_PER_PAGE * len(pages)
+    return min(ceiling, work + SCAN_SECONDS_PER_MEGAPIXEL * megapixels)
 
 
 def _leveled_chars(page: Any, angle: float) -> list[dict[str, Any]]:
