@@ -161,7 +161,6 @@ def parse_pdf(
     try:
         reader = GridReader("pdf")
         texts: list[str] = []
-        layout_texts: list[str] = []
         grids = 0
         chars = 0
         for page in pages:
@@ -181,8 +180,6 @@ def parse_pdf(
                     reader.feed(table.extract())
                 grids += len(tables)
                 texts.append(page.extract_text() or "")
-                if not tables:
-                    layout_texts.append(page.extract_text(layout=True) or "")
             except (ParseError, MemoryError):
                 raise
             except Exception as exc:
@@ -196,6 +193,7 @@ def parse_pdf(
             # is here; otherwise its text layer as OCR text, strictly.
             if tesseract.available():
                 return parse_scanned_pdf(pages, started, scan_budget)
+            layout_texts = [page.extract_text(layout=True) or "" for page in pages if page.chars]
             return parse_form_text("\n".join(layout_texts), source_format="pdf")
         return reader.finish("\n".join(texts))
     finally:

@@ -214,13 +214,13 @@ def parse_scanned_pdf(pages: list[Any], started: float, budget: float) -> Filing
                 f"{MAX_SCAN_PAGE_PIXELS:,} pixels",
                 stage="limit",
             )
-        layer_texts.append(page_text(page.extract_text() or ""))
         grey = _render(page, dpi)
         # A page fed askew breaks each ruling into steps: level the image, and the text
         # layer's characters with it, before the grid is looked for.
         angle = page_image.estimate_skew(grey)
         grey = page_image.level(grey, angle)
         chars = _leveled_chars(page, angle)
+        layer_texts.append(page_text(extract_text(chars) if chars else ""))
         horizontal, vertical = page_image.find_rulings(page_image.threshold(grey), dpi)
         if len(horizontal) < 2 or len(vertical) < 2:
             texts.append(_reread_below(grey, dpi, 0.0, deadline))
@@ -315,9 +315,9 @@ def _with_form_title(text: str) -> str:
     head = text[:2000]
     if _FORM_TITLE.search(head):
         return text
-    squeezed = " ".join(head.upper().split())
+    letters = re.sub(r"[^A-Z]", "", head.upper())  # OCR splits and glues words ("CHANGESI N")
     for heading, form in _STATEMENTS:
-        if heading in squeezed:
+        if heading.replace(" ", "") in letters:
             return f"FORM {form}\n{text}"
     return text
 
