@@ -14,7 +14,8 @@ LABEL org.opencontainers.image.title="form4-stream" \
       org.opencontainers.image.description="Exactly-once Kafka processor: SEC Forms 3/4/5 to Avro records" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.source="https://example.invalid/form4-stream"
-# tesseract re-reads scanned (image + OCR text layer) PDFs cell by cell; without it scans are
+# tesseract-ocr brings the English model that tesserocr (a Python dependency) re-reads scanned
+# (image + OCR text layer) PDFs with, cell by cell; without it scans are
 # read from their text layer alone and mostly refused.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends tesseract-ocr \

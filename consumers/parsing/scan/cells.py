@@ -2,8 +2,8 @@
 
 Each inked cell is read whole (no whitelist); amount, date and letter cells again with the
 raised footnote mark painted out under a digits or code-letters whitelist, at a higher scale;
-the mark alone under a digits-and-parens whitelist. The batches of a page are a handful of
-tesseract reads, bounded by the scan's deadline.
+the mark alone under a digits-and-parens whitelist. Each crop is one tesseract read; all of
+them are bounded by the scan's deadline.
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def _after_first_glyph(ink: Image.Image, cell: Cell) -> tuple[int, int, int, int
 
 
 class Deadline:
-    """The scan's time budget, spent by tesseract runs that are killed when it runs out."""
+    """The scan's time budget, spent by tesseract reads that are cancelled when it runs out."""
 
     def __init__(self, started: float, budget: float) -> None:
         self.at, self.budget = started + budget, budget
