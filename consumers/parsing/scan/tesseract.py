@@ -1,4 +1,4 @@
-"""Re-reading cell crops with tesseract's C API (tesserocr): one engine per process, one call
+"""Re-reading cell crops with tesseract's C API (tesserocr): one engine per worker, one call
 per crop.
 
 The engine loads its model once per worker process and reads each crop in place: no process
@@ -12,8 +12,8 @@ False and callers fall back to what the text layer says, strictly.
 
 from __future__ import annotations
 
-import functools
 import os
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,12 +69,20 @@ def available() -> bool:
     return tessdata_path() is not None
 
 
-@functools.cache
+_ENGINES = threading.local()  # a tesseract engine is not to be shared between threads
+
+
 def _engine(tessdata: str) -> Any:
-    """This process's engine (page segmentation "uniform block"), built on first use."""
+    """This thread's engine (page segmentation "uniform block"), built on first use: the
+    model loads once per worker, not once per read."""
     import tesserocr
 
-    return tesserocr.PyTessBaseAPI(path=tessdata, lang=_LANGUAGE, psm=tesserocr.PSM.SINGLE_BLOCK)
+    engines = _ENGINES.__dict__.setdefault("by_path", {})
+    if tessdata not in engines:
+        engines[tessdata] = tesserocr.PyTessBaseAPI(
+            path=tessdata, lang=_LANGUAGE, psm=tesserocr.PSM.SINGLE_BLOCK
+        )
+    return engines[tessdata]
 
 
 def read_crops(
