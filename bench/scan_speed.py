@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from consumers.parsing import ParseError, Reason, parse_document  # noqa: E402
 from consumers.parsing.scan import tesseract  # noqa: E402
+from consumers.parsing.scan.cells import DEFAULT_SCAN_DPI  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 
@@ -58,7 +59,10 @@ def ocr_pages_timed(path: Path) -> Timed:
     for page in document:
         width_points = page.get_width()
         images = [o for o in page.get_objects() if o.type == pypdfium2.raw.FPDF_PAGEOBJ_IMAGE]
-        pixels = max((o.get_px_size()[0] for o in images), default=round(width_points * 150 / 72))
+        pixels = max(
+            (o.get_px_size()[0] for o in images),
+            default=round(width_points * DEFAULT_SCAN_DPI / 72),
+        )
         grey = page.render(scale=pixels / width_points, grayscale=True).to_pil().convert("L")
         tesseract.read_crops([grey], timeout=600)
     return Timed(time.perf_counter() - started, len(document), "emitted")

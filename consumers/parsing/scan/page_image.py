@@ -190,6 +190,8 @@ def raised_tail(image: Image.Image, resolution: float, rise_points: float = 1.2)
 MAX_SKEW_DEGREES = 3.0  # a scanner's feed skews a page a degree or two; more is no form scan
 MIN_SKEW_DEGREES = 0.15  # under this a ruling stays within its own thickness across the page
 _SKEW_SAMPLE_WIDTH = 800  # the page is measured at about 75 dpi: rulings stay a pixel tall
+# Ink in that copy: a thin ruling averaged into a bigger pixel comes out mid-grey, not dark.
+_SAMPLE_DARK_BELOW = 200
 
 
 def estimate_skew(ink: Image.Image) -> float:
@@ -202,7 +204,7 @@ def estimate_skew(ink: Image.Image) -> float:
     sample = ink.resize(
         (max(1, round(ink.width * factor)), max(1, round(ink.height * factor))),
         Image.Resampling.BOX,
-    ).point(lambda v: 255 if v < 200 else 0)  # ink bright, so rotation fills with paper
+    ).point(lambda v: 255 if v < _SAMPLE_DARK_BELOW else 0)  # ink bright: rotation fills paper
 
     def sharpness(angle: float) -> float:
         rotated = sample.rotate(angle, resample=Image.Resampling.NEAREST)

@@ -207,7 +207,7 @@ def parse_scanned_pdf(pages: list[Any], started: float, budget: float) -> Filing
     for page in pages:
         deadline.check()
         dpi = scan_resolution(page)
-        if page.width * page.height * (dpi / 72.0) ** 2 > MAX_SCAN_PAGE_PIXELS:
+        if page_pixels(page) > MAX_SCAN_PAGE_PIXELS:
             raise ParseError(
                 Reason.DOCUMENT_TOO_LARGE,
                 f"page of {page.width:g}x{page.height:g} pt at {dpi:g} dpi exceeds "
@@ -261,11 +261,14 @@ def parse_scanned_pdf(pages: list[Any], started: float, budget: float) -> Filing
 
 def scan_budget(pages: list[Any], ceiling: float = SCAN_TIME_BUDGET_SECONDS) -> float:
     """Seconds a scan may take: a base, plus its pages and their pixels, at most `ceiling`."""
-    megapixels = (
-        sum(page.width * page.height * (scan_resolution(page) / 72.0) ** 2 for page in pages) / 1e6
-    )
+    megapixels = sum(page_pixels(page) for page in pages) / 1e6
     work = SCAN_SECONDS_BASE + SCAN_SECONDS_PER_PAGE * len(pages)
     return min(ceiling, work + SCAN_SECONDS_PER_MEGAPIXEL * megapixels)
+
+
+def page_pixels(page: Any) -> float:
+    """Pixels of the page's image at its scan resolution."""
+    return page.width * page.height * (scan_resolution(page) / 72.0) ** 2
 
 
 def _leveled_chars(page: Any, angle: float) -> list[dict[str, Any]]:

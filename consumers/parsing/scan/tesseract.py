@@ -26,7 +26,7 @@ TESSERACT_TIMEOUT_SECONDS = 20.0
 MARGIN_PIXELS = 24
 # Tesseract refuses an image over 32,767 pixels a side ("Image too large"); a crop is also
 # kept under a pixel count no form cell comes near (a whole Letter page at 450 dpi is 19 Mpx).
-MAX_CROP_SIDE_PIXELS = 30_000  # the margins included
+MAX_CROP_SIDE_PIXELS = 30_000  # its white margins added, still under 32,767
 MAX_CROP_PIXELS = 24_000_000
 # Where Debian (tesseract-ocr-eng), Homebrew and source builds put the English model.
 _TESSDATA_GLOBS = (
@@ -102,11 +102,9 @@ def read_crops(
     deadline = time.monotonic() + timeout
     reads = []
     for crop in crops:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise RecognitionTimeout(f"tesseract ran past {timeout:g}s")
         engine.SetImage(_framed(bounded(crop)))
-        if not engine.Recognize(timeout=max(1, int(left * 1000))):
+        left = deadline - time.monotonic()
+        if left <= 0 or not engine.Recognize(timeout=max(1, int(left * 1000))):
             raise RecognitionTimeout(f"tesseract ran past {timeout:g}s")
         reads.append(_crop_read(engine.GetTSVText(0)))
     return reads
