@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pdfplumber
+from pdfplumber.utils import extract_text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -30,7 +31,8 @@ from bench.scoring import compare_filings  # noqa: E402
 from consumers.parsing import parse_document  # noqa: E402
 from consumers.parsing.core.printed import footnotes_in  # noqa: E402
 from consumers.parsing.scan import tesseract  # noqa: E402
-from consumers.parsing.scan.cells import TEXT_DPI, rescale, scan_resolution  # noqa: E402
+from consumers.parsing.scan.cells import TEXT_DPI, rescale  # noqa: E402
+from consumers.parsing.scan.layer import ScanDocument  # noqa: E402
 from consumers.parsing.scan.reader import page_text  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -61,12 +63,12 @@ def count_scan(pdf_path: Path) -> ProseCount:
     truth_filing = parse_document((CORPUS / "ownership-xml" / f"{pdf_path.stem}.xml").read_bytes())
     truth = {note.id: " ".join(note.text.split()) for note in truth_filing.footnotes if note.text}
     layer, reread = [], []
-    with pdfplumber.open(pdf_path) as pdf:
-        for page in pdf.pages:
-            layer.append(page_text(page.extract_text() or ""))
-            dpi = scan_resolution(page)
-            grey = page.to_image(resolution=dpi).original.convert("L")
-            (read,) = tesseract.read_crops([rescale(grey, dpi, TEXT_DPI)], timeout=120.0)
+    data = pdf_path.read_bytes()
+    with pdfplumber.open(pdf_path) as pdf, ScanDocument(data, pdf.pages) as scan:
+        for page in scan.pages():
+            layer.append(page_text(extract_text(page.chars) if page.chars else ""))
+            grey = page.render()
+            (read,) = tesseract.read_crops([rescale(grey, page.dpi, TEXT_DPI)], timeout=120.0)
             reread.append(page_text(read.text))
     count = ProseCount(
         footnotes=len(truth), fields=compare_filings(truth_filing, truth_filing).total

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from consumers.parsing import ParseError, Reason, parse_document  # noqa: E402
 from consumers.parsing.scan import tesseract  # noqa: E402
-from consumers.parsing.scan.cells import DEFAULT_SCAN_DPI  # noqa: E402
+from consumers.parsing.scan.layer import DEFAULT_SCAN_DPI  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 

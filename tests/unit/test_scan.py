@@ -6,7 +6,6 @@ import io
 import shutil
 import subprocess
 from decimal import Decimal
-from types import SimpleNamespace
 
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -19,6 +18,7 @@ from consumers.parsing.scan import reader as scan_reader
 from consumers.parsing.scan import tesseract
 from consumers.parsing.scan.cells import Cell
 from consumers.parsing.scan.checks import confirm_held
+from consumers.parsing.scan.layer import ScanPage
 from consumers.parsing.scan.ocr_labels import restore_labels
 from consumers.parsing.scan.ocr_values import (
     Agreement,
@@ -340,10 +340,9 @@ def test_a_read_past_its_timeout_is_cancelled() -> None:
         tesseract.read_crops([page], timeout=0.05)
 
 
-def _letter_page(dpi: float) -> SimpleNamespace:
-    """A Letter page whose one image is scanned at `dpi`, as pdfplumber describes it."""
-    image = {"srcsize": (round(8.5 * dpi), round(11 * dpi)), "x0": 0.0, "x1": 612.0}
-    return SimpleNamespace(width=612.0, height=792.0, images=[image])
+def _letter_page(dpi: float) -> ScanPage:
+    """A Letter page scanned at `dpi`."""
+    return ScanPage(1, 612.0, 792.0, dpi, chars=[], tables_page=None, pdfium_page=None)
 
 
 def test_a_scans_budget_grows_with_its_pages_and_pixels_up_to_the_ceiling() -> None:

@@ -15,7 +15,9 @@ import re
 import time
 import zlib
 from collections import Counter
-from typing import Any
+from collections.abc import Callable
+from contextlib import nullcontext
+from typing import Any, TypeVar
 
 from pdfminer.psparser import LIT
 
@@ -25,10 +27,12 @@ from consumers.parsing.core.model import Filing
 from consumers.parsing.grid.reader import GridReader
 from consumers.parsing.grid.text import parse_form_text
 from consumers.parsing.scan import tesseract
+from consumers.parsing.scan.layer import ScanDocument
 from consumers.parsing.scan.reader import parse_scanned_pdf
 
 _DRAW_XOBJECT = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+Do\b")
 _FORM = LIT("Form")
+T = TypeVar("T")
 
 
 def _too_large(message: str) -> ParseError:
@@ -150,6 +154,28 @@ def open_pdf(data: bytes, max_pages: int) -> tuple[Any, list[Any]]:
     return pdf, pages
 
 
+def _guarded(read: Callable[..., T], *args: Any) -> T:
+    """`read(*args)`; pdfminer raises many types on a damaged page: each is a broken PDF."""
+    try:
+        return read(*args)
+    except (ParseError, MemoryError):
+        raise
+    except Exception as exc:
+        raise ParseError(Reason.PDF_BROKEN, f"unreadable page: {type(exc).__name__}") from None
+
+
+def _read_grids(page: Any, reader: GridReader, texts: list[str]) -> int | None:
+    """Feed the page's ruled tables to `reader` and its text to `texts`: how many tables, or
+    None when the page has no text at all."""
+    if not page.chars:
+        return None
+    tables = sorted(page.find_tables(_table_settings(page)), key=lambda t: (t.bbox[1], t.bbox[0]))
+    for table in tables:
+        reader.feed(table.extract())
+    texts.append(page.extract_text() or "")
+    return len(tables)
+
+
 def parse_pdf(
     data: bytes,
     max_pages: int,
@@ -159,42 +185,36 @@ def parse_pdf(
     started = time.monotonic()
     pdf, pages = open_pdf(data, max_pages)
     try:
-        reader = GridReader("pdf")
-        texts: list[str] = []
-        grids = 0
-        chars = 0
         for page in pages:
-            if time.monotonic() - started > budget:
-                raise ParseError(
-                    Reason.PARSE_TIMEOUT, f"PDF parse exceeded {budget:g}s", stage="limit"
-                )
-            try:
-                check_page(page)
-                chars += len(page.chars)
-                if not page.chars:
-                    continue
-                tables = sorted(
-                    page.find_tables(_table_settings(page)), key=lambda t: (t.bbox[1], t.bbox[0])
-                )
-                for table in tables:
-                    reader.feed(table.extract())
-                grids += len(tables)
-                texts.append(page.extract_text() or "")
-            except (ParseError, MemoryError):
-                raise
-            except Exception as exc:
-                raise ParseError(
-                    Reason.PDF_BROKEN, f"unreadable page: {type(exc).__name__}"
-                ) from None
-        if chars == 0:
-            raise ParseError(Reason.PDF_NO_TEXT, "image-only PDF: no text layer to read")
-        if grids == 0:
-            # No vector rulings: a scan with an OCR text layer. Read its pixels when tesseract
-            # is here; otherwise its text layer as OCR text, strictly.
-            if tesseract.available():
-                return parse_scanned_pdf(pages, started, scan_budget)
-            layout_texts = [page.extract_text(layout=True) or "" for page in pages if page.chars]
-            return parse_form_text("\n".join(layout_texts), source_format="pdf")
-        return reader.finish("\n".join(texts))
+            _guarded(check_page, page)
+        # A scan (no vector paths, so no ruled grid) goes straight to its pixels, its text
+        # layer listed by pdfium rather than laid out by pdfminer. Without tesseract it is
+        # read from its text layer as OCR text, strictly.
+        with ScanDocument(data, pages) if tesseract.available() else nullcontext() as scan:
+            if scan is not None and scan.draws_no_paths():
+                return parse_scanned_pdf(scan.pages(), started, scan_budget)
+            reader = GridReader("pdf")
+            texts: list[str] = []
+            grids = 0
+            has_text = False
+            for page in pages:
+                if time.monotonic() - started > budget:
+                    raise ParseError(
+                        Reason.PARSE_TIMEOUT, f"PDF parse exceeded {budget:g}s", stage="limit"
+                    )
+                tables = _guarded(_read_grids, page, reader, texts)
+                if tables is not None:
+                    has_text, grids = True, grids + tables
+            if not has_text:
+                raise ParseError(Reason.PDF_NO_TEXT, "image-only PDF: no text layer to read")
+            if grids == 0:
+                # Paths but no ruled grid: read as a scan too, or as OCR text without tesseract.
+                if scan is not None:
+                    return parse_scanned_pdf(scan.pages(), started, scan_budget)
+                layout_texts = [
+                    page.extract_text(layout=True) or "" for page in pages if page.chars
+                ]
+                return parse_form_text("\n".join(layout_texts), source_format="pdf")
+            return reader.finish("\n".join(texts))
     finally:
         pdf.close()

@@ -23,7 +23,6 @@ from consumers.parsing.scan import ocr_values, page_image, tesseract
 
 TARGET_DPI = 450  # value crops are scaled to this before tesseract reads them
 TEXT_DPI = 300  # text crops (labels, names, titles) need less
-DEFAULT_SCAN_DPI = 150.0
 INK_MARGIN_PIXELS = 2  # a cell's ink box is its glyphs' box grown by this on every side
 _INSET_POINTS = 1.5  # stay inside the ruling that bounds a cell
 _DIGITISH = re.compile(r"\d")
@@ -42,15 +41,6 @@ class Cell:
 
     def reads(self) -> ocr_values.CellReads:
         return ocr_values.CellReads(self.layer, self.whole, self.value, self.mark)
-
-
-def scan_resolution(page: Any) -> float:
-    """The resolution the page was scanned at, from its largest image."""
-    images = [i for i in page.images if i.get("srcsize") and i["x1"] > i["x0"]]
-    if not images:
-        return DEFAULT_SCAN_DPI
-    image = max(images, key=lambda i: i["x1"] - i["x0"])
-    return min(max(image["srcsize"][0] * 72.0 / (image["x1"] - image["x0"]), 72.0), 400.0)
 
 
 def _locate_ink(ink: Image.Image, bbox: tuple[float, float, float, float], dpi: float) -> Cell:

@@ -43,8 +43,8 @@ from consumers.parsing.scan.cells import (
     Deadline,
     read_page_cells,
     rescale,
-    scan_resolution,
 )
+from consumers.parsing.scan.layer import ScanPage
 
 _AMOUNT_FIELDS = DECIMAL_LINE_FIELDS | AMOUNT_COLUMN_FIELDS
 _TEXT_NOISE = re.compile(r"^[\[\]|_—~]+|[\[\]|_—~]+$")
@@ -196,7 +196,7 @@ def _resolve_cell(field: str | None, cell: Cell | None, resolved: ResolvedCells)
     return _marks_text(agreement.marks)
 
 
-def parse_scanned_pdf(pages: list[Any], started: float, budget: float) -> Filing:
+def parse_scanned_pdf(pages: list[ScanPage], started: float, budget: float) -> Filing:
     """Read a scan whose pages carry an OCR text layer; ParseError when it cannot be trusted.
     `budget` is the ceiling of the scan's own budget (scan_budget)."""
     deadline = Deadline(started, scan_budget(pages, budget))
@@ -206,15 +206,15 @@ def parse_scanned_pdf(pages: list[Any], started: float, budget: float) -> Filing
     grids = 0
     for page in pages:
         deadline.check()
-        dpi = scan_resolution(page)
-        if page_pixels(page) > MAX_SCAN_PAGE_PIXELS:
+        dpi = page.dpi
+        if page.pixels > MAX_SCAN_PAGE_PIXELS:
             raise ParseError(
                 Reason.DOCUMENT_TOO_LARGE,
                 f"page of {page.width:g}x{page.height:g} pt at {dpi:g} dpi exceeds "
                 f"{MAX_SCAN_PAGE_PIXELS:,} pixels",
                 stage="limit",
             )
-        grey = _render(page, dpi)
+        grey = page.render()
         # A page fed askew breaks each ruling into steps: level the image, and the text
         # layer's characters with it, before the grid is looked for.
         angle = page_image.estimate_skew(grey)
@@ -229,7 +229,7 @@ def parse_scanned_pdf(pages: list[Any], started: float, budget: float) -> Filing
         ends = sorted(
             {round(v["top"], 1) for v in vertical} | {round(v["bottom"], 1) for v in vertical}
         )
-        tables = page.find_tables(
+        tables = page.tables_page.find_tables(
             {
                 "vertical_strategy": "explicit",
                 "horizontal_strategy": "explicit",
@@ -259,19 +259,14 @@ def parse_scanned_pdf(pages: list[Any], started: float, budget: float) -> Filing
     return _withhold_unverified(filing, "\n".join(layer_texts))
 
 
-def scan_budget(pages: list[Any], ceiling: float = SCAN_TIME_BUDGET_SECONDS) -> float:
+def scan_budget(pages: list[ScanPage], ceiling: float = SCAN_TIME_BUDGET_SECONDS) -> float:
     """Seconds a scan may take: a base, plus its pages and their pixels, at most `ceiling`."""
-    megapixels = sum(page_pixels(page) for page in pages) / 1e6
+    megapixels = sum(page.pixels for page in pages) / 1e6
     work = SCAN_SECONDS_BASE + SCAN_SECONDS_PER_PAGE * len(pages)
     return min(ceiling, work + SCAN_SECONDS_PER_MEGAPIXEL * megapixels)
 
 
-def page_pixels(page: Any) -> float:
-    """Pixels of the page's image at its scan resolution."""
-    return page.width * page.height * (scan_resolution(page) / 72.0) ** 2
-
-
-def _leveled_chars(page: Any, angle: float) -> list[dict[str, Any]]:
+def _leveled_chars(page: ScanPage, angle: float) -> list[dict[str, Any]]:
     """The page's text-layer characters, each moved with its centre as the page image is
     turned by `angle` (page_image.level): the layer stays over the ink it was read from."""
     if not angle:
@@ -294,16 +289,6 @@ def _leveled_chars(page: Any, angle: float) -> list[dict[str, Any]]:
             }
         )
     return moved
-
-
-def _render(page: Any, dpi: float) -> Image.Image:
-    """The page image in grey; pdfium's refusal of a damaged page is a broken PDF, not a bug."""
-    import pypdfium2
-
-    try:
-        return page.to_image(resolution=dpi).original.convert("L")
-    except pypdfium2.PdfiumError as exc:
-        raise ParseError(Reason.PDF_BROKEN, f"the page cannot be rendered: {exc}") from None
 
 
 _STATEMENTS = (  # the heading each form prints under its title, longest first
