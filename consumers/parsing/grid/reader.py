@@ -288,6 +288,7 @@ def _parse_relationship_box(cell: str, owner: ReportingOwner) -> None:
 # --- the whole form --------------------------------------------------------------------------
 
 _TEXT_COLUMNS = frozenset({"security_title", "nature_of_ownership", "underlying_security_title"})
+_VALUE_COLUMNS = frozenset(LINE_VALUE_FIELDS) - _TEXT_COLUMNS
 _SUB_LABELS = frozenset(
     {
         "Code",
@@ -528,7 +529,8 @@ class GridReader:
         if self._resolve_cells is not None and cells is not None:
             resolved = self._resolve_cells(table.fields, cells)
             row = resolved.texts
-        target = self._place_row(table, row)
+        unread = resolved.unread if resolved else set()
+        target = self._place_row(table, row, unread & _VALUE_COLUMNS)
         if target is None or resolved is None:
             return
         if resolved.held:
@@ -542,9 +544,14 @@ class GridReader:
             if getattr(target, field) is not None and field not in target.unverified_fields:
                 target.unverified_fields.append(field)
 
-    def _place_row(self, table: _Table, row: Row) -> TableLine | None:
-        """The line a data row's values went into: a new line, or the one above it continues."""
+    def _place_row(
+        self, table: _Table, row: Row, unread_values: frozenset[str] | set[str] = frozenset()
+    ) -> TableLine | None:
+        """The line a data row's values went into: a new line, or the one above it continues.
+        `unread_values` are value cells printed but not read: a row with any holds a line's
+        values, so it is never taken for the wrapped text of the line above."""
         filled = {table.fields[i] for i, c in enumerate(row) if c not in (None, "")}
+        filled |= unread_values
         first_titled = "security_title" in filled and self._last_line(table) is None
         if filled and filled <= _TEXT_COLUMNS and not first_titled:
             # only wrapped text (a row cut by a page break, or spilled title lines): it

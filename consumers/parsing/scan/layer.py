@@ -19,7 +19,9 @@ from PIL import Image
 from consumers.parsing.core.errors import ParseError, Reason
 
 DEFAULT_SCAN_DPI = 150.0  # a page with no image to measure is taken as scanned at this
-_UPRIGHT_RADIANS = 0.01  # a glyph turned less than this (or from a half turn) is upright
+# A glyph turned less than this from level (or upside down) is upright, as a page fed askew
+# leaves its words; pdfminer calls only a quarter-turned glyph not upright.
+_UPRIGHT_RADIANS = math.pi / 4
 
 
 @dataclass(eq=False)

@@ -218,10 +218,11 @@ def parse_scanned_pdf(pages: list[ScanPage], started: float, budget: float) -> F
         # A page fed askew breaks each ruling into steps: level the image, and the text
         # layer's characters with it, before the grid is looked for.
         angle = page_image.estimate_skew(grey)
-        grey = page_image.level(grey, angle)
+        grey = page_image.despeckled(page_image.level(grey, angle), dpi)
         chars = _leveled_chars(page, angle)
         layer_texts.append(page_text(extract_text(chars) if chars else ""))
         horizontal, vertical = page_image.find_rulings(page_image.threshold(grey), dpi)
+        grey = page_image.without_underlines(grey, dpi)  # found: now only in the way
         if len(horizontal) < 2 or len(vertical) < 2:
             texts.append(_reread_below(grey, dpi, 0.0, deadline))
             continue
