@@ -161,17 +161,63 @@ _ALWAYS_PRINTED = {
 }
 
 
+# The order each form prints its tables' columns in (Form 4, Form 5 without the V column,
+# Form 3). A column whose label OCR garbled beyond reading takes the field of its place, when
+# the table is that wide and every label read fits that order.
+_TRANSACTION_COLUMNS = ("transaction_date", "deemed_execution_date", "transaction_code")
+_LAYOUTS = {
+    "non_derivative": (
+        ("security_title", *_TRANSACTION_COLUMNS, "v", "shares", "acquired_disposed")
+        + ("price_per_share", "shares_owned_following", "direct_indirect", "nature_of_ownership"),
+        ("security_title", *_TRANSACTION_COLUMNS, "shares", "acquired_disposed")
+        + ("price_per_share", "shares_owned_following", "direct_indirect", "nature_of_ownership"),
+        ("security_title", "shares_owned_following", "direct_indirect", "nature_of_ownership"),
+    ),
+    "derivative": (
+        ("security_title", "conversion_or_exercise_price", *_TRANSACTION_COLUMNS, "v")
+        + (SHARES_ACQUIRED, SHARES_DISPOSED, "exercise_date", "expiration_date")
+        + ("underlying_security_title", "underlying_shares", "price_per_share")
+        + ("shares_owned_following", "direct_indirect", "nature_of_ownership"),
+        ("security_title", "conversion_or_exercise_price", *_TRANSACTION_COLUMNS)
+        + (SHARES_ACQUIRED, SHARES_DISPOSED, "exercise_date", "expiration_date")
+        + ("underlying_security_title", "underlying_shares", "price_per_share")
+        + ("shares_owned_following", "direct_indirect", "nature_of_ownership"),
+        ("security_title", "exercise_date", "expiration_date", "underlying_security_title")
+        + ("underlying_shares", "conversion_or_exercise_price", "direct_indirect")
+        + ("nature_of_ownership",),
+    ),
+}
+_MIN_LABELS_READ = 3  # labels read in their places before the rest are taken from the layout
+
+
+def _by_place(table: str, fields: list[str | None]) -> list[str | None]:
+    """`fields` completed from the one printed layout they fit, else as they are."""
+    read = sum(1 for f in fields if f is not None)
+    fitting = [
+        layout
+        for layout in _LAYOUTS[table]
+        if len(layout) == len(fields)
+        and all(f is None or f == at for f, at in zip(fields, layout, strict=True))
+    ]
+    if len(fitting) != 1 or read < min(_MIN_LABELS_READ, len(fields) - 1) or read == len(fields):
+        return fields
+    return list(fitting[0])
+
+
 class _Table:
     def __init__(self, table: str, header: Row, sub: Row | None) -> None:
         self.table = table
         classify = _derivative_field if table == "derivative" else _non_derivative_field
-        self.fields = [classify(g, s) for g, s in _column_labels(header, sub)]
+        self.fields = _by_place(table, [classify(g, s) for g, s in _column_labels(header, sub)])
         self.width = len(header)
         self.has_sub_header = sub is not None
         printed = _ALWAYS_PRINTED[table]
         if "transaction_code" in self.fields:  # Form 4/5's Table II: column 9 too
             printed = printed | {"shares_owned_following"}
-        self.cut_off = sorted(printed.difference(self.fields))
+        if "transaction_date" in self.fields:  # Form 4/5: the transaction's columns too
+            printed = printed | {"transaction_code", "shares", "price_per_share"}
+        read = set(self.fields) | ({"shares"} if AMOUNT_COLUMN_FIELDS & set(self.fields) else set())
+        self.cut_off = sorted(printed - read)
 
 
 def _line_from_cells(table: _Table, cells: Row, number: int) -> TableLine | None:
