@@ -165,26 +165,59 @@ _ALWAYS_PRINTED = {
 # Form 3). A column whose label OCR garbled beyond reading takes the field of its place, when
 # the table is that wide and every label read fits that order.
 _TRANSACTION_COLUMNS = ("transaction_date", "deemed_execution_date", "transaction_code")
+_OWNED_COLUMNS = ("shares_owned_following", "direct_indirect", "nature_of_ownership")
+_DERIVED_COLUMNS = (SHARES_ACQUIRED, SHARES_DISPOSED, "exercise_date", "expiration_date")
+_UNDERLYING_COLUMNS = ("underlying_security_title", "underlying_shares")
 _LAYOUTS = {
     "non_derivative": (
-        ("security_title", *_TRANSACTION_COLUMNS, "v", "shares", "acquired_disposed")
-        + ("price_per_share", "shares_owned_following", "direct_indirect", "nature_of_ownership"),
-        ("security_title", *_TRANSACTION_COLUMNS, "shares", "acquired_disposed")
-        + ("price_per_share", "shares_owned_following", "direct_indirect", "nature_of_ownership"),
-        ("security_title", "shares_owned_following", "direct_indirect", "nature_of_ownership"),
+        (
+            "security_title",
+            *_TRANSACTION_COLUMNS,
+            "v",
+            "shares",
+            "acquired_disposed",
+            "price_per_share",
+            *_OWNED_COLUMNS,
+        ),
+        (
+            "security_title",
+            *_TRANSACTION_COLUMNS,
+            "shares",
+            "acquired_disposed",
+            "price_per_share",
+            *_OWNED_COLUMNS,
+        ),
+        ("security_title", *_OWNED_COLUMNS),
     ),
     "derivative": (
-        ("security_title", "conversion_or_exercise_price", *_TRANSACTION_COLUMNS, "v")
-        + (SHARES_ACQUIRED, SHARES_DISPOSED, "exercise_date", "expiration_date")
-        + ("underlying_security_title", "underlying_shares", "price_per_share")
-        + ("shares_owned_following", "direct_indirect", "nature_of_ownership"),
-        ("security_title", "conversion_or_exercise_price", *_TRANSACTION_COLUMNS)
-        + (SHARES_ACQUIRED, SHARES_DISPOSED, "exercise_date", "expiration_date")
-        + ("underlying_security_title", "underlying_shares", "price_per_share")
-        + ("shares_owned_following", "direct_indirect", "nature_of_ownership"),
-        ("security_title", "exercise_date", "expiration_date", "underlying_security_title")
-        + ("underlying_shares", "conversion_or_exercise_price", "direct_indirect")
-        + ("nature_of_ownership",),
+        (
+            "security_title",
+            "conversion_or_exercise_price",
+            *_TRANSACTION_COLUMNS,
+            "v",
+            *_DERIVED_COLUMNS,
+            *_UNDERLYING_COLUMNS,
+            "price_per_share",
+            *_OWNED_COLUMNS,
+        ),
+        (
+            "security_title",
+            "conversion_or_exercise_price",
+            *_TRANSACTION_COLUMNS,
+            *_DERIVED_COLUMNS,
+            *_UNDERLYING_COLUMNS,
+            "price_per_share",
+            *_OWNED_COLUMNS,
+        ),
+        (
+            "security_title",
+            "exercise_date",
+            "expiration_date",
+            *_UNDERLYING_COLUMNS,
+            "conversion_or_exercise_price",
+            "direct_indirect",
+            "nature_of_ownership",
+        ),
     ),
 }
 _MIN_LABELS_READ = 3  # labels read in their places before the rest are taken from the layout

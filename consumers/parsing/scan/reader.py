@@ -47,7 +47,14 @@ from consumers.parsing.scan.cells import (
 from consumers.parsing.scan.layer import ScanPage
 
 _AMOUNT_FIELDS = DECIMAL_LINE_FIELDS | AMOUNT_COLUMN_FIELDS
-_TEXT_NOISE = re.compile(r"^[\[\]|_—~]+|[\[\]|_—~]+$")
+# What ruling pieces and specks leave in a line of text: marks before its first word, after its
+# last (a full stop only when it stands apart: "Inc." keeps its own), and marks standing alone
+# between words ("Common ° Stock").
+_NOISE_MARKS = r"\[\]|_—~\"'‘’“”`,:;°•"  # not a hyphen: "Non-" wraps "Qualified"
+_TEXT_NOISE = re.compile(
+    rf"^[{_NOISE_MARKS}.*\s]+|[{_NOISE_MARKS}\s]+$|\s+\.+$"
+    r"|(?<=\s)[.,:;°•'\"‘’“”`~_|]+(?=\s)"  # not a hyphen ("EVP - Sales"), nor "[ TSLA ]"
+)
 
 _CHECKED = re.compile(
     r"(?:^|(?<=\s))[\[({|lI]?[XxK][\]J)}|1l]?(?=\s+(?:Director|10%|Officer|Other|Form))"
@@ -70,13 +77,18 @@ def cell_text(cell: Cell | None) -> str | None:
     if cell.tail is not None and cell.value:
         read = cell.value.rstrip("'!’`\"°*")  # what is left of a painted-out mark
     read = _PRINTED_DATE.sub(_checked_date, read)
-    lines = (_TEXT_NOISE.sub("", line).strip() for line in read.splitlines())
-    text = ocr_labels.restore_labels("\n".join(line for line in lines if line))
+    lines = (" ".join(_TEXT_NOISE.sub("", line).split()) for line in read.splitlines())
+    text = ocr_labels.restore_labels(_unmatched_close("\n".join(line for line in lines if line)))
     text = _ROMAN.sub(lambda m: m[0].replace("l", "I"), text)
     text = _CHECKED.sub("[X]", text)
     text = _UNCHECKED.sub("[ ]", text)
     text = _OPEN_TICKER.sub(r"\1]", text)
     return text.replace("lf Amendment", "If Amendment")
+
+
+def _unmatched_close(text: str) -> str:
+    """A closing parenthesis ending the text with none opened for it is a ruling's piece."""
+    return text[:-1].rstrip() if text.endswith(")") and text.count(")") > text.count("(") else text
 
 
 def _checked_date(match: re.Match[str]) -> str:
