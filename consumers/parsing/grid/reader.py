@@ -253,7 +253,10 @@ class _Table:
         self.cut_off = sorted(printed - read)
 
 
-def _line_from_cells(table: _Table, cells: Row, number: int) -> TableLine | None:
+def _line_from_cells(
+    table: _Table, cells: Row, number: int, unread: frozenset[str] = frozenset()
+) -> TableLine | None:
+    """The row's line; None when it holds nothing, read or `unread` (printed, not read)."""
     values: dict[str, str] = {}
     footnotes: dict[str, list[str]] = {}
     for field, cell in zip(table.fields, cells, strict=False):
@@ -269,9 +272,9 @@ def _line_from_cells(table: _Table, cells: Row, number: int) -> TableLine | None
             values[field] = one_line(text)
         if marks:
             footnotes.setdefault(field, []).extend(marks)
-    if not values and not footnotes:
+    if not values and not footnotes and not unread & _VALUE_COLUMNS:
         return None
-    is_transaction = "transaction_code" in values or "transaction_date" in values
+    is_transaction = bool({"transaction_code", "transaction_date"} & (set(values) | unread))
     line = TableLine(
         table=table.table,
         kind="transaction" if is_transaction else "holding",
@@ -367,7 +370,8 @@ def _parse_relationship_box(cell: str, owner: ReportingOwner) -> None:
 # --- the whole form --------------------------------------------------------------------------
 
 _TEXT_COLUMNS = frozenset({"security_title", "nature_of_ownership", "underlying_security_title"})
-_VALUE_COLUMNS = frozenset(LINE_VALUE_FIELDS) - _TEXT_COLUMNS
+_LINE_FIELDS = frozenset(LINE_VALUE_FIELDS)
+_VALUE_COLUMNS = _LINE_FIELDS - _TEXT_COLUMNS
 _SUB_LABELS = frozenset(
     {
         "Code",
@@ -609,7 +613,7 @@ class GridReader:
             resolved = self._resolve_cells(table.fields, cells)
             row = resolved.texts
         unread = resolved.unread if resolved else set()
-        target = self._place_row(table, row, unread & _VALUE_COLUMNS)
+        target = self._place_row(table, row, frozenset(unread & _LINE_FIELDS))
         if target is None or resolved is None:
             return
         if resolved.held:
@@ -624,13 +628,12 @@ class GridReader:
                 target.unverified_fields.append(field)
 
     def _place_row(
-        self, table: _Table, row: Row, unread_values: frozenset[str] | set[str] = frozenset()
+        self, table: _Table, row: Row, unread: frozenset[str] = frozenset()
     ) -> TableLine | None:
         """The line a data row's values went into: a new line, or the one above it continues.
-        `unread_values` are value cells printed but not read: a row with any holds a line's
-        values, so it is never taken for the wrapped text of the line above."""
-        filled = {table.fields[i] for i, c in enumerate(row) if c not in (None, "")}
-        filled |= unread_values
+        `unread` are the row's cells printed but not read: a row with an unread value holds a
+        line's values, so it is never taken for the wrapped text or spill of the line above."""
+        filled = {table.fields[i] for i, c in enumerate(row) if c not in (None, "")} | unread
         first_titled = "security_title" in filled and self._last_line(table) is None
         if filled and filled <= _TEXT_COLUMNS and not first_titled:
             # only wrapped text (a row cut by a page break, or spilled title lines): it
@@ -642,11 +645,13 @@ class GridReader:
         # No title of its own: either a spill of the line above (a wrapped amount) that fills
         # its empty fields, or, when it holds values that line already has, the next line under
         # a title cell spanning both rows.
-        spilled = filled and "security_title" not in filled and last is not None
+        spilled = (
+            filled and "security_title" not in filled and last is not None
+        ) and not unread & _VALUE_COLUMNS
         if spilled and self._fill_last(table, row):
             return last
         number = self._numbers[table.table] + 1
-        line = _line_from_cells(table, row, number)
+        line = _line_from_cells(table, row, number, unread)
         if line is None:
             return None
         if line.security_title is None and last is not None:

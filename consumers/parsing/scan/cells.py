@@ -38,6 +38,7 @@ class Cell:
     whole: str = ""
     value: str = ""
     mark: str = ""
+    strict: bool = False  # a noisy page's cell: its value needs the text layer's word too
 
     def reads(self) -> ocr_values.CellReads:
         return ocr_values.CellReads(self.layer, self.whole, self.value, self.mark)
@@ -190,9 +191,10 @@ def read_page_cells(
     grey: Image.Image,
     dpi: float,
     deadline: Deadline,
+    strict: bool = False,
 ) -> list[list[Cell | None]]:
     """Every table row's cells, located in the page image and re-read by tesseract; `chars`
-    are the text layer's characters in the image's frame."""
+    are the text layer's characters in the image's frame; `strict` marks a noisy page's."""
     ink = page_image.threshold(grey)
     rows: list[list[Cell | None]] = []
     for table in tables:
@@ -204,6 +206,7 @@ def read_page_cells(
                     continue
                 cell = _locate_ink(ink, bbox, dpi)
                 cell.layer = _layer_text(chars, bbox)
+                cell.strict = strict
                 cells.append(cell)
             rows.append(cells)
     crops = _Crops(grey, dpi)

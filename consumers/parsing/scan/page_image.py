@@ -35,20 +35,20 @@ UNDERLINE_MIN_POINTS = 14.0
 UNDERLINE_MAX_PIXELS = 3
 
 
-def despeckled(grey: Image.Image, resolution: float) -> Image.Image:
-    """The page with its specks of noise painted paper: OCR reads a speck as punctuation, and
-    one in a blank cell makes it look filled. A page with few specks (a clean scan, whose
-    lone commas would pass for specks) comes back unchanged."""
+def despeckle(grey: Image.Image, resolution: float) -> tuple[Image.Image, bool]:
+    """The page with its specks of noise painted paper, and whether it had them: OCR reads a
+    speck as punctuation, and one in a blank cell makes it look filled. A page with few specks
+    (a clean scan, whose lone commas would pass for specks) comes back unchanged."""
     reach = max(1, round(SPECK_REACH_POINTS * resolution / 72.0))
     ink = grey.point(lambda v: 255 if v < DARK_BELOW else 0)
     around = ink.filter(ImageFilter.BoxBlur(reach))
     cutoff = SPECK_MAX_INK_SHARE * 255
     specks = ImageChops.multiply(ink, around.point(lambda v: 255 if v < cutoff else 0))
     if specks.histogram()[255] < MIN_SPECK_SHARE * grey.width * grey.height:
-        return grey
+        return grey, False
     cleaned = grey.copy()
     cleaned.paste(255, mask=specks)
-    return cleaned
+    return cleaned, True
 
 
 def without_underlines(grey: Image.Image, resolution: float) -> Image.Image:

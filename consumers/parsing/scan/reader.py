@@ -120,7 +120,7 @@ def _layer_agrees(text: str, layer: str) -> bool:
         return True
 
     def squeeze(value: str) -> str:
-        lines = (_LEFT_RULING.sub("", line.strip()) for line in value.splitlines())
+        lines = (_LEFT_RULING.sub("", _TEXT_NOISE.sub("", line)) for line in value.splitlines())
         return " ".join(_LAYER_NOISE.sub(" ", " ".join(lines)).split())
 
     # The layer glues a mark to the last word ("L.P2e)"): its final full stop may be lost.
@@ -184,7 +184,7 @@ def _resolve_cell(field: str | None, cell: Cell | None, resolved: ResolvedCells)
         text = cell_text(cell) or ""
         marks = ocr_values.clean_mark(cell.mark) if cell.tail is not None else []
         if not _layer_agrees(text, cell.layer):
-            if field in _GATED_TEXT_FIELDS:
+            if field in _GATED_TEXT_FIELDS or cell.strict:
                 text = ""
                 resolved.unread.add(name)
             else:
@@ -199,6 +199,9 @@ def _resolve_cell(field: str | None, cell: Cell | None, resolved: ResolvedCells)
         cell.tail is not None or _MARK_TEXT.search(cell.whole) or _MARK_TEXT.search(cell.layer)
     ):
         resolved.unread.add(footnote_ids_path(name))  # a footnote mark is there, unread
+    if cell.strict and not agreement.confirmed and field not in LETTER_FIELDS:
+        resolved.unread.add(name)  # on a noisy page two re-reads agree on misread digits
+        return _marks_text(agreement.marks)
     # Two re-reads (different scales and alphabets) agreeing on a well-formed amount or
     # date were measured as safe as three; a letter needs the layer or the form's checks.
     if agreement.confirmed or field not in LETTER_FIELDS:
@@ -216,6 +219,7 @@ def parse_scanned_pdf(pages: list[ScanPage], started: float, budget: float) -> F
     texts: list[str] = []  # the grids' surroundings: layer text above, a re-read below
     layer_texts: list[str] = []
     grids = 0
+    noisy = False  # a page had scanner speckle: its reads are trusted only with the layer's
     for page in pages:
         deadline.check()
         dpi = page.dpi
@@ -230,7 +234,8 @@ def parse_scanned_pdf(pages: list[ScanPage], started: float, budget: float) -> F
         # A page fed askew breaks each ruling into steps: level the image, and the text
         # layer's characters with it, before the grid is looked for.
         angle = page_image.estimate_skew(grey)
-        grey = page_image.despeckled(page_image.level(grey, angle), dpi)
+        grey, speckled = page_image.despeckle(page_image.level(grey, angle), dpi)
+        noisy = noisy or speckled
         chars = _leveled_chars(page, angle)
         layer_texts.append(page_text(extract_text(chars) if chars else ""))
         horizontal, vertical = page_image.find_rulings(page_image.threshold(grey), dpi)
@@ -259,7 +264,7 @@ def parse_scanned_pdf(pages: list[ScanPage], started: float, budget: float) -> F
         above = [c for c in chars if (c["top"] + c["bottom"]) / 2 <= bottom]
         texts.append(page_text(extract_text(above) if above else ""))
         texts.append(_reread_below(grey, dpi, bottom, deadline))
-        for row in read_page_cells(chars, tables, grey, dpi, deadline):
+        for row in read_page_cells(chars, tables, grey, dpi, deadline, strict=speckled):
             reader.feed_row([cell_text(c) for c in row], cells=row)
     if grids == 0:
         raise ParseError(Reason.OCR_LOW_CONFIDENCE, "no ruled table found in the page images")
@@ -269,7 +274,7 @@ def parse_scanned_pdf(pages: list[ScanPage], started: float, budget: float) -> F
         for field in held:
             if getattr(line, field) is not None and field in line.unread_fields:
                 line.unread_fields.remove(field)  # confirmed by the form's own checks
-    return _withhold_unverified(filing, "\n".join(layer_texts))
+    return _withhold_unverified(filing, "\n".join(layer_texts), strict=noisy)
 
 
 def scan_budget(pages: list[ScanPage], ceiling: float = SCAN_TIME_BUDGET_SECONDS) -> float:
@@ -343,7 +348,7 @@ def _same_text(first: str | None, second: str | None) -> bool:
     return first is not None and " ".join(first.split()) == " ".join((second or "").split())
 
 
-def _withhold_unverified(filing: Filing, layer_text: str) -> Filing:
+def _withhold_unverified(filing: Filing, layer_text: str, strict: bool) -> Filing:
     """Free text outside the grid is re-read from the image; a footnote text, remark or
     signature name stands only when the scan's text layer says exactly the same, else it is
     null and marked unread. Marks must name a footnote found; a signature date must be
@@ -388,36 +393,42 @@ def _withhold_unverified(filing: Filing, layer_text: str) -> Filing:
     numbers = [int(i[1:]) for i in known | referenced if i[1:].isdigit()]
     expected = {f"F{n}" for n in range(1, max(numbers, default=0) + 1)} | referenced
     unread.update(f"footnotes[{i}].text" for i in expected - known)
-    _mark_box_reads(filing, layer_text)
+    _mark_box_reads(filing, layer_text, strict)
     return filing
 
 
 _BOX_DATES = ("period_of_report", "date_of_original_submission")
 
 
-def _mark_box_reads(filing: Filing, layer_text: str) -> None:
+def _mark_box_reads(filing: Filing, layer_text: str, strict: bool) -> None:
     """The header boxes are read once, from the re-read image: each value the scan's own text
-    layer does not also contain is unverified; a box every form prints but none was read is
-    unread."""
+    layer does not also contain is unverified (withheld, null and unread, when `strict`: a
+    noisy scan); a box every form prints but none was read is unread."""
     layer = _squeezed(layer_text)
     provenance = filing.provenance
-    values: list[tuple[str, str | None]] = [
-        ("issuer.name", filing.issuer.name),
-        ("issuer.trading_symbol", filing.issuer.trading_symbol),
+    boxes: list[tuple[str, Any, str]] = [
+        ("issuer.name", filing.issuer, "name"),
+        ("issuer.trading_symbol", filing.issuer, "trading_symbol"),
     ]
     for index, owner in enumerate(filing.reporting_owners):
         for name in ("name", "street1", "street2", "city", "state", "zip", "officer_title"):
-            values.append((f"reporting_owners[{index}].{name}", getattr(owner, name)))
-    for path, value in values:
-        if value and _squeezed(value) not in layer:
-            provenance.unverified.add(path)
+            boxes.append((f"reporting_owners[{index}].{name}", owner, name))
     for name in _BOX_DATES:
         day = getattr(filing, name)
         if day is not None and not any(
             _squeezed(text) in layer
             for text in (f"{day.month}/{day.day}/{day.year}", f"{day:%m/%d/%Y}")
         ):
-            provenance.unverified.add(name)
+            boxes.append((name, filing, name))  # as a date: not in the layer either way
+    for path, holder, name in boxes:
+        value = getattr(holder, name)
+        if not value or (isinstance(value, str) and _squeezed(value) in layer):
+            continue
+        if strict:
+            setattr(holder, name, None)
+            provenance.unread.add(path)
+        else:
+            provenance.unverified.add(path)
     if filing.period_of_report is None:
         provenance.unread.add("period_of_report")
     if filing.issuer.trading_symbol is None:
