@@ -388,7 +388,8 @@ _SUB_LABELS = frozenset(
 )
 _SQUEEZED_SUB_LABELS = frozenset(label.replace(" ", "") for label in _SUB_LABELS)
 _HEADER_LABEL = re.compile(
-    r"^\d{1,2}A?\.\s.*(?:\(Instr|Month/Day/Year|Title of|Derivative Securit)"
+    r"^\d{1,2}A?\.\s.*(?:\([Ii]nstr|Month/Day/Year|Title of|Derivative Securit"
+    r"|Beneficially Owned|Ownership Form|Nature of)"
 )
 _OWNER_FLAG = re.compile(r"^(?:X?|X .*)$")
 
@@ -540,6 +541,10 @@ class GridReader:
             self._table = None
             return
         title_cell = next((t for t in texts if t.startswith("1. Title of")), None)
+        if title_cell is None and sum(1 for t in texts if _HEADER_LABEL.match(t)) >= 3:
+            # The title column's label garbled past restoring (a noisy scan's "1. Tale-of."):
+            # the row's other printed labels still say it heads a table.
+            title_cell = "Derivative" if any("Derivative" in t for t in texts) else ""
         if title_cell is not None:
             table = "derivative" if "Derivative" in title_cell else "non_derivative"
             self._last_header = row
