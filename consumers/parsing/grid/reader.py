@@ -391,6 +391,7 @@ _HEADER_LABEL = re.compile(
     r"^\d{1,2}A?\.\s.*(?:\([Ii]nstr|Month/Day/Year|Title of|Derivative Securit"
     r"|Beneficially Owned|Ownership Form|Nature of)"
 )
+_DATA_VALUE = re.compile(r"\b\d{1,2}/\d{1,2}/\d{4}\b|\b\d{1,3}(?:,\d{3})+\b")
 _OWNER_FLAG = re.compile(r"^(?:X?|X .*)$")
 
 
@@ -500,6 +501,7 @@ class GridReader:
         self._last_header: Row | None = None
         self._numbers = {"non_derivative": 0, "derivative": 0}
         self._owners_mode = False
+        self._unplaced_rows = 0
         self._name_box: str | None = None  # box 1 while it may continue in the next rows
         self._joint_owners: list[ReportingOwner] = []
         self._joint_owner_rows: list[tuple[list[str], list[str]]] = []  # (cell lines, flags)
@@ -574,6 +576,8 @@ class GridReader:
             return
         if self._table is not None and len(row) == self._table.width:
             self._data_row(row, cells)
+        elif any(_DATA_VALUE.search(t) for t in texts):
+            self._unplaced_rows += 1  # values with no table header read above them
 
     def _continue_name_box(self, cell: str) -> None:
         """Box 1 cut into rows by the printer: read the whole box again with this part."""
@@ -746,6 +750,13 @@ class GridReader:
             raise ParseError(Reason.PDF_TABLE_UNREADABLE, "box 1 (reporting person) not found")
         if filing.issuer.name is None:
             raise ParseError(Reason.PDF_TABLE_UNREADABLE, "box 2 (issuer) not found")
+        if not filing.lines and self._unplaced_rows:
+            # Rows of dates and amounts but no table header read: emitting the filing with no
+            # lines would say the insider reported none.
+            raise ParseError(
+                Reason.PDF_TABLE_UNREADABLE,
+                f"{self._unplaced_rows} rows of values under no table header that could be read",
+            )
         head = text[:3000]
         section16 = re.search(r"(\[\s*[Xx]?\s*\])\s*Check this box if no longer", head)
         if section16:
