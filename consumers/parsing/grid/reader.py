@@ -51,8 +51,9 @@ _RELATIONSHIPS = {
     "is_officer": re.compile(_CHECK + r"\s*Officer"),
     "is_other": re.compile(_CHECK + r"\s*Other"),
 }
+# The ticker's brackets as printed, or as OCR reads them ("{ NTRA ]").
 _ISSUER = re.compile(
-    r"[23]\. Issuer Name and Ticker or Trading Symbol\s*(\S.*?)\s*\[\s*([^\]]*?)\s*\]"
+    r"[23]\. Issuer Name and Ticker or Trading Symbol\s*(\S.*?)\s*[\[{]\s*([^\]}]*?)\s*[\]}]"
 )
 # Form 3: "2. Date of Event Requiring Statement", Form 4: "3. Date of Earliest Transaction",
 # Form 5: "3. Statement for Issuer's Fiscal Year Ended".
@@ -502,6 +503,7 @@ class GridReader:
         self._numbers = {"non_derivative": 0, "derivative": 0}
         self._owners_mode = False
         self._unplaced_rows = 0
+        self._boxes_seen: set[str] = set()  # "owner", "issuer": box labels read, values or not
         self._name_box: str | None = None  # box 1 while it may continue in the next rows
         self._joint_owners: list[ReportingOwner] = []
         self._joint_owner_rows: list[tuple[list[str], list[str]]] = []  # (cell lines, flags)
@@ -591,7 +593,10 @@ class GridReader:
             if not cell:
                 continue
             flat = one_line(cell)
+            if "Issuer Name and Ticker" in flat:
+                self._boxes_seen.add("issuer")
             if flat.startswith("1. Name and Address"):
+                self._boxes_seen.add("owner")
                 self._name_box = cell
                 _parse_name_box(cell, self._owner)
             issuer = search_near(_ISSUER, flat, "Issuer Name and Ticker", before=4)
@@ -746,10 +751,16 @@ class GridReader:
             "/A" if match[2] or filing.date_of_original_submission else ""
         )
         filing.reporting_owners = self._joint_owners or [self._owner]
+        # A box whose label was read but not its value (a noisy scan) is null and unread; a
+        # box not found at all means the form was not read.
         if not self._joint_owners and self._owner.name is None:
-            raise ParseError(Reason.PDF_TABLE_UNREADABLE, "box 1 (reporting person) not found")
+            if "owner" not in self._boxes_seen:
+                raise ParseError(Reason.PDF_TABLE_UNREADABLE, "box 1 (reporting person) not found")
+            filing.provenance.unread.add("reporting_owners[0].name")
         if filing.issuer.name is None:
-            raise ParseError(Reason.PDF_TABLE_UNREADABLE, "box 2 (issuer) not found")
+            if "issuer" not in self._boxes_seen:
+                raise ParseError(Reason.PDF_TABLE_UNREADABLE, "box 2 (issuer) not found")
+            filing.provenance.unread.update({"issuer.name", "issuer.trading_symbol"})
         if not filing.lines and self._unplaced_rows:
             # Rows of dates and amounts but no table header read: emitting the filing with no
             # lines would say the insider reported none.

@@ -92,7 +92,7 @@ def _unmatched_close(text: str) -> str:
 
 
 def _checked_date(match: re.Match[str]) -> str:
-    """A box's date (period, amendment) as re-read, dropped when it is no calendar date
+    """A date as re-read (a box's, a signature's), dropped when it is no calendar date
     ("00/31/2022"): the field is null, sent for review, rather than the filing refused."""
     month, day, year = (int(part) for part in match.groups())
     try:
@@ -336,7 +336,7 @@ def _reread_below(grey: Image.Image, dpi: float, top_points: float, deadline: De
     if box is None:
         return ""
     (read,) = deadline.read([rescale(area.crop(box), dpi, TEXT_DPI)])
-    return page_text(read.text)
+    return page_text(_PRINTED_DATE.sub(_checked_date, read.text))
 
 
 def page_text(text: str) -> str:
@@ -373,7 +373,9 @@ def _withhold_unverified(filing: Filing, layer_text: str, strict: bool) -> Filin
         if not _same_text(signature.name, layer_name):
             signature.name = None
             unread.add(f"signatures[{index}].name")
-        if signature.date is not None:
+        if signature.date is None:
+            unread.add(f"signatures[{index}].date")
+        else:
             period = filing.period_of_report
             if period is None or not 0 <= (signature.date - period).days <= 366:
                 signature.date = None  # nothing to check it against, or implausible
