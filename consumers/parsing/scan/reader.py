@@ -64,6 +64,7 @@ _UNCHECKED = re.compile(
 )
 _ROMAN = re.compile(r"\b(?=[IVXl]*[IVX])(?=[IVXl]*l)[IVXl]{2,}\b")  # "XIl" -> "XII"
 _FORM_TITLE = re.compile(r"\bFORM\s*([345])(?=\s|/|$)")
+_SEPARATOR_IN_DOUBT = re.compile(r"^\d{1,3}\.\d{3}$")
 _PRINTED_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
 _OPEN_TICKER = re.compile(r"(\[\s*[A-Z][A-Z.\-]{0,9})\s*[J|1l)}]?\s*$", re.MULTILINE)
 
@@ -199,8 +200,14 @@ def _resolve_cell(field: str | None, cell: Cell | None, resolved: ResolvedCells)
         cell.tail is not None or _MARK_TEXT.search(cell.whole) or _MARK_TEXT.search(cell.layer)
     ):
         resolved.unread.add(footnote_ids_path(name))  # a footnote mark is there, unread
-    if cell.strict and not agreement.confirmed and field not in LETTER_FIELDS:
-        resolved.unread.add(name)  # on a noisy page two re-reads agree on misread digits
+    if (
+        cell.strict
+        and field not in LETTER_FIELDS
+        and not (agreement.confirmed and not _SEPARATOR_IN_DOUBT.match(agreement.value))
+    ):
+        # On a noisy page two re-reads agree on misread digits, and all three reads take a
+        # blurred thousands comma for a point ("83.334" for 83,334).
+        resolved.unread.add(name)
         return _marks_text(agreement.marks)
     # Two re-reads (different scales and alphabets) agreeing on a well-formed amount or
     # date were measured as safe as three; a letter needs the layer or the form's checks.
