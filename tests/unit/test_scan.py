@@ -30,17 +30,20 @@ from consumers.parsing.scan.ocr_values import (
     clean_mark,
 )
 from consumers.parsing.scan.page_image import (
+    despeckle,
     estimate_skew,
     find_rulings,
     level,
     raised_tail,
     rotate_point,
     threshold,
+    without_underlines,
 )
 from tests.conftest import FIXTURES
 
 SCAN = FIXTURES / "pdf" / "ocr-000089924319028183.pdf"
 SCAN_120_DPI = FIXTURES / "pdf" / "ocr120-000106299324020070.pdf"  # bench/make_ocr_tier.py
+NOISY_SCAN = FIXTURES / "pdf" / "noisy150-000089924320013498.pdf"  # bench/make_scan_tier.py
 
 
 def _page_with_grid(dpi: float) -> Image.Image:
@@ -353,3 +356,102 @@ def test_a_scans_budget_grows_with_its_pages_and_pixels_up_to_the_ceiling() -> N
     assert one < two < SCAN_TIME_BUDGET_SECONDS
     assert scan_budget([_letter_page(120)]) < one < scan_budget([_letter_page(300)])
     assert scan_budget([_letter_page(150)] * 40) == SCAN_TIME_BUDGET_SECONDS
+
+
+def test_pdfium_lists_the_text_layer_pdfminer_lays_out() -> None:
+    import pdfplumber
+    from pdfplumber.utils import extract_text
+
+    from consumers.parsing.scan.layer import ScanDocument
+
+    with pdfplumber.open(SCAN) as pdf, ScanDocument(SCAN.read_bytes(), pdf.pages) as scan:
+        assert scan.draws_no_paths()
+        for plumber, page in zip(pdf.pages, scan.pages(), strict=True):
+            assert page.dpi == pytest.approx(150, abs=1)
+            assert extract_text(page.chars) == extract_text(plumber.chars)
+
+            def inked(chars: list[dict]) -> list[dict]:
+                return sorted(
+                    (c for c in chars if c["text"].strip()),
+                    key=lambda c: (round(c["top"]), c["x0"]),
+                )
+
+            mine, theirs_all = inked(page.chars), inked(plumber.chars)
+            assert len(mine) == len(theirs_all)
+            for theirs, ours in zip(theirs_all, mine, strict=True):
+                assert abs(theirs["x0"] - ours["x0"]) < 0.5
+                assert abs(theirs["top"] - ours["top"]) < 0.5
+
+
+def _words_page() -> Image.Image:
+    page = Image.new("L", (600, 200), 255)
+    draw = ImageDraw.Draw(page)
+    draw.text((20, 20), "1,234 Common Stock, Inc.", fill=0, font_size=24)
+    draw.text((20, 100), "BOTHA ROELOF", fill=0, font_size=24)
+    return page
+
+
+def _dark(image: Image.Image, box: tuple[int, int, int, int]) -> int:
+    return threshold(image.crop(box)).histogram()[0]
+
+
+def test_specks_are_painted_out_and_text_and_a_clean_page_are_left_alone() -> None:
+    clean = _words_page()
+    assert despeckle(clean, 150) == (clean, False)
+    noisy = clean.copy()
+    specks = [(x, y) for x in range(5, 600, 37) for y in (70, 160, 190)]
+    for x, y in specks:
+        noisy.paste(0, (x, y, x + 2, y + 2))
+    cleaned, speckled = despeckle(noisy, 150)
+    assert speckled
+    assert all(cleaned.getpixel(point) == 255 for point in specks)
+    for line in ((0, 10, 600, 60), (0, 90, 600, 140)):  # every glyph, commas and stops kept
+        assert _dark(cleaned, line) == _dark(clean, line)
+
+
+def test_an_underline_is_painted_out_and_the_letters_on_it_kept() -> None:
+    page = _words_page()
+    draw = ImageDraw.Draw(page)
+    left, _, right, bottom = draw.textbbox((20, 100), "BOTHA ROELOF", font_size=24)
+    draw.line([(left, bottom + 1), (right, bottom + 1)], fill=0, width=2)
+    read = without_underlines(page, 150)
+    assert _dark(read, (0, bottom, 600, bottom + 4)) == 0
+    assert _dark(read, (0, 90, 600, bottom)) == _dark(_words_page(), (0, 90, 600, bottom))
+    assert without_underlines(_words_page(), 150) is not None
+
+
+def test_a_speckled_pages_values_need_the_text_layer_too() -> None:
+    def shares(layer: str, strict: bool) -> tuple[str | None, bool]:
+        cell = Cell(bbox=(0, 0, 1, 1), ink=(0, 0, 60, 16), layer=layer, whole="1,234")
+        cell.value, cell.strict = "1,234", strict
+        resolved = scan_reader.resolve_scan_cells(["shares_owned_following"], [cell])
+        return resolved.texts[0] or None, "shares_owned_following" in resolved.unread
+
+    assert shares("1,284", strict=False) == ("1,234", False)  # two re-reads agree: taken
+    assert shares("1,284", strict=True) == (None, True)  # noisy: the layer must agree too
+    assert shares("1,234", strict=True) == ("1,234", False)
+
+
+def test_marks_specks_leave_in_a_text_cell_are_dropped() -> None:
+    for read, text in (
+        ('"1. Title of\nSecurity', "1. Title of\nSecurity"),
+        ("Common ° Stock ..", "Common Stock"),
+        ("Class A Common Stock,", "Class A Common Stock"),
+        (
+            "Non-\nQualified Stock Option (right to\nbuy)",
+            "Non-\nQualified Stock Option (right to\nbuy)",
+        ),
+        ("by Trust)", "by Trust"),
+        ("EVP - Sales", "EVP - Sales"),
+        ("Tesla, Inc. [ TSLA ]", "Tesla, Inc. [ TSLA]"),
+    ):
+        assert scan_reader.cell_text(Cell(bbox=(0, 0, 1, 1), whole=read)) == text
+
+
+@pytest.mark.usefixtures("needs_tesseract")
+def test_a_noisy_scan_is_read_and_emits_no_wrong_value() -> None:
+    filing = parse_document(NOISY_SCAN.read_bytes())
+    score = compare_filings(_truth(NOISY_SCAN.stem.split("-", 1)[1]), filing)
+    assert score.wrong == 0, score.wrong_fields
+    assert score.right >= 0.15 * score.total
+    assert len(filing.lines) == 4  # no row lost or merged though most of its cells are unread

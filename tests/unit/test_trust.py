@@ -5,6 +5,7 @@ reaches the record and its Avro bytes (and older bytes still read)."""
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -15,10 +16,10 @@ import pytest
 
 from bench.scoring import compare_filings
 from consumers.avro_codec import decode_single_object
-from consumers.parsing import parse_document
+from consumers.parsing import ParseError, parse_document
 from consumers.parsing.core.model import Filing, Provenance, TableLine
 from consumers.parsing.core.records import filing_records
-from consumers.parsing.grid.reader import GridReader
+from consumers.parsing.grid.reader import GridReader, ResolvedCells
 from consumers.schemas import TRANSACTION, previous_schemas
 from tests.conftest import FIXTURES
 
@@ -218,3 +219,87 @@ def test_a_rendering_code_outside_the_sec_list_is_unread_while_xml_is_refused() 
     assert line.transaction_code is None and line.unread_fields == ["transaction_code"]
     with pytest.raises(ParseError):
         validate_filing(filing("xml")[0])
+
+
+_BOXES = [
+    "1. Name and Address of Reporting Person*\nDoe John",
+    "2. Issuer Name and Ticker or Trading Symbol\nExample Corp [ EXC ]",
+]
+_TABLE_I = [
+    "1. Title of Security (Instr. 3)",
+    "2. Transaction Date (Month/Day/Year)",
+    "2A. Deemed Execution Date, if any (Month/Day/Year)",
+    "3. Transaction Code (Instr. 8)",
+    None,
+    "4. Securities Acquired (A) or Disposed Of (D) (Instr. 3, 4 and 5)",
+    None,
+    None,
+    "5. Amount of Securities Beneficially Owned Following Reported Transaction(s)",
+    "6. Ownership Form: Direct (D) or Indirect (I) (Instr. 4)",
+    "7. Nature of Indirect Beneficial Ownership (Instr. 4)",
+]
+_SUB = ["", "", "", "Code", "V", "Amount", "(A) or (D)", "Price", "", "", ""]
+_SALE = ["Common Stock", "11/09/2021", "", "S", "", "1,000", "D", "$10.00", "9,000", "D", ""]
+
+
+def _table_i(header: list[str | None], *rows: list[str | None]) -> Filing:
+    reader = GridReader("pdf")
+    reader.feed([_BOXES, header, _SUB, *rows])
+    return reader.finish("FORM 4")
+
+
+def test_a_column_label_ocr_garbled_takes_its_field_from_the_printed_order() -> None:
+    garbled = list(_TABLE_I)
+    garbled[3] = "a aan Transaction. Code {Insiv."
+    (line,) = _table_i(garbled, _SALE).lines
+    assert line.transaction_code == "S"
+    assert line.shares == Decimal(1000) and line.shares_owned_following == Decimal(9000)
+    # a table no printed layout fits keeps what its labels say
+    narrow = [*_TABLE_I[:4], *_TABLE_I[5:]]
+    reader = GridReader("pdf")
+    reader.feed([_BOXES, narrow])
+    assert reader.filing.lines == []
+
+
+def test_a_row_of_printed_but_unread_value_cells_is_a_line_of_its_own() -> None:
+    def resolver(fields: list[str | None], cells: Sequence[Any]) -> ResolvedCells:
+        texts = [c if c != "?" else "" for c in cells]
+        return ResolvedCells(
+            texts, unread={f for f, c in zip(fields, cells, strict=True) if c == "?" and f}
+        )
+
+    reader = GridReader("pdf", resolve_cells=resolver)
+    reader.feed([_BOXES, _TABLE_I, _SUB])
+    reader.feed_row(_SALE, cells=_SALE)
+    unread = ["Common Stock", "?", "", "?", "", "?", "", "?", "?", "", ""]
+    reader.feed_row(unread, cells=unread)
+    first, second = reader.finish("FORM 4").lines
+    assert first.shares == Decimal(1000) and second.line == 2
+    assert second.shares is None and second.transaction_date is None
+    assert {"shares", "transaction_date", "shares_owned_following"} <= set(second.unread_fields)
+
+
+def test_a_box_whose_label_was_read_but_not_its_value_is_null_and_unread() -> None:
+    reader = GridReader("pdf")
+    reader.feed(
+        [
+            ["1. Name and Address of Reporting Person*\n(Last) (First) (Middle)", _BOXES[1]],
+            _TABLE_I,
+            _SUB,
+            _SALE,
+        ]
+    )
+    filing = reader.finish("FORM 4")
+    assert filing.reporting_owners[0].name is None
+    assert "reporting_owners[0].name" in filing.provenance.unread
+    reader = GridReader("pdf")
+    reader.feed([["Doe John", _BOXES[1]]])
+    with pytest.raises(ParseError, match="box 1"):
+        reader.finish("FORM 4")
+
+
+def test_values_under_no_readable_table_header_refuse_the_filing() -> None:
+    reader = GridReader("pdf")
+    reader.feed([_BOXES, ["1. Tale-of", "2: Transacton"], _SALE])
+    with pytest.raises(ParseError, match="no table header"):
+        reader.finish("FORM 4")
