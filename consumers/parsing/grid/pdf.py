@@ -188,8 +188,7 @@ def parse_pdf(
         for page in pages:
             _guarded(check_page, page)
         # A scan (no vector paths, so no ruled grid) goes straight to its pixels, its text
-        # layer listed by pdfium rather than laid out by pdfminer. Without tesseract it is
-        # read from its text layer as OCR text, strictly.
+        # layer listed by pdfium rather than laid out by pdfminer.
         with ScanDocument(data, pages) if tesseract.available() else nullcontext() as scan:
             if scan is not None and scan.draws_no_paths():
                 return parse_scanned_pdf(scan.pages(), started, scan_budget)
@@ -208,7 +207,8 @@ def parse_pdf(
             if not has_text:
                 raise ParseError(Reason.PDF_NO_TEXT, "image-only PDF: no text layer to read")
             if grids == 0:
-                # Paths but no ruled grid: read as a scan too, or as OCR text without tesseract.
+                # No ruled grid: read as a scan too, or without tesseract from its text layer as
+                # OCR text, strictly.
                 if scan is not None:
                     return parse_scanned_pdf(scan.pages(), started, scan_budget)
                 layout_texts = [
