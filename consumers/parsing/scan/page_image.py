@@ -51,12 +51,12 @@ def despeckle(grey: Image.Image, resolution: float) -> tuple[Image.Image, bool]:
     return cleaned, True
 
 
-def without_underlines(grey: Image.Image, resolution: float) -> Image.Image:
-    """The page for reading: long thin dark runs (underlined names, a signature line,
-    pieces of rulings) painted paper, row by row, so OCR neither drops the line of text sitting
-    on them nor reads them as characters. Only the run's own rows are painted."""
+def without_underlines(grey: Image.Image, ink: Image.Image, resolution: float) -> Image.Image:
+    """The page for reading: long thin dark runs of `ink` (its threshold: underlined names, a
+    signature line, pieces of rulings) painted paper, row by row, so OCR neither drops the line
+    of text sitting on them nor reads them as characters. Only the run's own rows are painted."""
     cleaned = grey
-    for run in _runs(threshold(grey), round(UNDERLINE_MIN_POINTS * resolution / 72.0)):
+    for run in _runs(ink, round(UNDERLINE_MIN_POINTS * resolution / 72.0)):
         if run.last - run.first < UNDERLINE_MAX_PIXELS:
             if cleaned is grey:
                 cleaned = grey.copy()

@@ -245,8 +245,9 @@ def parse_scanned_pdf(pages: list[ScanPage], started: float, budget: float) -> F
         noisy = noisy or speckled
         chars = _leveled_chars(page, angle)
         layer_texts.append(page_text(extract_text(chars) if chars else ""))
-        horizontal, vertical = page_image.find_rulings(page_image.threshold(grey), dpi)
-        grey = page_image.without_underlines(grey, dpi)  # found: now only in the way
+        ink = page_image.threshold(grey)
+        horizontal, vertical = page_image.find_rulings(ink, dpi)
+        grey = page_image.without_underlines(grey, ink, dpi)  # found: now only in the way
         if len(horizontal) < 2 or len(vertical) < 2:
             texts.append(_reread_below(grey, dpi, 0.0, deadline))
             continue
