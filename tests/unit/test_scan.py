@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+import time
 from decimal import Decimal
 
 import pytest
@@ -16,7 +17,7 @@ from consumers.parsing.core.model import TRANSACTION_CODES as CODES
 from consumers.parsing.core.model import Filing, TableLine
 from consumers.parsing.scan import reader as scan_reader
 from consumers.parsing.scan import tesseract
-from consumers.parsing.scan.cells import Cell
+from consumers.parsing.scan.cells import Cell, Deadline
 from consumers.parsing.scan.checks import confirm_held
 from consumers.parsing.scan.layer import ScanPage
 from consumers.parsing.scan.ocr_labels import restore_labels
@@ -36,9 +37,11 @@ from consumers.parsing.scan.page_image import (
     level,
     raised_tail,
     rotate_point,
+    text_lines,
     threshold,
     without_underlines,
 )
+from consumers.parsing.scan.prose import reread_lines
 from tests.conftest import FIXTURES
 
 SCAN = FIXTURES / "pdf" / "ocr-000089924319028183.pdf"
@@ -456,3 +459,72 @@ def test_a_noisy_scan_is_read_and_emits_no_wrong_value() -> None:
     assert score.wrong == 0, score.wrong_fields
     assert score.right >= 0.15 * score.total
     assert len(filing.lines) == 4  # no row lost or merged though most of its cells are unread
+
+
+def test_tightly_set_lines_are_parted_and_an_is_dots_stay_with_their_line() -> None:
+    page = Image.new("L", (600, 60), 255)
+    draw = ImageDraw.Draw(page)
+    for top in (5, 17, 29):  # three lines of ink, each 11 rows, one blank row between
+        draw.rectangle((20, top, 500, top + 10), fill=0)
+    draw.point((300, 16), fill=0)  # a speck in the row between the first two lines
+    draw.rectangle((40, 42, 42, 43), fill=0)  # a dot over the next line...
+    draw.rectangle((40, 46, 300, 52), fill=0)  # ...of lower letters, two rows under it
+    lines = text_lines(page, 150.0)
+    assert [(top, bottom) for _, top, _, bottom in lines] == [(5, 16), (17, 28), (29, 40), (42, 53)]
+    assert lines[0][0] == 20 and lines[0][2] == 501
+
+
+_BOILERPLATE = "Any holder may ask the issuer for details of each sale"
+
+
+def _prose_page(lines: list[str]) -> tuple[Image.Image, list[dict[str, object]]]:
+    """A page image at 150 dpi of `lines` of text, and a text layer saying the same: each
+    character's box, like an OCR layer's, from above the line's ink down to its bottom."""
+    page = Image.new("L", (1300, 60 + 34 * len(lines)), 255)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.load_default(size=22)
+    chars: list[dict[str, object]] = []
+    scale = 72.0 / 150.0
+    for number, text in enumerate(lines):
+        y = 30 + 34 * number
+        draw.text((40, y), text, fill=0, font=font)
+        left, top, right, bottom = draw.textbbox((40, y), text, font=font)
+        step = (right - left) / len(text)
+        for index, char in enumerate(text):
+            x0 = left + index * step
+            chars.append(
+                {
+                    "text": char,
+                    "x0": x0 * scale,
+                    "x1": (x0 + step) * scale,
+                    "top": (top - 6) * scale,
+                    "bottom": bottom * scale,
+                    "doctop": (top - 6) * scale,
+                    "upright": True,
+                }
+            )
+    return page, chars
+
+
+@pytest.mark.usefixtures("needs_tesseract")
+@pytest.mark.parametrize("changed", [False, True], ids=["repeated", "one-word-changed"])
+def test_a_line_the_layer_repeats_is_read_once_and_any_other_line_is_read(changed: bool) -> None:
+    last = _BOILERPLATE.replace("details", "records") if changed else _BOILERPLATE
+    lines = ["1. Sold at prices from $10.00 to $11.00", _BOILERPLATE]
+    lines += ["2. Sold at prices from $12.00 to $13.00", last]
+    page, chars = _prose_page(lines)
+    seen: list[Image.Image] = []
+
+    class Recorded(Deadline):
+        def read(self, crops, whitelist=None):
+            seen.extend(crops)
+            return super().read(crops, whitelist)
+
+    read = reread_lines(page, 150.0, 0.0, chars, Recorded(time.monotonic(), 60.0))
+    texts = read.splitlines()
+    assert len(texts) == 4 and texts[0].startswith("1.") and texts[2].startswith("2.")
+    assert "details" in texts[1]
+    assert ("records" if changed else "details") in texts[3]
+    # One block read either way, at 300 dpi: of four lines 34 px apart, or of three.
+    lines_read = seen[0].height / (34 * 300 / 150)
+    assert len(seen) == 1 and (3.3 < lines_read < 4 if changed else 2.5 < lines_read <= 3.0)

@@ -195,6 +195,49 @@ def last_line_rows(image: Image.Image) -> tuple[int, int] | None:
     return None if last is None else (0, last)
 
 
+MIN_LINE_POINTS = 2.5  # ink shorter than this (an i's dots, a stray tip) joins the line it is by
+
+
+def text_lines(image: Image.Image, resolution: float) -> list[tuple[int, int, int, int]]:
+    """Boxes of the lines of text in a thresholded crop, top to bottom. Tightly set lines touch
+    (a descender, a speck), so a row with almost no ink parts them; a sliver of ink under a
+    few points tall (an i's dot over a line with no ascender) joins the line next to it, the one
+    below when as near both."""
+    width, height = image.size
+    data = image.tobytes()
+    faint = width // 400
+    bands: list[list[int]] = []
+    for y in range(height):
+        if data.count(b"\x00", y * width, (y + 1) * width) <= faint:
+            continue
+        if bands and bands[-1][1] == y - 1:
+            bands[-1][1] = y
+        else:
+            bands.append([y, y])
+    least = MIN_LINE_POINTS * resolution / 72.0
+    reach = max(1, round(resolution / 72.0))  # blank rows a sliver may be apart from its line
+    index = 0
+    while index < len(bands):
+        first, last = bands[index]
+        above = index > 0 and first - bands[index - 1][1] - 1 <= reach
+        below = index + 1 < len(bands) and bands[index + 1][0] - last - 1 <= reach
+        if last - first + 1 < least and (above or below):
+            neighbour = index - 1 if above else index + 1
+            if above and below and bands[index + 1][0] - last <= first - bands[index - 1][1]:
+                neighbour = index + 1
+            bands[neighbour] = [min(first, bands[neighbour][0]), max(last, bands[neighbour][1])]
+            del bands[index]
+            index = max(0, index - 1)
+            continue
+        index += 1
+    lines = []
+    for first, last in bands:
+        box = ink_box(image.crop((0, first, width, last + 1)))
+        if box is not None:
+            lines.append((box[0], first, box[2], last + 1))
+    return lines
+
+
 def raised_tail(image: Image.Image, resolution: float, rise_points: float = 1.2) -> int | None:
     """Column where a trailing superscript (a footnote mark like "(2)") begins, or None.
 

@@ -35,14 +35,12 @@ from consumers.parsing.core.model import (
 from consumers.parsing.core.printed import footnotes_in, remarks_in, signatures_in
 from consumers.parsing.grid.reader import AMOUNT_COLUMN_FIELDS, GridReader, ResolvedCells
 from consumers.parsing.grid.text import normalise
-from consumers.parsing.scan import checks, ocr_labels, ocr_values, page_image
+from consumers.parsing.scan import checks, ocr_labels, ocr_values, page_image, prose
 from consumers.parsing.scan.cells import (
     INK_MARGIN_PIXELS,
-    TEXT_DPI,
     Cell,
     Deadline,
     read_page_cells,
-    rescale,
 )
 from consumers.parsing.scan.layer import ScanPage
 
@@ -249,7 +247,7 @@ def parse_scanned_pdf(pages: list[ScanPage], started: float, budget: float) -> F
         horizontal, vertical = page_image.find_rulings(ink, dpi)
         grey = page_image.without_underlines(grey, ink, dpi)  # found: now only in the way
         if len(horizontal) < 2 or len(vertical) < 2:
-            texts.append(_reread_below(grey, dpi, 0.0, deadline))
+            texts.append(_reread_below(grey, dpi, 0.0, chars, deadline))
             continue
         # A row cut by a page break has walls but no floor (or roof): close it at their ends.
         ends = sorted(
@@ -271,7 +269,7 @@ def parse_scanned_pdf(pages: list[ScanPage], started: float, budget: float) -> F
         bottom = max((t.bbox[3] for t in tables), default=0.0)
         above = [c for c in chars if (c["top"] + c["bottom"]) / 2 <= bottom]
         texts.append(page_text(extract_text(above) if above else ""))
-        texts.append(_reread_below(grey, dpi, bottom, deadline))
+        texts.append(_reread_below(grey, dpi, bottom, chars, deadline))
         for row in read_page_cells(chars, tables, grey, dpi, deadline, strict=speckled):
             reader.feed_row([cell_text(c) for c in row], cells=row)
     if grids == 0:
@@ -336,15 +334,16 @@ def _with_form_title(text: str) -> str:
     return text
 
 
-def _reread_below(grey: Image.Image, dpi: float, top_points: float, deadline: Deadline) -> str:
+def _reread_below(
+    grey: Image.Image,
+    dpi: float,
+    top_points: float,
+    chars: list[dict[str, Any]],
+    deadline: Deadline,
+) -> str:
     """The page below its grids (footnotes, remarks, signature) re-read from the image."""
-    scale = dpi / 72.0
-    area = grey.crop((0, round(top_points * scale) + 2, grey.width, grey.height))
-    box = page_image.ink_box(page_image.threshold(area))
-    if box is None:
-        return ""
-    (read,) = deadline.read([rescale(area.crop(box), dpi, TEXT_DPI)])
-    return page_text(_PRINTED_DATE.sub(_checked_date, read.text))
+    read = prose.reread_lines(grey, dpi, top_points, chars, deadline)
+    return page_text(_PRINTED_DATE.sub(_checked_date, read))
 
 
 def page_text(text: str) -> str:

@@ -44,10 +44,12 @@ class RecognitionTimeout(Exception):
 
 @dataclass(frozen=True)
 class CropRead:
-    """A crop's text (its lines joined by newlines) and the lowest word confidence (0-100)."""
+    """A crop's text (its lines joined by newlines), the lowest word confidence (0-100), and
+    each line's text with its vertical middle in the crop's pixels."""
 
     text: str
     confidence: float
+    lines: tuple[tuple[float, str], ...] = ()
 
 
 def tessdata_path() -> Path | None:
@@ -129,15 +131,18 @@ def _framed(crop: Image.Image) -> Image.Image:
 
 def _crop_read(tsv: str) -> CropRead:
     """Words kept in tesseract's own lines, the lines ordered top to bottom."""
-    lines: dict[tuple[str, str, str], list[tuple[int, int, str]]] = {}
+    lines: dict[tuple[str, str, str], list[tuple[int, int, int, str]]] = {}
     confidences: list[float] = []
     for row in tsv.splitlines():
         cols = row.split("\t")
         if len(cols) != 12 or not cols[11].strip():
             continue
         key = (cols[2], cols[3], cols[4])  # block, paragraph, line
-        lines.setdefault(key, []).append((int(cols[7]), int(cols[6]), cols[11]))
+        lines.setdefault(key, []).append((int(cols[7]), int(cols[6]), int(cols[9]), cols[11]))
         confidences.append(float(cols[10]))
     ordered = sorted(lines.values(), key=lambda words: min(w[0] for w in words))
-    text = "\n".join(" ".join(w[2] for w in sorted(ws, key=lambda w: w[1])) for ws in ordered)
-    return CropRead(text, min(confidences, default=0.0))
+    texts = [" ".join(w[3] for w in sorted(ws, key=lambda w: w[1])) for ws in ordered]
+    middles = [sum(w[0] + w[2] / 2 for w in ws) / len(ws) - MARGIN_PIXELS for ws in ordered]
+    return CropRead(
+        "\n".join(texts), min(confidences, default=0.0), tuple(zip(middles, texts, strict=True))
+    )

@@ -1,0 +1,138 @@
+"""The page below its grids (footnotes, remarks, signature) re-read from the image, line by
+line, each repeated line once.
+
+A filing of many transactions repeats its footnotes' boilerplate thirty times ("...upon
+request, full information regarding the number of shares sold at each separate price...").
+Tesseract's time is per character (about 2,700 a second here, whatever the scale), so such a
+page spent most of its budget reading one sentence again and again. A line is read once when
+the scan's text layer says exactly what it says for an earlier line, with enough letters and
+no digit (figures are what differs between such footnotes), and its ink is as wide and as tall
+to a pixel: two different lines would need the layer's OCR to misread one into the other.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from typing import Any
+
+from pdfplumber.utils import extract_text
+from PIL import Image
+
+from consumers.parsing.grid.text import normalise
+from consumers.parsing.scan import page_image
+from consumers.parsing.scan.cells import TEXT_DPI, Deadline, rescale
+
+MIN_REPEATED_LETTERS = 20  # a shorter line ("this footnote.") is cheap to read again anyway
+SAME_SIZE_PIXELS = 1  # two prints of one line differ in width and height by at most this
+
+
+def _repeatable(said: str) -> bool:
+    return sum(ch.isalpha() for ch in said) >= MIN_REPEATED_LETTERS and not any(
+        ch.isdigit() for ch in said
+    )
+
+
+def reread_lines(
+    grey: Image.Image,
+    dpi: float,
+    top_points: float,
+    chars: list[dict[str, Any]],
+    deadline: Deadline,
+) -> str:
+    """The text of the page image below `top_points`, one line of ink to a text line; `chars`
+    are the text layer's characters in the image's frame."""
+    scale = dpi / 72.0
+    offset = round(top_points * scale) + 2
+    area = grey.crop((0, offset, grey.width, grey.height))
+    lines = page_image.text_lines(page_image.threshold(area), dpi)
+    said = [" ".join(text.split()) for text in _layer_lines(chars, lines, offset, scale)]
+    first_read: dict[str, tuple[int, int, int]] = {}  # what the layer says -> line, its size
+    read_as: list[int] = []  # for each line, the line whose read it takes
+    for index, (left, top, right, bottom) in enumerate(lines):
+        size = (right - left, bottom - top)
+        earlier = first_read.get(said[index])
+        if (
+            earlier is not None
+            and _repeatable(said[index])
+            and all(abs(a - b) <= SAME_SIZE_PIXELS for a, b in zip(earlier[1:], size, strict=True))
+        ):
+            read_as.append(earlier[0])
+            continue
+        first_read.setdefault(said[index], (index, *size))
+        read_as.append(index)
+    if all(read_as[index] == index for index in range(len(lines))):
+        box = page_image.ink_box(page_image.threshold(area))
+        if box is None:
+            return ""
+        (read,) = deadline.read([rescale(area.crop(box), dpi, TEXT_DPI)])
+        return read.text
+    # The repeats cut out (each with the gap below it) and the rest read as one block, since
+    # tesseract reads a short line alone worse than within its page; each repeat then takes
+    # the text read on its first print.
+    pieces: list[tuple[int, int]] = []  # rows of the area kept, top to bottom
+    start = lines[0][1]
+    for index, (_, top, _, _) in enumerate(lines):
+        if read_as[index] != index:
+            if top > start:
+                pieces.append((start, top))
+            start = lines[index + 1][1] if index + 1 < len(lines) else lines[index][3]
+    if lines[-1][3] > start:
+        pieces.append((start, lines[-1][3]))
+    left = min(line[0] for line in lines)
+    right = max(line[2] for line in lines)
+    shown = Image.new("L", (right - left, sum(end - begin for begin, end in pieces)), 255)
+    row = 0
+    for begin, end in pieces:
+        shown.paste(area.crop((left, begin, right, end)), (0, row))
+        row += end - begin
+    (read,) = deadline.read([rescale(shown, dpi, TEXT_DPI)])
+    factor = TEXT_DPI / dpi
+    placed = [(_area_row(pieces, middle / factor), text) for middle, text in read.lines]
+    on_line: dict[int, list[str]] = {}
+    for middle, text in placed:
+        on_line.setdefault(_nearest_line(lines, middle), []).append(text)
+    for index, (_, top, _, bottom) in enumerate(lines):
+        if read_as[index] != index:
+            placed.append(((top + bottom) / 2, " ".join(on_line.get(read_as[index], []))))
+    return "\n".join(text for _, text in sorted(placed, key=lambda entry: entry[0]) if text)
+
+
+def _area_row(pieces: list[tuple[int, int]], row: float) -> float:
+    """Where a row of the image of kept pieces lies in the area they were cut from."""
+    for begin, end in pieces:
+        if row < end - begin:
+            return begin + row
+        row -= end - begin
+    return float(pieces[-1][1]) + row
+
+
+def _nearest_line(lines: list[tuple[int, int, int, int]], middle: float) -> int:
+    """The line of ink a read line's middle falls in, or lies nearest to."""
+    return min(
+        range(len(lines)),
+        key=lambda i: max(lines[i][1] - middle, middle - lines[i][3], 0.0),
+    )
+
+
+def _layer_lines(
+    chars: list[dict[str, Any]],
+    lines: list[tuple[int, int, int, int]],
+    offset: int,
+    scale: float,
+) -> list[str]:
+    """What the text layer says on each line of ink. An OCR layer's character box reaches
+    from its line's ascent down to the bottom of its ink, so it may overlap the line above
+    too: each character goes to the line it overlaps whose ink ends nearest its box's end."""
+    spans = [((top + offset) / scale, (bottom + offset) / scale) for _, top, _, bottom in lines]
+    bottoms = [lower for _, lower in spans]
+    on_line: list[list[dict[str, Any]]] = [[] for _ in lines]
+    for char in chars:
+        overlapped = []
+        for index in range(bisect_left(bottoms, char["top"]), len(spans)):  # ending below its top
+            if spans[index][0] >= char["bottom"]:
+                break  # this line and the rest start below the box
+            overlapped.append(index)
+        if overlapped:
+            nearest = min(overlapped, key=lambda i: abs(bottoms[i] - char["bottom"]))
+            on_line[nearest].append(char)
+    return [normalise(extract_text(found)) if found else "" for found in on_line]
