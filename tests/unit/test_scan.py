@@ -189,10 +189,17 @@ def test_box_labels_are_restored_and_values_left_alone() -> None:
     assert restore_labels("2 Issuer Name and Ticker or Trading Symbol\nMongoDB, Inc. [MDB]") == (
         "2. Issuer Name and Ticker or Trading Symbol\nMongoDB, Inc. [MDB]"
     )
-    assert restore_labels("L. Name and Address of Reporting Person*") == (
-        "1. Name and Address of Reporting Person*"
-    )
-    for value in ("2800 SAND HILL ROAD, SUITE 101", "1,000 shares held by trust", "11/09/2021"):
+    for garbled in ("L. Name and", "i Name and", "=, Name-and"):  # a noisy scan's "1. Name"
+        assert restore_labels(f"{garbled} Address of Reporting Person*") == (
+            "1. Name and Address of Reporting Person*"
+        )
+    for value in (
+        "2800 SAND HILL ROAD, SUITE 101",
+        "1,000 shares held by trust",
+        "11/09/2021",
+        "A Common Stock",
+        "Transaction Code",
+    ):
         assert restore_labels(value) == value
 
 

@@ -8,6 +8,7 @@ of one is replaced by it. Values are never touched, only lines that read as a la
 from __future__ import annotations
 
 import functools
+import re
 from difflib import SequenceMatcher
 
 LABELS = (
@@ -45,6 +46,9 @@ LABELS = (
 )
 _MIN_CHARS = 8  # shorter lines ("Code", "(A)") are left to the grid reader's own matching
 _MIN_RATIO = 0.85
+# A label's number as OCR garbles it on a noisy scan: one letter or a few marks, then a space
+# ("i Name and Address", "=, Name-and Address"); a line starting with a word is left alone.
+_GARBLED_NUMBER = re.compile(r"^(?:[^\w\s]{1,3}|\w[^\w\s]{0,2})\s")
 _SEARCH_MARGIN = 0.2  # a label this far under the bar at the line's length is not it
 
 
@@ -82,7 +86,9 @@ def restore_labels(text: str) -> str:
     lines = []
     for line in text.split("\n"):
         stripped = line.strip()
-        if len(stripped) >= _MIN_CHARS and (stripped[0].isdigit() or stripped[0] in "lI|L"):
+        if len(stripped) >= _MIN_CHARS and (
+            stripped[0].isdigit() or stripped[0] in "lI|L" or _GARBLED_NUMBER.match(stripped)
+        ):
             ratio, prefix, replaced = _best_prefix(stripped)
             if ratio >= _MIN_RATIO and prefix.lower() != stripped[:replaced].lower():
                 stripped = prefix + stripped[replaced:]
