@@ -14,12 +14,13 @@ from PIL import Image, ImageDraw, ImageFont
 from bench.scoring import compare_filings
 from consumers.parsing import ParseError, Reason, parse_document
 from consumers.parsing.core.model import TRANSACTION_CODES as CODES
-from consumers.parsing.core.model import Filing, TableLine
+from consumers.parsing.core.model import Filing, Issuer, ReportingOwner, TableLine
 from consumers.parsing.scan import reader as scan_reader
 from consumers.parsing.scan import tesseract
 from consumers.parsing.scan.cells import Cell, Deadline
-from consumers.parsing.scan.checks import confirm_held
+from consumers.parsing.scan.checks import confirm_held, withhold_broken_chains
 from consumers.parsing.scan.layer import ScanPage
+from consumers.parsing.scan.noisy import withhold_speckled
 from consumers.parsing.scan.ocr_labels import restore_labels
 from consumers.parsing.scan.ocr_values import (
     Agreement,
@@ -443,6 +444,19 @@ def test_a_speckled_pages_values_need_the_text_layer_too() -> None:
     assert shares("1,234", strict=True) == ("1,234", False)
 
 
+def test_a_text_cell_whose_re_read_lost_a_wrapped_line_is_not_taken() -> None:
+    def title(layer: str, strict: bool) -> tuple[str | None, set[str]]:
+        cell = Cell(bbox=(0, 0, 1, 1), ink=(0, 0, 60, 30), layer=layer, whole="Common")
+        cell.strict = strict
+        resolved = scan_reader.resolve_scan_cells(["security_title"], [cell])
+        return resolved.texts[0] or None, resolved.unread | resolved.unverified
+
+    assert title("Common\nStock", strict=True) == (None, {"security_title"})
+    assert title("Common\nStock", strict=False) == ("Common", {"security_title"})  # unverified
+    assert title("Common", strict=True) == ("Common", set())
+    assert title("Common(2)", strict=True) == ("Common", set())  # the layer glues a mark
+
+
 def test_marks_specks_leave_in_a_text_cell_are_dropped() -> None:
     for read, text in (
         ('"1. Title of\nSecurity', "1. Title of\nSecurity"),
@@ -535,3 +549,41 @@ def test_a_line_the_layer_repeats_is_read_once_and_any_other_line_is_read(change
     # One block read either way, at 300 dpi: of four lines 34 px apart, or of three.
     lines_read = seen[0].height / (34 * 300 / 150)
     assert len(seen) == 1 and (3.3 < lines_read < 4 if changed else 2.5 < lines_read <= 3.0)
+
+
+def test_on_a_noisy_scan_a_broken_chain_withholds_the_numbers_it_ties() -> None:
+    lines = [_sale(1, "100", "900"), _sale(2, "50", "850"), _sale(3, "20", "860")]
+    for line in lines:
+        line.acquired_disposed = "D"
+    filing = Filing(source_format="pdf", lines=lines)
+    withhold_broken_chains(filing)  # 900 - 50 = 850 holds; 850 - 20 is not 860
+    first, second, third = filing.lines
+    assert first.shares_owned_following == Decimal(900) and first.shares == Decimal(100)
+    assert second.shares == Decimal(50) and second.shares_owned_following is None
+    assert third.shares is None and third.shares_owned_following is None
+    assert "shares_owned_following" in second.unread_fields
+    assert {"shares", "shares_owned_following"} <= set(third.unread_fields)
+
+
+def test_on_a_noisy_scan_text_the_specks_wrote_into_is_withheld() -> None:
+    titles = ["Common Stock.", "Common - Stock", "Class A Common Stock Class A Common Stock"]
+    titles += ["Common Stock", "Stock Option (right to buy)", "Class B Common Stock"]
+    lines = [_sale(n, "1", "1") for n in range(1, len(titles) + 1)]
+    for line, title in zip(lines, titles, strict=True):
+        line.security_title = title
+    lines[3].nature_of_ownership = "by Trust?"
+    owner = ReportingOwner(name="Doe John", city="PALO ALTO CA.94304", state="CA")
+    owner.is_director, owner.is_officer, owner.is_ten_percent_owner = True, False, False
+    filing = Filing(source_format="pdf", lines=lines, reporting_owners=[owner])
+    filing.issuer = Issuer(name="Natera, Inc:", trading_symbol="NTRA")
+    withhold_speckled(filing, unclear_boxes={"is_officer"})
+    assert [line.security_title for line in filing.lines] == [None] * 3 + titles[3:]
+    assert filing.lines[3].nature_of_ownership is None
+    assert "nature_of_ownership" in filing.lines[3].unread_fields
+    assert (filing.issuer.name, filing.issuer.trading_symbol) == (None, "NTRA")
+    assert (owner.name, owner.city, owner.state) == ("Doe John", None, "CA")
+    # "not checked" stands only where the box was read whole
+    assert (owner.is_director, owner.is_officer, owner.is_ten_percent_owner) == (True, None, False)
+    assert {"issuer.name", "reporting_owners[0].city", "reporting_owners[0].is_officer"} == (
+        filing.provenance.unread
+    )

@@ -303,3 +303,30 @@ def test_values_under_no_readable_table_header_refuse_the_filing() -> None:
     reader.feed([_BOXES, ["1. Tale-of", "2: Transacton"], _SALE])
     with pytest.raises(ParseError, match="no table header"):
         reader.finish("FORM 4")
+
+
+_RELATIONSHIP = "5. Relationship of Reporting Person(s) to Issuer\n(Check all applicable)\n"
+
+
+@pytest.mark.parametrize(
+    ("boxes", "director"),
+    [
+        ("[X] Director [ ] 10% Owner\n[ ] Officer (give title below) [ ] Other", True),
+        ("[ ] Director [ ] 10% Owner\n[ ] Officer (give title below) [ ] Other", None),
+    ],
+    ids=["one-checked", "none-read-checked"],
+)
+def test_a_relationship_box_read_with_nothing_checked_is_unread_not_no(
+    boxes: str, director: bool | None
+) -> None:
+    reader = GridReader("pdf")
+    reader.feed([[*_BOXES, _RELATIONSHIP + boxes], _TABLE_I, _SUB, _SALE])
+    filing = reader.finish("FORM 4")
+    owner = filing.reporting_owners[0]
+    assert owner.is_director is director
+    flags = ("is_director", "is_officer", "is_ten_percent_owner", "is_other")
+    if director:
+        assert owner.is_officer is False and not filing.provenance.unread
+    else:
+        assert all(getattr(owner, flag) is None for flag in flags)
+        assert {f"reporting_owners[0].{flag}" for flag in flags} <= filing.provenance.unread

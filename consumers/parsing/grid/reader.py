@@ -45,11 +45,16 @@ AMOUNT_COLUMN_FIELDS = frozenset({SHARES_ACQUIRED, SHARES_DISPOSED})
 
 _FORM = re.compile(r"FORM\s+([345])(\s*/\s*A)?\b")
 _CHECK = r"(?:\[\s*[Xx]\s*\]|(?<![\w\[])[Xx](?![\w\]]))"
-_RELATIONSHIPS = {
-    "is_director": re.compile(_CHECK + r"\s*Director"),
-    "is_ten_percent_owner": re.compile(_CHECK + r"\s*10%\s*Owner"),
-    "is_officer": re.compile(_CHECK + r"\s*Officer"),
-    "is_other": re.compile(_CHECK + r"\s*Other"),
+_RELATIONSHIP_LABELS = {
+    "is_director": r"\s*Director",
+    "is_ten_percent_owner": r"\s*10%\s*Owner",
+    "is_officer": r"\s*Officer",
+    "is_other": r"\s*Other",
+}
+_RELATIONSHIPS = {flag: re.compile(_CHECK + label) for flag, label in _RELATIONSHIP_LABELS.items()}
+# A box printed and read whole, checked or not: "[X] Director", "[ ] Director".
+_CLEAR_BOXES = {
+    flag: re.compile(r"\[[ X]\]" + label) for flag, label in _RELATIONSHIP_LABELS.items()
 }
 # The ticker's brackets as printed, or as OCR reads them ("{ NTRA ]").
 _ISSUER = re.compile(
@@ -509,6 +514,9 @@ class GridReader:
         self._joint_owner_rows: list[tuple[list[str], list[str]]] = []  # (cell lines, flags)
         self._resolve_cells = resolve_cells
         self.held: list[tuple[TableLine, dict[str, str]]] = []
+        # Relationship flags of box 5 whose checkbox was not read whole ("[<} 10% Owner"):
+        # a scan of doubtful pixels may take their "not checked" for unread.
+        self.unclear_boxes: set[str] = set()
 
     def feed(self, rows: Iterable[Row]) -> None:
         for row in rows:
@@ -611,6 +619,7 @@ class GridReader:
                 self._header_date("date_of_original_submission", amended[1])
             if flat.startswith(("5. Relationship", "4. Relationship")):
                 _parse_relationship_box(cell, self._owner)
+                self.unclear_boxes = {f for f, box in _CLEAR_BOXES.items() if not box.search(flat)}
 
     def _header_date(self, field: str, text: str) -> None:
         """A box's date; one that is no calendar date ("13/45/2020") is null, marked unread."""
@@ -751,6 +760,12 @@ class GridReader:
             "/A" if match[2] or filing.date_of_original_submission else ""
         )
         filing.reporting_owners = self._joint_owners or [self._owner]
+        for index, owner in enumerate(filing.reporting_owners):
+            if all(getattr(owner, flag) is False for flag in _RELATIONSHIPS):
+                # Every form checks at least one relationship: none checked is none read.
+                for flag in _RELATIONSHIPS:
+                    setattr(owner, flag, None)
+                    filing.provenance.unread.add(f"reporting_owners[{index}].{flag}")
         # A box whose label was read but not its value (a noisy scan) is null and unread; a
         # box not found at all means the form was not read.
         if not self._joint_owners and self._owner.name is None:

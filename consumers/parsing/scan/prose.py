@@ -44,7 +44,8 @@ def reread_lines(
     scale = dpi / 72.0
     offset = round(top_points * scale) + 2
     area = grey.crop((0, offset, grey.width, grey.height))
-    lines = page_image.text_lines(page_image.threshold(area), dpi)
+    ink = page_image.threshold(area)
+    lines = page_image.text_lines(ink, dpi)
     said = [" ".join(text.split()) for text in _layer_lines(chars, lines, offset, scale)]
     first_read: dict[str, tuple[int, int, int]] = {}  # what the layer says -> line, its size
     read_as: list[int] = []  # for each line, the line whose read it takes
@@ -61,7 +62,7 @@ def reread_lines(
         first_read.setdefault(said[index], (index, *size))
         read_as.append(index)
     if all(read_as[index] == index for index in range(len(lines))):
-        box = page_image.ink_box(page_image.threshold(area))
+        box = page_image.ink_box(ink)
         if box is None:
             return ""
         (read,) = deadline.read([rescale(area.crop(box), dpi, TEXT_DPI)])

@@ -35,7 +35,14 @@ from consumers.parsing.core.model import (
 from consumers.parsing.core.printed import footnotes_in, remarks_in, signatures_in
 from consumers.parsing.grid.reader import AMOUNT_COLUMN_FIELDS, GridReader, ResolvedCells
 from consumers.parsing.grid.text import normalise
-from consumers.parsing.scan import checks, ocr_labels, ocr_values, page_image, prose
+from consumers.parsing.scan import (
+    checks,
+    noisy,
+    ocr_labels,
+    ocr_values,
+    page_image,
+    prose,
+)
 from consumers.parsing.scan.cells import (
     INK_MARGIN_PIXELS,
     Cell,
@@ -110,6 +117,7 @@ _GATED_TEXT_FIELDS = frozenset({_NATURE})
 # A footnote mark as OCR may read it: "(1)", "(t)", "®", "©".
 _MARK_TEXT = re.compile(r"\(\S{1,2}\)|[®©]")
 _LAYER_NOISE = re.compile(r"[\[\]|{}_—~]")
+_MORE_WORDS = re.compile(r"[A-Za-z]{2}")
 _LEFT_RULING = re.compile(r"^[|lI\[](?=[A-Z(])")  # a cell's left rule read as "I" or "l"
 
 
@@ -123,7 +131,9 @@ def _layer_agrees(text: str, layer: str) -> bool:
         return " ".join(_LAYER_NOISE.sub(" ", " ".join(lines)).split())
 
     # The layer glues a mark to the last word ("L.P2e)"): its final full stop may be lost.
-    return squeeze(layer).startswith(squeeze(text).rstrip("."))
+    said, read = squeeze(layer), squeeze(text).rstrip(".")
+    # More words in the layer: the re-read lost a wrapped line ("Common" of "Common Stock").
+    return said.startswith(read) and not _MORE_WORDS.search(said[len(read) :])
 
 
 # What OCR makes of one upright stroke: a ruling-like glyph, or nothing at all (the engine
@@ -224,7 +234,7 @@ def parse_scanned_pdf(pages: list[ScanPage], started: float, budget: float) -> F
     texts: list[str] = []  # the grids' surroundings: layer text above, a re-read below
     layer_texts: list[str] = []
     grids = 0
-    noisy = False  # a page had scanner speckle: its reads are trusted only with the layer's
+    any_speckled = False  # a page had scanner speckle: its reads are trusted only with the layer's
     for page in pages:
         deadline.check()
         dpi = page.dpi
@@ -240,7 +250,7 @@ def parse_scanned_pdf(pages: list[ScanPage], started: float, budget: float) -> F
         # layer's characters with it, before the grid is looked for.
         angle = page_image.estimate_skew(grey)
         grey, speckled = page_image.despeckle(page_image.level(grey, angle), dpi)
-        noisy = noisy or speckled
+        any_speckled = any_speckled or speckled
         chars = _leveled_chars(page, angle)
         layer_texts.append(page_text(extract_text(chars) if chars else ""))
         ink = page_image.threshold(grey)
@@ -280,7 +290,10 @@ def parse_scanned_pdf(pages: list[ScanPage], started: float, budget: float) -> F
         for field in held:
             if getattr(line, field) is not None and field in line.unread_fields:
                 line.unread_fields.remove(field)  # confirmed by the form's own checks
-    return _withhold_unverified(filing, "\n".join(layer_texts), strict=noisy)
+    if any_speckled:
+        checks.withhold_broken_chains(filing)
+        noisy.withhold_speckled(filing, reader.unclear_boxes)
+    return _withhold_unverified(filing, "\n".join(layer_texts), strict=any_speckled)
 
 
 def scan_budget(pages: list[ScanPage], ceiling: float = SCAN_TIME_BUDGET_SECONDS) -> float:
@@ -415,13 +428,7 @@ def _mark_box_reads(filing: Filing, layer_text: str, strict: bool) -> None:
     noisy scan); a box every form prints but none was read is unread."""
     layer = _squeezed(layer_text)
     provenance = filing.provenance
-    boxes: list[tuple[str, Any, str]] = [
-        ("issuer.name", filing.issuer, "name"),
-        ("issuer.trading_symbol", filing.issuer, "trading_symbol"),
-    ]
-    for index, owner in enumerate(filing.reporting_owners):
-        for name in ("name", "street1", "street2", "city", "state", "zip", "officer_title"):
-            boxes.append((f"reporting_owners[{index}].{name}", owner, name))
+    boxes = noisy.header_boxes(filing)
     for name in _BOX_DATES:
         day = getattr(filing, name)
         if day is not None and not any(
