@@ -17,8 +17,14 @@ from consumers.parsing.core.model import Filing
 _LINE_TEXT_FIELDS = ("security_title", "nature_of_ownership", "underlying_security_title")
 # What specks leave in a text the text layer, OCR'd from the same noisy pixels, may agree with:
 # marks no title, name or nature prints, a mark standing alone between words, a full stop after
-# a lowercase word ("Stock.", "Growth. Fund") or after a closing parenthesis.
-_SPECKLED_TEXT = re.compile(r"[?!@'\"`;:‘’“”]|\s[-.,:]\s|[a-z]{4}\.(?=\s|$)|\)\.$")
+# a lowercase word ("Stock.", "Growth. Fund"), after a closing parenthesis, or after a class.
+_SPECKLED_TEXT = re.compile(
+    r"[?!@'\"`;:‘’“”]|\s[-.,:]\s|[a-z]{4}\.(?=\s|$)|\)\.$|\b(?:Class|Series)\s+\w\."
+)
+# A city the state or zip ran into ("PALO ALTO-CA", "PALO ALTO CA.94304").
+_CITY_RUN_ON = re.compile(r"\d|[-.,]\s*[A-Z]{2}$")
+# More decimals than a price is printed with: a footnote mark glued on ("1101.41207").
+_MAX_PRICE_DECIMALS = 4
 
 
 def _speckled(text: str | None) -> bool:
@@ -44,19 +50,23 @@ def header_boxes(filing: Filing) -> list[tuple[str, Any, str]]:
 
 
 def withhold_speckled(filing: Filing, unclear_boxes: set[str]) -> None:
-    """On a noisy scan, a text the specks may have written into is null and unread: a line's
-    title or nature, the issuer's or an owner's name and address (a city with a digit in it
-    has the zip run into it); so is a relationship read "not checked" from a checkbox not
-    read whole (`unclear_boxes`, GridReader's): its X may be what the specks took."""
+    """On a noisy scan, what the specks may have written into is null and unread: a line's
+    title or nature, the issuer's or an owner's name and address (a city the state or zip ran
+    into), a price with more decimals than prices are printed with (a mark glued on); so is a
+    relationship read "not checked" from a checkbox not read whole (`unclear_boxes`, the
+    GridReader's): its X may be what the specks took."""
     for line in filing.lines:
         for field in _LINE_TEXT_FIELDS:
             if _speckled(getattr(line, field)):
                 line.mark_unread(field)
+        price = line.price_per_share
+        if price is not None and -price.as_tuple().exponent > _MAX_PRICE_DECIMALS:
+            line.mark_unread("price_per_share")
     for path, holder, name in header_boxes(filing):
         value = getattr(holder, name)
         if name in ("trading_symbol", "zip"):
             continue  # no words to speck
-        if _speckled(value) or (name == "city" and any(ch.isdigit() for ch in value or "")):
+        if _speckled(value) or (name == "city" and value and _CITY_RUN_ON.search(value)):
             setattr(holder, name, None)
             filing.provenance.unread.add(path)
     owner = filing.reporting_owners[0]

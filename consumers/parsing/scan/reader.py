@@ -118,6 +118,7 @@ _GATED_TEXT_FIELDS = frozenset({_NATURE})
 _MARK_TEXT = re.compile(r"\(\S{1,2}\)|[®©]")
 _LAYER_NOISE = re.compile(r"[\[\]|{}_—~]")
 _MORE_WORDS = re.compile(r"[A-Za-z]{2}")
+_WORDISH = re.compile(r"[A-Za-z0-9]{2}")
 _LEFT_RULING = re.compile(r"^[|lI\[](?=[A-Z(])")  # a cell's left rule read as "I" or "l"
 
 
@@ -156,6 +157,12 @@ def resolve_scan_cells(fields: list[str | None], cells: Sequence[Cell | None]) -
     rest of the filing may confirm after the grid is read (checks); and which inked cells
     were not read, or were read once without confirmation (free text the layer disagrees with)."""
     resolved = ResolvedCells([])
+    inked = [c for c in cells if c is not None and c.ink is not None]
+    if inked and all(c.strict and not _WORDISH.search(c.layer) for c in inked):
+        # A speckled page's blank row: its "ink" is specks and ruling pieces, in which the
+        # scanner's own OCR found no word or figure (a printed row always gives it some).
+        resolved.texts = ["" if c is not None else None for c in cells]
+        return resolved
     resolved.texts = [_resolve_cell(f, c, resolved) for f, c in zip(fields, cells, strict=False)]
     held = resolved.held
     ownership = held.get("direct_indirect")
