@@ -567,29 +567,30 @@ def test_on_a_noisy_scan_a_broken_chain_withholds_the_numbers_it_ties() -> None:
 
 def test_on_a_noisy_scan_text_the_specks_wrote_into_is_withheld() -> None:
     titles = ["Common Stock.", "Common - Stock", "Class A Common Stock Class A Common Stock"]
-    titles += ["Class B. Common Stock"]
+    titles += ["Class B. Common Stock", "ClassA Common Stock", "Common Steck"]
     titles += ["Common Stock", "Stock Option (right to buy)", "Class B Common Stock"]
     lines = [_sale(n, "1", "1") for n in range(1, len(titles) + 1)]
     for line, title in zip(lines, titles, strict=True):
         line.security_title = title
-    lines[4].nature_of_ownership = "by Trust?"
-    lines[4].price_per_share, lines[5].price_per_share = Decimal("1101.41207"), Decimal("10.1234")
+    lines[6].nature_of_ownership = "by Trust?"
+    lines[6].price_per_share, lines[7].price_per_share = Decimal("1101.41207"), Decimal("10.1234")
     owner = ReportingOwner(name="Doe John", city="PALO ALTO-CA", state="CA")
     owner.is_director, owner.is_officer, owner.is_ten_percent_owner = True, False, False
     filing = Filing(source_format="pdf", lines=lines, reporting_owners=[owner])
     filing.issuer = Issuer(name="Natera, Inc:", trading_symbol="NTRA")
+    filing.remarks = "¢"
     withhold_speckled(filing, unclear_boxes={"is_officer"})
-    assert [line.security_title for line in filing.lines] == [None] * 4 + titles[4:]
-    assert filing.lines[4].nature_of_ownership is None
-    assert {"nature_of_ownership", "price_per_share"} <= set(filing.lines[4].unread_fields)
-    assert filing.lines[5].price_per_share == Decimal("10.1234")
+    assert [line.security_title for line in filing.lines] == [None] * 6 + titles[6:]
+    assert filing.lines[6].nature_of_ownership is None
+    assert {"nature_of_ownership", "price_per_share"} <= set(filing.lines[6].unread_fields)
+    assert filing.lines[7].price_per_share == Decimal("10.1234")
     assert (filing.issuer.name, filing.issuer.trading_symbol) == (None, "NTRA")
     assert (owner.name, owner.city, owner.state) == ("Doe John", None, "CA")
     # "not checked" stands only where the box was read whole
     assert (owner.is_director, owner.is_officer, owner.is_ten_percent_owner) == (True, None, False)
-    assert {"issuer.name", "reporting_owners[0].city", "reporting_owners[0].is_officer"} == (
-        filing.provenance.unread
-    )
+    assert filing.remarks is None
+    unread = {"issuer.name", "reporting_owners[0].city", "reporting_owners[0].is_officer"}
+    assert unread | {"remarks"} == filing.provenance.unread
 
 
 def test_a_speckled_pages_row_the_scanners_ocr_found_nothing_in_is_blank() -> None:

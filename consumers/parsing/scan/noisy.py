@@ -18,9 +18,22 @@ _LINE_TEXT_FIELDS = ("security_title", "nature_of_ownership", "underlying_securi
 # What specks leave in a text the text layer, OCR'd from the same noisy pixels, may agree with:
 # marks no title, name or nature prints, a mark standing alone between words, a full stop after
 # a lowercase word ("Stock.", "Growth. Fund"), after a closing parenthesis, or after a class.
+# Also two words run together where a speck took the space ("ClassA").
 _SPECKLED_TEXT = re.compile(
     r"[?!@'\"`;:‘’“”]|\s[-.,:]\s|[a-z]{4}\.(?=\s|$)|\)\.$|\b(?:Class|Series)\s+\w\."
+    r"|[a-z]{2}[A-Z]\b"
 )
+# The words security titles are made of: a title word one letter off one of these ("Steck",
+# "Stack") is a misread the layer may share, not another word.
+_TITLE_WORDS = frozenset(
+    re.findall(
+        r"\w+",
+        "class common stock option options preferred restricted units unit warrant warrants"
+        " shares share ordinary right rights performance series convertible notes depositary"
+        " deferred phantom limited partnership interests membership award awards equity",
+    )
+)
+_TITLE_FIELDS = ("security_title", "underlying_security_title")
 # A city the state or zip ran into ("PALO ALTO-CA", "PALO ALTO CA.94304").
 _CITY_RUN_ON = re.compile(r"\d|[-.,]\s*[A-Z]{2}$")
 # More decimals than a price is printed with: a footnote mark glued on ("1101.41207").
@@ -35,6 +48,25 @@ def _speckled(text: str | None) -> bool:
     words = text.split()
     half = len(words) // 2
     return bool(_SPECKLED_TEXT.search(text)) or bool(half and words[:half] == words[half:])
+
+
+def _one_letter_off(word: str, known: str) -> bool:
+    if len(word) == len(known):
+        return sum(a != b for a, b in zip(word, known, strict=True)) == 1
+    short, long = sorted((word, known), key=len)
+    return len(long) - len(short) == 1 and any(
+        long[:i] + long[i + 1 :] == short for i in range(len(long))
+    )
+
+
+def _misspelt_title(text: str | None) -> bool:
+    """A word of the title is one letter off a title word without being one."""
+    words = re.findall(r"[A-Za-z]{4,}", text or "")
+    return any(
+        word.lower() not in _TITLE_WORDS
+        and any(_one_letter_off(word.lower(), known) for known in _TITLE_WORDS)
+        for word in words
+    )
 
 
 def header_boxes(filing: Filing) -> list[tuple[str, Any, str]]:
@@ -57,7 +89,8 @@ def withhold_speckled(filing: Filing, unclear_boxes: set[str]) -> None:
     GridReader's): its X may be what the specks took."""
     for line in filing.lines:
         for field in _LINE_TEXT_FIELDS:
-            if _speckled(getattr(line, field)):
+            text = getattr(line, field)
+            if _speckled(text) or (field in _TITLE_FIELDS and _misspelt_title(text)):
                 line.mark_unread(field)
         price = line.price_per_share
         if price is not None and -price.as_tuple().exponent > _MAX_PRICE_DECIMALS:
@@ -69,6 +102,9 @@ def withhold_speckled(filing: Filing, unclear_boxes: set[str]) -> None:
         if _speckled(value) or (name == "city" and value and _CITY_RUN_ON.search(value)):
             setattr(holder, name, None)
             filing.provenance.unread.add(path)
+    if filing.remarks is not None and not re.search(r"[A-Za-z]{2}", filing.remarks):
+        filing.remarks = None  # a speck's mark, no remark
+        filing.provenance.unread.add("remarks")
     owner = filing.reporting_owners[0]
     for flag in unclear_boxes if len(filing.reporting_owners) == 1 else ():
         if getattr(owner, flag) is False:
