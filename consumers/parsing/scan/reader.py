@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from pdfplumber.utils import extract_text
-from PIL import Image
 
 from consumers.limits import (
     MAX_SCAN_PAGE_PIXELS,
@@ -264,7 +263,7 @@ def parse_scanned_pdf(pages: list[ScanPage], started: float, budget: float) -> F
         horizontal, vertical = page_image.find_rulings(ink, dpi)
         grey = page_image.without_underlines(grey, ink, dpi)  # found: now only in the way
         if len(horizontal) < 2 or len(vertical) < 2:
-            texts.append(_reread_below(grey, dpi, 0.0, chars, deadline))
+            texts.append(_prose_text(prose.reread_lines(grey, dpi, 0.0, chars, deadline)))
             continue
         # A row cut by a page break has walls but no floor (or roof): close it at their ends.
         ends = sorted(
@@ -286,7 +285,7 @@ def parse_scanned_pdf(pages: list[ScanPage], started: float, budget: float) -> F
         bottom = max((t.bbox[3] for t in tables), default=0.0)
         above = [c for c in chars if (c["top"] + c["bottom"]) / 2 <= bottom]
         texts.append(page_text(extract_text(above) if above else ""))
-        texts.append(_reread_below(grey, dpi, bottom, chars, deadline))
+        texts.append(_prose_text(prose.reread_lines(grey, dpi, bottom, chars, deadline)))
         for row in read_page_cells(chars, tables, grey, dpi, deadline, strict=speckled):
             reader.feed_row([cell_text(c) for c in row], cells=row)
     if grids == 0:
@@ -354,15 +353,8 @@ def _with_form_title(text: str) -> str:
     return text
 
 
-def _reread_below(
-    grey: Image.Image,
-    dpi: float,
-    top_points: float,
-    chars: list[dict[str, Any]],
-    deadline: Deadline,
-) -> str:
-    """The page below its grids (footnotes, remarks, signature) re-read from the image."""
-    read = prose.reread_lines(grey, dpi, top_points, chars, deadline)
+def _prose_text(read: str) -> str:
+    """The page below its grids (footnotes, remarks, signature) as re-read, its dates checked."""
     return page_text(_PRINTED_DATE.sub(_checked_date, read))
 
 
