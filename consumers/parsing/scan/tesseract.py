@@ -104,11 +104,12 @@ def read_crops(
     deadline = time.monotonic() + timeout
     reads = []
     for crop in crops:
-        engine.SetImage(_framed(bounded(crop)))
+        fitted = bounded(crop)
+        engine.SetImage(_framed(fitted))
         left = deadline - time.monotonic()
         if left <= 0 or not engine.Recognize(timeout=max(1, int(left * 1000))):
             raise RecognitionTimeout(f"tesseract ran past {timeout:g}s")
-        reads.append(_crop_read(engine.GetTSVText(0)))
+        reads.append(_crop_read(engine.GetTSVText(0), crop.height / fitted.height))
     return reads
 
 
@@ -129,8 +130,9 @@ def _framed(crop: Image.Image) -> Image.Image:
     return framed
 
 
-def _crop_read(tsv: str) -> CropRead:
-    """Words kept in tesseract's own lines, the lines ordered top to bottom."""
+def _crop_read(tsv: str, scale: float = 1.0) -> CropRead:
+    """Words kept in tesseract's own lines, the lines ordered top to bottom; `scale` takes
+    their positions back to the crop's pixels from those of the crop as shrunk (bounded)."""
     lines: dict[tuple[str, str, str], list[tuple[int, int, int, str]]] = {}
     confidences: list[float] = []
     for row in tsv.splitlines():
@@ -142,7 +144,9 @@ def _crop_read(tsv: str) -> CropRead:
         confidences.append(float(cols[10]))
     ordered = sorted(lines.values(), key=lambda words: min(w[0] for w in words))
     texts = [" ".join(w[3] for w in sorted(ws, key=lambda w: w[1])) for ws in ordered]
-    middles = [sum(w[0] + w[2] / 2 for w in ws) / len(ws) - MARGIN_PIXELS for ws in ordered]
+    middles = [
+        scale * (sum(w[0] + w[2] / 2 for w in ws) / len(ws) - MARGIN_PIXELS) for ws in ordered
+    ]
     return CropRead(
         "\n".join(texts), min(confidences, default=0.0), tuple(zip(middles, texts, strict=True))
     )
