@@ -11,7 +11,7 @@ filing confirms it independently:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from consumers.parsing.core.model import ACQUIRED_DISPOSED, Filing, TableLine
@@ -56,39 +56,11 @@ def _key(entry: _Held) -> tuple[Any, ...]:
     return (line.table, (line.security_title or "").lower(), entry.get("direct_indirect"), nature)
 
 
-def withhold_broken_chains(filing: Filing) -> None:
-    """On a noisy scan three reads were measured agreeing on a misread digit: where the form's
-    arithmetic fails between two lines of one holding, the amount and the two owned-after
-    values it ties are withheld (null, unread), since the reads cannot say which is wrong.
-    (Filers break the chain too, 11% of such pairs in the corpus XML: those values are
-    withheld needlessly, never wrongly.)"""
-    last: dict[tuple[Any, ...], TableLine] = {}
-    broken: list[tuple[TableLine, TableLine]] = []
-    for line in filing.lines:
-        key = _key(_Held(line, {}))
-        before = last.get(key)
-        last[key] = line
-        if before is None or line.acquired_disposed not in ACQUIRED_DISPOSED:
-            continue
-        owned_before, shares, owned = (
-            before.shares_owned_following,
-            line.shares,
-            line.shares_owned_following,
-        )
-        if owned_before is None or shares is None or owned is None:
-            continue
-        if not owned_after_follows(owned_before, shares, line.acquired_disposed, owned):
-            broken.append((before, line))
-    for before, line in broken:
-        before.mark_unread("shares_owned_following")
-        line.mark_unread("shares")
-        line.mark_unread("shares_owned_following")
-
-
-def _confirm_chains(filing: Filing, by_line: dict[int, _Held]) -> None:
+def _links(entries: Iterable[_Held]) -> Iterator[tuple[_Held, _Held, bool]]:
+    """Each line and the previous line of its holding, where the amount, both owned-after
+    values and the direction are all known; and whether the form's arithmetic holds there."""
     last: dict[tuple[Any, ...], _Held] = {}
-    for line in filing.lines:
-        entry = by_line.get(id(line)) or _Held(line, {})
+    for entry in entries:
         key = _key(entry)
         before = last.get(key)
         last[key] = entry
@@ -99,7 +71,27 @@ def _confirm_chains(filing: Filing, by_line: dict[int, _Held]) -> None:
         shares, direction = entry.get("shares"), entry.get("acquired_disposed")
         if None in (owned_before, owned, shares) or direction not in ACQUIRED_DISPOSED:
             continue
-        if owned_after_follows(owned_before, shares, direction, owned):
+        yield before, entry, owned_after_follows(owned_before, shares, direction, owned)
+
+
+def withhold_broken_chains(filing: Filing) -> None:
+    """On a noisy scan three reads were measured agreeing on a misread digit: where the form's
+    arithmetic fails between two lines of one holding, the amount and the two owned-after
+    values it ties are withheld (null, unread), since the reads cannot say which is wrong.
+    (Filers break the chain too, 11% of such pairs in the corpus XML: those values are
+    withheld needlessly, never wrongly.)"""
+    links = list(_links(_Held(line, {}) for line in filing.lines))
+    for before, entry, holds in links:
+        if not holds:
+            before.line.mark_unread("shares_owned_following")
+            entry.line.mark_unread("shares")
+            entry.line.mark_unread("shares_owned_following")
+
+
+def _confirm_chains(filing: Filing, by_line: dict[int, _Held]) -> None:
+    entries = (by_line.get(id(line)) or _Held(line, {}) for line in filing.lines)
+    for before, entry, holds in _links(entries):
+        if holds:
             before.confirm(["shares_owned_following"])
             entry.confirm(["shares_owned_following", "shares", "acquired_disposed"])
 
