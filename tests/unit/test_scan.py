@@ -582,7 +582,7 @@ def test_on_a_noisy_scan_text_the_specks_wrote_into_is_withheld() -> None:
     filing = Filing(source_format="pdf", lines=lines, reporting_owners=[owner])
     filing.issuer = Issuer(name="Natera, Inc:", trading_symbol="NTRA")
     filing.remarks = "¢"
-    withhold_speckled(filing, unclear_boxes={"is_officer"})
+    withhold_speckled(filing, unclear_boxes={"is_officer"}, joint_owner_flag_cells=[])
     assert [line.security_title for line in filing.lines] == [None] * 6 + titles[6:]
     assert filing.lines[6].nature_of_ownership is None
     assert {"nature_of_ownership", "price_per_share"} <= set(filing.lines[6].unread_fields)
@@ -596,11 +596,29 @@ def test_on_a_noisy_scan_text_the_specks_wrote_into_is_withheld() -> None:
     assert unread | {"remarks"} == filing.provenance.unread
 
 
+def test_on_a_noisy_scan_a_joint_filers_relationship_stands_only_on_an_x() -> None:
+    owners = [ReportingOwner(name="Doe John"), ReportingOwner(name="Roe Jane")]
+    owners[0].is_director, owners[0].is_ten_percent_owner = True, False
+    owners[0].is_officer, owners[0].officer_title = True, "CEO"
+    owners[1].is_director, owners[1].is_other, owners[1].other_text = True, True, "OI"
+    filing = Filing(source_format="pdf", reporting_owners=owners)
+    cells = [["X", "", "X CEO", ""], ["x", "", "", "OI"]]
+    withhold_speckled(filing, unclear_boxes={"is_officer"}, joint_owner_flag_cells=cells)
+    doe, roe = filing.reporting_owners
+    # an X stands, with the title after it; a blank cell may have lost its X; junk is not a mark
+    assert (doe.is_director, doe.is_ten_percent_owner, doe.officer_title) == (True, None, "CEO")
+    assert (roe.is_director, roe.is_other, roe.other_text) == (True, None, None)
+    assert {"reporting_owners[1].other_text", "reporting_owners[0].is_other"} <= (
+        filing.provenance.unread
+    )
+    assert "reporting_owners[0].officer_title" not in filing.provenance.unread
+
+
 def test_a_speckled_pages_row_the_scanners_ocr_found_nothing_in_is_blank() -> None:
     def row(layer: str, strict: bool) -> tuple[list[str | None], set[str]]:
         cells = [
             Cell(bbox=(0, 0, 1, 1), ink=(0, 0, 9, 9), layer=layer, whole="'."),
-            Cell(bbox=(1, 0, 2, 1), ink=(0, 0, 9, 9), layer="", whole=""),
+            Cell(bbox=(1, 0, 2, 1), ink=(0, 0, 9, 9), layer="", whole="5,"),
         ]
         for cell in cells:
             cell.strict = strict
@@ -610,3 +628,9 @@ def test_a_speckled_pages_row_the_scanners_ocr_found_nothing_in_is_blank() -> No
     assert row("' .", strict=True) == (["", ""], set())  # specks: no line
     assert row("' .", strict=False)[1] == {"shares"}  # a clean scan's inked cell is unread
     assert "shares" in row("Common", strict=True)[1]  # printed: a line, its amount unread
+    # in a printed row, a cell with a mark alone in both reads is a speck: blank, not unread
+    speck = Cell(bbox=(0, 0, 1, 1), ink=(0, 0, 9, 9), layer="»", whole="&", strict=True)
+    title = Cell(bbox=(1, 0, 2, 1), ink=(0, 0, 9, 9), layer="buy", whole="buy", strict=True)
+    fields = ["security_title", "transaction_date"]
+    resolved = scan_reader.resolve_scan_cells(fields, [title, speck])
+    assert resolved.texts == ["buy", ""] and resolved.unread == set()

@@ -261,6 +261,56 @@ def test_a_column_label_ocr_garbled_takes_its_field_from_the_printed_order() -> 
     assert reader.filing.lines == []
 
 
+def test_header_rows_ocr_garbled_past_their_labels_are_not_lines() -> None:
+    def lines(*rows: list[str | None]) -> list[TableLine]:
+        reader = GridReader("pdf")
+        reader.feed([_BOXES, _TABLE_I, *rows])
+        return reader.finish("FORM 4").lines
+
+    # the sub-header misread ("Cade", "(Dp)") or with nothing under the title column
+    for garbled in (
+        ["", "", "", "Cade", "Vv", "Amaunt", "(Dp)", "Prlce", "", "", ""],
+        ["", "", "ay t", "", "voue", "I", "JAIMOUTIL", "wy) or (0", "eIGe.", "and 4", "a"],
+    ):
+        (line,) = lines(garbled, _SALE)
+        assert (line.line, line.transaction_code, line.shares) == (1, "S", Decimal(1000))
+        (line,) = lines(garbled, _SUB, _SALE)  # the printed one still read after it
+        assert line.price_per_share == Decimal("10.00")
+    # a piece of the column header split off by a stray ruling, its numbers lost
+    fragment = ["Security", "", "", "Code (Instr.", "", "(Instr. 3, 4", "", "", "{instr 4", "", ""]
+    (line,) = lines(fragment, _SUB, _SALE)
+    assert line.line == 1 and line.price_per_share == Decimal("10.00")
+    # after a data row, a row with no title is data (wrapped text), never a sub-header
+    held = [*_SALE[:9], "I", "By Trust"]
+    (line,) = lines(held, [""] * 10 + ["for my children"])
+    assert line.nature_of_ownership == "By Trust for my children"
+
+
+def test_table_ii_is_known_by_its_labels_when_the_title_label_lost_derivative() -> None:
+    header = ["1. Title of\nSecurity\n(Instr. 3)", "2. Conversion or Exercise Price of Derivative"]
+    header += ["3. Transaction Date (Month/Day/Year)"]
+    reader = GridReader("pdf")
+    reader.feed([_BOXES, header, ["Stock Option", "$10.00", "11/09/2021"]])
+    (line,) = reader.finish("FORM 4").lines
+    assert line.table == "derivative" and line.conversion_or_exercise_price == Decimal("10.00")
+
+
+def test_a_joint_filers_director_cell_holding_neither_x_nor_nothing_is_unread() -> None:
+    reader = GridReader("pdf")
+    reader.feed([_BOXES, ["Reporting Owner Name / Address", "Relationships", None, None, None]])
+    reader.feed([["", "Director", "10% Owner", "Officer", "Other"]])
+    reader.feed([["Doe John\n1 Main St\nPALO ALTO, CA 94301", "fo Dee", "X", "", ""]])
+    reader.feed([["Roe Jane\n1 Main St\nPALO ALTO, CA 94301", "x", "", "CFO", ""]])
+    filing = reader.finish("FORM 4")
+    doe, roe = filing.reporting_owners
+    assert (doe.is_director, doe.is_ten_percent_owner, doe.is_officer) == (None, True, False)
+    assert (roe.is_director, roe.is_officer, roe.officer_title) == (True, True, "CFO")
+    assert {"reporting_owners[0].is_director"} == {
+        p for p in filing.provenance.unread if p.startswith("reporting_owners")
+    }
+    assert reader.joint_owner_flag_cells[1] == ["x", "", "CFO", ""]
+
+
 def test_a_row_of_printed_but_unread_value_cells_is_a_line_of_its_own() -> None:
     def resolver(fields: list[str | None], cells: Sequence[Any]) -> ResolvedCells:
         texts = [c if c != "?" else "" for c in cells]

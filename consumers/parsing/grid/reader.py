@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from difflib import SequenceMatcher
 from typing import Any, Protocol
 
 from consumers.parsing.core.errors import ParseError, Reason
@@ -250,6 +251,7 @@ class _Table:
         self.fields = _by_place(table, [classify(g, s) for g, s in _column_labels(header, sub)])
         self.width = len(header)
         self.has_sub_header = sub is not None
+        self.rows_read = 0  # data rows read under this header
         printed = _ALWAYS_PRINTED[table]
         if "transaction_code" in self.fields:  # Form 4/5's Table II: column 9 too
             printed = printed | {"shares_owned_following"}
@@ -397,8 +399,49 @@ _HEADER_LABEL = re.compile(
     r"^\d{1,2}A?\.\s.*(?:\([Ii]nstr|Month/Day/Year|Title of|Derivative Securit"
     r"|Beneficially Owned|Ownership Form|Nature of)"
 )
+# Words only Table II's column labels print (Table I's never do): the table is known by them
+# when the title column's label lost its "Derivative" to OCR.
+_DERIVATIVE_LABEL = re.compile(r"Derivative|Underlying|Exercis|Conversion", re.IGNORECASE)
 _DATA_VALUE = re.compile(r"\b\d{1,2}/\d{1,2}/\d{4}\b|\b\d{1,3}(?:,\d{3})+\b")
 _OWNER_FLAG = re.compile(r"^(?:X?|X .*)$")
+
+
+# A sub-header label as OCR garbles it on a noisy scan ("Cade", "(Dp)", "Amaunt of Number of
+# Shares"): this close to one of the longer labels. Short ones ("V", "(A)") are left out.
+_NEAR_SUB_LABELS = tuple(
+    label.lower() for label in _SQUEEZED_SUB_LABELS | {"AmountorNumberofShares"} if len(label) >= 4
+)
+_MIN_SUB_LABEL_LIKENESS = 0.75
+# The form's instruction references ("(Instr. 3, 4 and 5)", OCR'd "{instr 4"): column labels
+# carry them, values never do.
+_INSTRUCTION_REFERENCE = re.compile(r"[Il1i]nstr\b", re.IGNORECASE)
+
+
+def _near_sub_label(text: str) -> bool:
+    squeezed = text.replace(" ", "").lower()
+    return len(squeezed) >= 3 and any(
+        SequenceMatcher(None, squeezed, label, autojunk=False).ratio() >= _MIN_SUB_LABEL_LIKENESS
+        for label in _NEAR_SUB_LABELS
+    )
+
+
+def _is_garbled_sub_header(row: Row, table: _Table) -> bool:
+    """The first row under a header, its sub-header labels misread past exact matching: no
+    date or amount in it (a data row has some), and two or more cells near a label or nothing
+    in the first, title column (a data row names its security)."""
+    if table.rows_read or table.has_sub_header:
+        return False
+    texts = [one_line(c) for c in row if c]
+    if any(_DATA_VALUE.search(t) for t in texts):
+        return False
+    title = row[0]  # both tables print the security's title first
+    return sum(map(_near_sub_label, texts)) >= 2 or not (title or "").strip()
+
+
+def _is_header_fragment(texts: list[str]) -> bool:
+    """A piece of the column header (split off by a stray ruling) whose numbered labels were
+    lost: two or more of its cells cite the instructions."""
+    return sum(bool(_INSTRUCTION_REFERENCE.search(t)) for t in texts) >= 2
 
 
 def _continues_sub_header(texts: list[str]) -> bool:
@@ -434,18 +477,32 @@ def _continues_address(previous: list[str], lines: list[str]) -> bool:
     return len(previous) == 1
 
 
+# The joint filers' table's relationship columns, in printed order. Director and 10% Owner
+# hold an X or nothing; Officer and Other may hold the title or text itself.
+JOINT_OWNER_FLAGS = ("is_director", "is_ten_percent_owner", "is_officer", "is_other")
+_MARK_ONLY_FLAGS = frozenset(JOINT_OWNER_FLAGS[:2])
+_X_MARK = re.compile(r"^[\[(|]?[XxK][\])|]?\.?$")
+
+
+def is_x_mark(text: str) -> bool:
+    """`text` is one X as OCR reads a check mark ("X", "x", "[X]", "K")."""
+    return bool(_X_MARK.match(text))
+
+
 def _joint_owner_from(lines: list[str], flag_cells: list[str]) -> ReportingOwner:
     """One joint filer: its cell's lines (name, street lines, city line) and its four
-    relationship cells (an X, or the officer title / other text itself)."""
+    relationship cells (an X, or the officer title / other text itself); a Director or 10%
+    cell holding anything else (a scan's misread) leaves its flag null."""
     owner = ReportingOwner(name=lines[0])
     if len(lines) >= 3:
         owner.street1 = " ".join(lines[1:-1])
         parse_city_line(lines[-1], owner)
     elif len(lines) == 2:
         parse_city_line(lines[1], owner)
-    flags = ["is_director", "is_ten_percent_owner", "is_officer", "is_other"]
-    for flag, cell in zip(flags, flag_cells, strict=False):
+    for flag, cell in zip(JOINT_OWNER_FLAGS, flag_cells, strict=False):
         text = one_line(cell)
+        if flag in _MARK_ONLY_FLAGS and text and not is_x_mark(text):
+            continue  # neither an X nor blank: not read (left null)
         setattr(owner, flag, bool(text))
         described = text.removeprefix("X").strip() if text != "X" else ""
         if flag == "is_officer" and described:
@@ -518,6 +575,11 @@ class GridReader:
         # a scan of doubtful pixels may take their "not checked" for unread.
         self.unclear_boxes: set[str] = set()
 
+    @property
+    def joint_owner_flag_cells(self) -> list[list[str]]:
+        """Each joint filer's relationship cells as read, in JOINT_OWNER_FLAGS order."""
+        return [flags for _, flags in self._joint_owner_rows]
+
     def feed(self, rows: Iterable[Row]) -> None:
         for row in rows:
             self.feed_row(list(row))
@@ -558,7 +620,10 @@ class GridReader:
             # the row's other printed labels still say it heads a table.
             title_cell = "Derivative" if any("Derivative" in t for t in texts) else ""
         if title_cell is not None:
-            table = "derivative" if "Derivative" in title_cell else "non_derivative"
+            derivative = "Derivative" in title_cell or any(
+                _DERIVATIVE_LABEL.search(t) for t in texts if t is not title_cell
+            )
+            table = "derivative" if derivative else "non_derivative"
             self._last_header = row
             self._table = _Table(table, row, None)
             self._owners_mode = False
@@ -570,7 +635,12 @@ class GridReader:
             if self._last_header is not None and self._table is not None:
                 self._table = _Table(self._table.table, self._last_header, row)
             return
-        if any(_HEADER_LABEL.match(t) for t in texts):
+        if self._table is not None and _is_garbled_sub_header(row, self._table):
+            if self._last_header is not None:
+                self._table = _Table(self._table.table, self._last_header, row)
+                self._table.has_sub_header = False  # the printed one may still come, read
+            return
+        if any(_HEADER_LABEL.match(t) for t in texts) or _is_header_fragment(texts):
             return  # a fragment of a column header split off by a page or table break
         if first.startswith(("Table I", "Table II")):
             self._table = None
@@ -631,6 +701,7 @@ class GridReader:
     def _data_row(self, row: Row, cells: Sequence[Any] | None) -> None:
         table = self._table
         assert table is not None
+        table.rows_read += 1
         resolved = None
         if self._resolve_cells is not None and cells is not None:
             resolved = self._resolve_cells(table.fields, cells)
@@ -766,7 +837,12 @@ class GridReader:
                 # owners has one): none checked is none read.
                 for flag in _RELATIONSHIPS:
                     setattr(owner, flag, None)
-                    filing.provenance.unread.add(f"reporting_owners[{index}].{flag}")
+            # Every form prints all four: a null one was not read.
+            filing.provenance.unread.update(
+                f"reporting_owners[{index}].{flag}"
+                for flag in _RELATIONSHIPS
+                if getattr(owner, flag) is None
+            )
         # A box whose label was read but not its value (a noisy scan) is null and unread; a
         # box not found at all means the form was not read.
         if not self._joint_owners and self._owner.name is None:

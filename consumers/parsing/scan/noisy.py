@@ -13,6 +13,8 @@ import re
 from typing import Any
 
 from consumers.parsing.core.model import Filing
+from consumers.parsing.grid.reader import JOINT_OWNER_FLAGS, is_x_mark
+from consumers.parsing.grid.text import one_line
 
 _LINE_TEXT_FIELDS = ("security_title", "nature_of_ownership", "underlying_security_title")
 # What specks leave in a text the text layer, OCR'd from the same noisy pixels, may agree with:
@@ -81,12 +83,15 @@ def header_boxes(filing: Filing) -> list[tuple[str, Any, str]]:
     return boxes
 
 
-def withhold_speckled(filing: Filing, unclear_boxes: set[str]) -> None:
+def withhold_speckled(
+    filing: Filing, unclear_boxes: set[str], joint_owner_flag_cells: list[list[str]]
+) -> None:
     """On a noisy scan, what the specks may have written into is null and unread: a line's
     title or nature, the issuer's or an owner's name and address (a city the state or zip ran
     into), a price with more decimals than prices are printed with (a mark glued on); so is a
     relationship read "not checked" from a checkbox not read whole (`unclear_boxes`, the
-    GridReader's): its X may be what the specks took."""
+    GridReader's): its X may be what the specks took; and so is each joint filer's
+    relationship whose cell was not read as an X (and its text, where one follows)."""
     for line in filing.lines:
         for field in _LINE_TEXT_FIELDS:
             text = getattr(line, field)
@@ -110,3 +115,23 @@ def withhold_speckled(filing: Filing, unclear_boxes: set[str]) -> None:
         if getattr(owner, flag) is False:
             setattr(owner, flag, None)
             filing.provenance.unread.add(f"reporting_owners[0].{flag}")
+    _withhold_joint_flags(filing, joint_owner_flag_cells)
+
+
+_DESCRIBED = {"is_officer": "officer_title", "is_other": "other_text"}
+
+
+def _withhold_joint_flags(filing: Filing, flag_cells: list[list[str]]) -> None:
+    """A joint filer's relationship stands on a noisy page only when its cell reads as an X
+    (with clean words after it, for an officer's title or other text): a blank cell may have
+    lost its X to the noise, and a cell of anything else is specks read as letters."""
+    for index, (owner, cells) in enumerate(zip(filing.reporting_owners, flag_cells, strict=False)):
+        for flag, cell in zip(JOINT_OWNER_FLAGS, cells, strict=False):
+            mark, _, said = one_line(cell).partition(" ")
+            if is_x_mark(mark) and not _speckled(said):
+                continue
+            described = _DESCRIBED.get(flag)
+            paths = [flag] + ([described] if described and getattr(owner, described) else [])
+            for name in paths:
+                setattr(owner, name, None)
+                filing.provenance.unread.add(f"reporting_owners[{index}].{name}")

@@ -118,6 +118,7 @@ _MARK_TEXT = re.compile(r"\(\S{1,2}\)|[®©]")
 _LAYER_NOISE = re.compile(r"[\[\]|{}_—~]")
 _MORE_WORDS = re.compile(r"[A-Za-z]{2}")
 _WORDISH = re.compile(r"[A-Za-z0-9]{2}")
+_ALPHANUMERIC = re.compile(r"[A-Za-z0-9]")
 _LEFT_RULING = re.compile(r"^[|lI\[](?=[A-Z(])")  # a cell's left rule read as "I" or "l"
 
 
@@ -182,6 +183,13 @@ def _resolve_cell(field: str | None, cell: Cell | None, resolved: ResolvedCells)
         return None
     if cell.ink is None or field is None or field == "v":
         return ""
+    if (
+        cell.strict
+        and field not in LETTER_FIELDS
+        and not _ALPHANUMERIC.search(cell.whole + cell.layer)
+    ):
+        return ""  # a noisy page's specks: marks in both reads, no figure (a lone letter
+        # may read as none)
     name = "shares" if field in AMOUNT_COLUMN_FIELDS else field
     if field in _AMOUNT_FIELDS:
         agreement = ocr_values.agreed_amount(cell.reads())
@@ -298,7 +306,7 @@ def parse_scanned_pdf(pages: list[ScanPage], started: float, budget: float) -> F
                 line.unread_fields.remove(field)  # confirmed by the form's own checks
     if any_speckled:
         checks.withhold_broken_chains(filing)
-        noisy.withhold_speckled(filing, reader.unclear_boxes)
+        noisy.withhold_speckled(filing, reader.unclear_boxes, reader.joint_owner_flag_cells)
     return _withhold_unverified(filing, "\n".join(layer_texts), strict=any_speckled)
 
 
