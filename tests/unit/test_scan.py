@@ -38,6 +38,7 @@ from consumers.parsing.scan.page_image import (
     level,
     raised_tail,
     rotate_point,
+    text_ink_box,
     text_lines,
     threshold,
     without_underlines,
@@ -421,6 +422,23 @@ def test_specks_are_painted_out_and_text_and_a_clean_page_are_left_alone() -> No
     assert all(cleaned.getpixel(point) == 255 for point in specks)
     for line in ((0, 10, 600, 60), (0, 90, 600, 140)):  # every glyph, commas and stops kept
         assert _dark(cleaned, line) == _dark(clean, line)
+
+
+def test_a_noisy_cells_ink_box_holds_its_text_and_stops_and_not_the_specks_apart() -> None:
+    cell = Image.new("L", (200, 60), 255)
+    draw = ImageDraw.Draw(cell)
+    draw.text((10, 10), "D", fill=0, font_size=24)  # 150 dpi: a letter of some 12 points
+    letter = threshold(cell).point(lambda v: 255 - v).getbbox()
+    assert letter is not None
+    full_stop = (letter[2] + 2, letter[3] - 2, letter[2] + 4, letter[3])
+    cell.paste(0, full_stop)
+    for x, y in ((150, 8), (180, 50), (90, 52)):  # specks well apart from it
+        cell.paste(0, (x, y, x + 2, y + 2))
+    box = text_ink_box(threshold(cell), 150)
+    assert box == (letter[0], letter[1], full_stop[2], letter[3])
+    specks_only = Image.new("L", (200, 60), 255)
+    specks_only.paste(0, (40, 40, 42, 42))
+    assert text_ink_box(threshold(specks_only), 150) is None
 
 
 def test_an_underline_is_painted_out_and_the_letters_on_it_kept() -> None:

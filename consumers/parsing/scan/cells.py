@@ -44,15 +44,19 @@ class Cell:
         return ocr_values.CellReads(self.layer, self.whole, self.value, self.mark)
 
 
-def _locate_ink(ink: Image.Image, bbox: tuple[float, float, float, float], dpi: float) -> Cell:
+def _locate_ink(
+    ink: Image.Image, bbox: tuple[float, float, float, float], dpi: float, strict: bool
+) -> Cell:
+    """The cell with its ink found: on a noisy page (`strict`), its text's, specks aside."""
     scale = dpi / 72.0
     inset = max(2, round(_INSET_POINTS * scale))
     x0, top, x1, bottom = (round(v * scale) for v in bbox)
     box = (x0 + inset, top + inset, x1 - inset, bottom - inset)
-    cell = Cell(bbox=bbox)
+    cell = Cell(bbox=bbox, strict=strict)
     if box[2] - box[0] < 3 or box[3] - box[1] < 3:
         return cell
-    found = page_image.ink_box(ink.crop(box))
+    crop = ink.crop(box)
+    found = page_image.text_ink_box(crop, dpi) if strict else page_image.ink_box(crop)
     if found is None:
         return cell
     cell.ink = (
@@ -204,9 +208,8 @@ def read_page_cells(
                 if bbox is None:
                     cells.append(None)
                     continue
-                cell = _locate_ink(ink, bbox, dpi)
+                cell = _locate_ink(ink, bbox, dpi, strict)
                 cell.layer = _layer_text(chars, bbox)
-                cell.strict = strict
                 cells.append(cell)
             rows.append(cells)
     crops = _Crops(grey, dpi)
