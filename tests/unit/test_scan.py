@@ -590,6 +590,7 @@ def test_on_a_noisy_scan_text_the_specks_wrote_into_is_withheld() -> None:
     titles = ["Common Stock.", "Common - Stock", "Class A Common Stock Class A Common Stock"]
     titles += ["Class B. Common Stock", "ClassA Common Stock", "Common Steck"]
     titles += ["Common Stock", "Stock Option (right to buy)", "Class B Common Stock"]
+    natures = ["by. Trust", "See. Footnote", "By Spouse|", "By Trust dtd. 1/1/2000"]
     lines = [_sale(n, "1", "1") for n in range(1, len(titles) + 1)]
     for line, title in zip(lines, titles, strict=True):
         line.security_title = title
@@ -600,8 +601,11 @@ def test_on_a_noisy_scan_text_the_specks_wrote_into_is_withheld() -> None:
     filing = Filing(source_format="pdf", lines=lines, reporting_owners=[owner])
     filing.issuer = Issuer(name="Natera, Inc:", trading_symbol="NTRA")
     filing.remarks = "¢"
+    for line, nature in zip(lines, natures, strict=False):
+        line.nature_of_ownership = nature
     withhold_speckled(filing, unclear_boxes={"is_officer"}, joint_owner_flag_cells=[])
     assert [line.security_title for line in filing.lines] == [None] * 6 + titles[6:]
+    assert [line.nature_of_ownership for line in lines[:4]] == [None] * 3 + [natures[3]]
     assert filing.lines[6].nature_of_ownership is None
     assert {"nature_of_ownership", "price_per_share"} <= set(filing.lines[6].unread_fields)
     assert filing.lines[7].price_per_share == Decimal("10.1234")

@@ -19,11 +19,12 @@ from consumers.parsing.grid.text import one_line
 _LINE_TEXT_FIELDS = ("security_title", "nature_of_ownership", "underlying_security_title")
 # What specks leave in a text the text layer, OCR'd from the same noisy pixels, may agree with:
 # marks no title, name or nature prints, a mark standing alone between words, a full stop after
-# a lowercase word ("Stock.", "Growth. Fund"), after a closing parenthesis, or after a class.
-# Also two words run together where a speck took the space ("ClassA").
+# a lowercase word ("Stock.", "Growth. Fund"), after a closing parenthesis, after a class, or
+# after a word no one abbreviates ("by. Trust", "See. Footnote"). Also two words run together
+# where a speck took the space ("ClassA").
 _SPECKLED_TEXT = re.compile(
-    r"[?!@'\"`;:‘’“”]|\s[-.,:]\s|[a-z]{4}\.(?=\s|$)|\)\.$|\b(?:Class|Series)\s+\w\."
-    r"|[a-z]{2}[A-Z]\b"
+    r"[?!@'\"`;:|‘’“”]|\s[-.,:]\s|[a-z]{4}\.(?=\s|$)|\)\.$|\b(?:Class|Series)\s+\w\."
+    r"|[a-z]{2}[A-Z]\b|\b(?:[Bb]y|[Ss]ee|of|for|the|and|in|to|as)\.(?=\s)"
 )
 # The words security titles are made of: a title word one letter off one of these ("Steck",
 # "Stack") is a misread the layer may share, not another word.
