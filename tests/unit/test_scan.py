@@ -38,6 +38,7 @@ from consumers.parsing.scan.page_image import (
     level,
     raised_tail,
     rotate_point,
+    shared_ends,
     text_ink_box,
     text_lines,
     threshold,
@@ -439,6 +440,22 @@ def test_a_noisy_cells_ink_box_holds_its_text_and_stops_and_not_the_specks_apart
     specks_only = Image.new("L", (200, 60), 255)
     specks_only.paste(0, (40, 40, 42, 42))
     assert text_ink_box(threshold(specks_only), 150) is None
+
+
+def test_a_row_is_closed_where_walls_end_together_not_where_one_broken_ruling_ends() -> None:
+    def wall(x: float, top: float, bottom: float) -> dict[str, float]:
+        return {"x0": x, "x1": x, "top": top, "bottom": bottom}
+
+    walls = [wall(10, 100, 400), wall(200, 100, 400.8), wall(300, 100, 250), wall(300, 251, 400)]
+    assert shared_ends(walls) == [100.0, 400.0]  # 250 and 251: one ruling noise broke
+
+
+def test_a_scanned_owners_city_line_not_read_whole_is_unread() -> None:
+    read = ReportingOwner(name="Doe John", city="PALO ALTO", state="CA", zip="94301")
+    partial = ReportingOwner(name="Roe Jane", city="PALO ALTO")
+    filing = Filing(source_format="pdf", reporting_owners=[read, partial])
+    scan_reader.mark_city_lines_unread(filing)
+    assert filing.provenance.unread == {"reporting_owners[1].state", "reporting_owners[1].zip"}
 
 
 def test_an_underline_is_painted_out_and_the_letters_on_it_kept() -> None:

@@ -295,6 +295,29 @@ def test_table_ii_is_known_by_its_labels_when_the_title_label_lost_derivative() 
     assert line.table == "derivative" and line.conversion_or_exercise_price == Decimal("10.00")
 
 
+@pytest.mark.parametrize(
+    ("date_box", "form"),
+    [
+        ("3. Date of Earliest Transaction (Month/Day/Year)\n11/09/2021", "4"),
+        ("Date of Easiest Transaction (Momh/Day/Year)\n11/09/2021", "4"),
+        ("2. Date of Event Requiring Statement (Month/Day/Year)\n11/09/2021", "3"),
+        ("3. Statement for Issuer's Fiscal Year Ended (Month/Day/Year)\n12/31/2021", "5"),
+        (None, None),
+    ],
+)
+def test_a_form_whose_title_was_not_read_is_known_by_its_date_box(
+    date_box: str | None, form: str | None
+) -> None:
+    reader = GridReader("pdf")
+    reader.feed([[*_BOXES, *([date_box] if date_box else [])], _TABLE_I, _SUB, _SALE])
+    if form is None:
+        with pytest.raises(ParseError, match="no FORM"):
+            reader.finish("UNITED STATES SECURITIES AND EXCHANGE COMMISSION")
+        return
+    filing = reader.finish("UNITED STATES SECURITIES AND EXCHANGE COMMISSION")
+    assert filing.form_type == form
+
+
 def test_a_joint_filers_director_cell_holding_neither_x_nor_nothing_is_unread() -> None:
     reader = GridReader("pdf")
     reader.feed([_BOXES, ["Reporting Owner Name / Address", "Relationships", None, None, None]])

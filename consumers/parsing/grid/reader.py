@@ -66,6 +66,13 @@ _ISSUER = re.compile(
 _PERIOD = re.compile(
     r"[23]\. (?:Date of|Statement for) [^/]*?\(Month/Day/Year\)\s*(\d{1,2}/\d{1,2}/\d{4})"
 )
+# The date box's label differs by form: the form is known by it when its title was not read
+# (a word of it may be misread: "Date of Easiest Transaction").
+_FORM_BY_DATE_LABEL = (
+    (re.compile(r"Event Requiring|Requiring Statement"), "3"),
+    (re.compile(r"Date of \S+ Transaction|Earliest Transaction"), "4"),
+    (re.compile(r"Fiscal Year Ended|Statement for Issuer"), "5"),
+)
 _AMENDED = re.compile(
     r"[45]\. If Amendment, Date of Original Filed\s*\(Month/Day/Year\)\s*"
     r"(\d{1,2}/\d{1,2}/\d{4})"
@@ -566,6 +573,7 @@ class GridReader:
         self._owners_mode = False
         self._unplaced_rows = 0
         self._boxes_seen: set[str] = set()  # "owner", "issuer": box labels read, values or not
+        self._form_by_date_label: str | None = None  # the form its date box's label names
         self._name_box: str | None = None  # box 1 while it may continue in the next rows
         self._joint_owners: list[ReportingOwner] = []
         self._joint_owner_rows: list[tuple[list[str], list[str]]] = []  # (cell lines, flags)
@@ -681,6 +689,9 @@ class GridReader:
             if issuer:
                 name, ticker = issuer[1].strip(), issuer[2].strip()
                 self.filing.issuer = Issuer(name=name or None, trading_symbol=ticker or None)
+            for label, form in _FORM_BY_DATE_LABEL:
+                if label.search(flat):
+                    self._form_by_date_label = form
             period = search_near(_PERIOD, flat, "(Month/Day/Year)", before=120)
             if period:
                 self._header_date("period_of_report", period[1])
@@ -825,11 +836,11 @@ class GridReader:
         """Complete with what lives outside the grids: form type, footnotes, remarks, signatures."""
         filing = self.filing
         match = _FORM.search(text[:2000])
-        if match is None:
+        form = match[1] if match else self._form_by_date_label
+        if form is None:
             raise ParseError(Reason.PDF_TABLE_UNREADABLE, "no FORM 3/4/5 title found")
-        filing.form_type = match[1] + (
-            "/A" if match[2] or filing.date_of_original_submission else ""
-        )
+        amended = bool(match and match[2]) or filing.date_of_original_submission is not None
+        filing.form_type = form + ("/A" if amended else "")
         filing.reporting_owners = self._joint_owners or [self._owner]
         for index, owner in enumerate(filing.reporting_owners):
             if all(getattr(owner, flag) is False for flag in _RELATIONSHIPS):

@@ -127,6 +127,20 @@ def find_rulings(
     )
 
 
+def shared_ends(vertical: list[dict[str, Any]]) -> list[float]:
+    """Where two or more walls (vertical rulings apart) end, top or bottom, within JOIN_POINTS
+    of each other: the floor or roof of a row a page break cut. A ruling noise broke in two
+    ends where its other piece starts, at its own place: not a floor."""
+    ends = sorted(
+        (round(line[edge], 1), line["x0"]) for line in vertical for edge in ("top", "bottom")
+    )
+    shared: list[float] = []
+    for (y, x), (next_y, next_x) in itertools.pairwise(ends):
+        if next_y - y <= JOIN_POINTS and abs(next_x - x) > JOIN_POINTS and y not in shared:
+            shared.append(y)
+    return shared
+
+
 def _collinear_joined(
     lines: list[dict[str, Any]], across: str, start: str, end: str
 ) -> list[dict[str, Any]]:

@@ -273,10 +273,9 @@ def parse_scanned_pdf(pages: list[ScanPage], started: float, budget: float) -> F
         if len(horizontal) < 2 or len(vertical) < 2:
             texts.append(_prose_text(prose.reread_lines(grey, dpi, 0.0, chars, deadline)))
             continue
-        # A row cut by a page break has walls but no floor (or roof): close it at their ends.
-        ends = sorted(
-            {round(v["top"], 1) for v in vertical} | {round(v["bottom"], 1) for v in vertical}
-        )
+        # A row cut by a page break has walls but no floor (or roof): close it where its walls
+        # end together. One wall ending alone is a ruling broken by noise, not a floor.
+        ends = page_image.shared_ends(vertical)
         tables = page.tables_page.find_tables(
             {
                 "vertical_strategy": "explicit",
@@ -427,6 +426,7 @@ def _withhold_unverified(filing: Filing, layer_text: str, strict: bool) -> Filin
 
 
 _BOX_DATES = ("period_of_report", "date_of_original_submission")
+_CITY_LINE_FIELDS = ("city", "state", "zip")
 
 
 def _mark_box_reads(filing: Filing, layer_text: str, strict: bool) -> None:
@@ -452,10 +452,23 @@ def _mark_box_reads(filing: Filing, layer_text: str, strict: bool) -> None:
             provenance.unread.add(path)
         else:
             provenance.unverified.add(path)
+    mark_city_lines_unread(filing)
     if filing.period_of_report is None:
         provenance.unread.add("period_of_report")
     if filing.issuer.trading_symbol is None:
         provenance.unread.add("issuer.trading_symbol")
+
+
+def mark_city_lines_unread(filing: Filing) -> None:
+    """One printed line holds an owner's city, state and zip: any of them null on a scan is a
+    line not read whole, marked unread (a foreign address's blank state cannot be told from
+    a lost one)."""
+    filing.provenance.unread.update(
+        f"reporting_owners[{index}].{name}"
+        for index, owner in enumerate(filing.reporting_owners)
+        for name in _CITY_LINE_FIELDS
+        if getattr(owner, name) is None
+    )
 
 
 def _squeezed(text: str) -> str:
