@@ -21,7 +21,7 @@ from consumers.parsing.scan.cells import Cell, Deadline
 from consumers.parsing.scan.checks import confirm_held, withhold_broken_chains
 from consumers.parsing.scan.layer import ScanPage
 from consumers.parsing.scan.noisy import withhold_speckled
-from consumers.parsing.scan.ocr_labels import restore_labels
+from consumers.parsing.scan.ocr_labels import restore_headings, restore_labels
 from consumers.parsing.scan.ocr_values import (
     Agreement,
     CellReads,
@@ -182,10 +182,25 @@ def test_dates_letters_and_mark_only_cells() -> None:
     # the same with a clean whole read ("s(1)", "Cc"): the layer confirms it
     assert agreed_letter(CellReads("so", "s(t)", "", ""), CODES).confirmed is True
     assert agreed_letter(CellReads("c®", "Cc", "", ""), CODES).confirmed is True
+    # the layer's digits agree but its decimal point, after a thousands group, does not
+    assert not agreed_amount(CellReads("$1,163.655", "1163655", "1163655", "")).confirmed
+    assert agreed_amount(CellReads("$1,163.655", "$1,163.655", "$1,163.655", "")).confirmed
+
     assert agreed_marks_only(CellReads("(a", "(2)(3)", "(2)(3)", "")) == "(2)(3)"
     assert agreed_marks_only(CellReads("(a", "(2)(3)", "(2)(5)", "")) == ""
     assert clean_mark("(2)(3)(4)") == ["F2", "F3", "F4"]
     assert clean_mark("2)(3)") == []
+
+
+def test_the_prose_headings_are_restored_or_put_back_above_the_first_footnote() -> None:
+    assert restore_headings("Explanation of Rusponses:\n1. Held by a trust.\nRemarks; none") == (
+        "Explanation of Responses:\n1. Held by a trust.\nRemarks: none"
+    )
+    assert restore_headings("Table II ends\n1. Held by a trust.\n2. Sold.") == (
+        "Table II ends\nExplanation of Responses:\n1. Held by a trust.\n2. Sold."
+    )
+    for prose in ("Remarks made in a footnote", "No footnotes here"):  # no colon: not one
+        assert restore_headings(prose) == prose
 
 
 def test_box_labels_are_restored_and_values_left_alone() -> None:
@@ -440,6 +455,9 @@ def test_a_noisy_cells_ink_box_holds_its_text_and_stops_and_not_the_specks_apart
     specks_only = Image.new("L", (200, 60), 255)
     specks_only.paste(0, (40, 40, 42, 42))
     assert text_ink_box(threshold(specks_only), 150) is None
+    filled = Image.new("L", (200, 60), 255)
+    filled.paste(0, (20, 10, 180, 50))  # mostly ink: its box as it is, not labelled
+    assert text_ink_box(threshold(filled), 150) == (20, 10, 180, 50)
 
 
 def test_a_row_is_closed_where_walls_end_together_not_where_one_broken_ruling_ends() -> None:
@@ -608,6 +626,7 @@ def test_on_a_noisy_scan_text_the_specks_wrote_into_is_withheld() -> None:
     titles += ["Class B. Common Stock", "ClassA Common Stock", "Common Steck"]
     titles += ["Common Stock", "Stock Option (right to buy)", "Class B Common Stock"]
     natures = ["by. Trust", "See. Footnote", "By Spouse|", "By Trust dtd. 1/1/2000"]
+    natures += ["By LLC..."]
     lines = [_sale(n, "1", "1") for n in range(1, len(titles) + 1)]
     for line, title in zip(lines, titles, strict=True):
         line.security_title = title
@@ -622,17 +641,21 @@ def test_on_a_noisy_scan_text_the_specks_wrote_into_is_withheld() -> None:
         line.nature_of_ownership = nature
     withhold_speckled(filing, unclear_boxes={"is_officer"}, joint_owner_flag_cells=[])
     assert [line.security_title for line in filing.lines] == [None] * 6 + titles[6:]
-    assert [line.nature_of_ownership for line in lines[:4]] == [None] * 3 + [natures[3]]
+    assert [line.nature_of_ownership for line in lines[:5]] == [None] * 3 + [natures[3], None]
     assert filing.lines[6].nature_of_ownership is None
     assert {"nature_of_ownership", "price_per_share"} <= set(filing.lines[6].unread_fields)
     assert filing.lines[7].price_per_share == Decimal("10.1234")
     assert (filing.issuer.name, filing.issuer.trading_symbol) == (None, "NTRA")
+    for ticker, kept in (("BRK.B", "BRK.B"), ("CMMB J", None), ("| MDB", None)):
+        filing.issuer.trading_symbol = ticker
+        withhold_speckled(filing, unclear_boxes=set(), joint_owner_flag_cells=[])
+        assert filing.issuer.trading_symbol == kept
     assert (owner.name, owner.city, owner.state) == ("Doe John", None, "CA")
     # "not checked" stands only where the box was read whole
     assert (owner.is_director, owner.is_officer, owner.is_ten_percent_owner) == (True, None, False)
     assert filing.remarks is None
     unread = {"issuer.name", "reporting_owners[0].city", "reporting_owners[0].is_officer"}
-    assert unread | {"remarks"} == filing.provenance.unread
+    assert unread | {"remarks", "issuer.trading_symbol"} == filing.provenance.unread
 
 
 def test_on_a_noisy_scan_a_joint_filers_relationship_stands_only_on_an_x() -> None:

@@ -24,8 +24,11 @@ _LINE_TEXT_FIELDS = ("security_title", "nature_of_ownership", "underlying_securi
 # where a speck took the space ("ClassA").
 _SPECKLED_TEXT = re.compile(
     r"[?!@'\"`;:|‘’“”]|\s[-.,:]\s|[a-z]{4}\.(?=\s|$)|\)\.$|\b(?:Class|Series)\s+\w\."
-    r"|[a-z]{2}[A-Z]\b|\b(?:[Bb]y|[Ss]ee|of|for|the|and|in|to|as)\.(?=\s)"
+    r"|[a-z]{2}[A-Z]\b|\b(?:[Bb]y|[Ss]ee|of|for|the|and|in|to|as)\.(?=\s)|\.\.|\s\.$"
 )
+# A trading symbol: capitals (a class after a point or hyphen); a bracket read into it ("CMMB J",
+# "| MDB") is not one.
+_TICKER = re.compile(r"^[A-Z][A-Z0-9]*(?:[.-][A-Z0-9]+)?$")
 # The words security titles are made of: a title word one letter off one of these ("Steck",
 # "Stack") is a misread the layer may share, not another word.
 _TITLE_WORDS = frozenset(
@@ -89,10 +92,11 @@ def withhold_speckled(
 ) -> None:
     """On a noisy scan, what the specks may have written into is null and unread: a line's
     title or nature, the issuer's or an owner's name and address (a city the state or zip ran
-    into), a price with more decimals than prices are printed with (a mark glued on); so is a
-    relationship read "not checked" from a checkbox not read whole (`unclear_boxes`, the
-    GridReader's): its X may be what the specks took; and so is each joint filer's
-    relationship whose cell was not read as an X (and its text, where one follows)."""
+    into), a trading symbol with more than capitals in it, a price with more decimals than
+    prices are printed with (a mark glued on); so is a relationship read "not checked" from a
+    checkbox not read whole (`unclear_boxes`, the GridReader's): its X may be what the specks
+    took; and so is each joint filer's relationship whose cell was not read as an X (and its
+    text, where one follows)."""
     for line in filing.lines:
         for field in _LINE_TEXT_FIELDS:
             text = getattr(line, field)
@@ -103,9 +107,13 @@ def withhold_speckled(
             line.mark_unread("price_per_share")
     for path, holder, name in header_boxes(filing):
         value = getattr(holder, name)
-        if name in ("trading_symbol", "zip"):
+        if value is None or name == "zip":
             continue  # no words to speck
-        if _speckled(value) or (name == "city" and value and _CITY_RUN_ON.search(value)):
+        if name == "trading_symbol":
+            doubtful = not _TICKER.match(value)
+        else:
+            doubtful = _speckled(value) or (name == "city" and bool(_CITY_RUN_ON.search(value)))
+        if doubtful:
             setattr(holder, name, None)
             filing.provenance.unread.add(path)
     if filing.remarks is not None and not re.search(r"[A-Za-z]{2}", filing.remarks):

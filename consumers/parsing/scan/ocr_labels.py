@@ -94,3 +94,35 @@ def restore_labels(text: str) -> str:
                 stripped = prefix + stripped[replaced:]
         lines.append(stripped if stripped != line.strip() else line)
     return "\n".join(lines)
+
+
+FOOTNOTES_HEADING = "Explanation of Responses:"
+REMARKS_HEADING = "Remarks:"
+# A numbered line opens the footnotes: the first of them, where the heading above was lost.
+_FIRST_FOOTNOTE = re.compile(r"^[ \t]*1\.\s", re.MULTILINE)
+
+
+def restore_headings(text: str) -> str:
+    """The prose below a scan's grids with its two headings restored, which the reader finds
+    footnotes and remarks by: a line starting nearly like one ("Explanation of Rusponses:",
+    "Remarks;") gets its exact wording, and a lost footnotes heading is put back above the
+    first footnote ("1. ...")."""
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        for heading in (FOOTNOTES_HEADING, REMARKS_HEADING):
+            if stripped.startswith(heading):
+                continue
+            for length in (len(heading) - 1, len(heading), len(heading) + 1):
+                start = stripped[:length]
+                if start[-1:] not in ":;.," or len(start) < length:
+                    continue  # a heading ends in its colon, however misread
+                similar = SequenceMatcher(None, start.lower(), heading.lower(), autojunk=False)
+                if similar.ratio() >= _MIN_RATIO:
+                    lines[index] = heading + stripped[length:]
+                    break
+    restored = "\n".join(lines)
+    first = _FIRST_FOOTNOTE.search(restored)
+    if FOOTNOTES_HEADING not in restored and first is not None:
+        restored = f"{restored[: first.start()]}{FOOTNOTES_HEADING}\n{restored[first.start() :]}"
+    return restored

@@ -96,9 +96,25 @@ def agreed_amount(reads: CellReads) -> Agreement:
     if not whole.startswith(bare) or _MORE_DIGITS.match(whole[len(bare) :]):
         return NO_AGREEMENT  # another value, or this one cut short by a mis-split mark
     layer = digits(reads.layer)
-    confirmed = layer.startswith(wanted) and len(layer) - len(wanted) <= 2
+    confirmed = (
+        layer.startswith(wanted)
+        and len(layer) - len(wanted) <= 2
+        and _whole_digits(reads.layer) in (None, _whole_digits(bare))
+    )
     marks = _mark_ids(reads, wanted) if reads.mark else []
     return Agreement(value, marks or [], confirmed)
+
+
+# A point after thousands groups is a decimal point for certain (one alone may be a comma
+# misread, "8.202" for "8,202").
+_DECIMAL_POINT = re.compile(r"(\d{1,3}(?:,\d{3})+)\.\d")
+
+
+def _whole_digits(text: str) -> int | None:
+    """How many digits stand before a certain decimal point, None without one: the layer's
+    digits agreeing is no confirmation when its point is elsewhere ("1,163.655", "1163655")."""
+    point = _DECIMAL_POINT.search(text)
+    return None if point is None else len(digits(point[1]))
 
 
 def agreed_date(reads: CellReads) -> Agreement:

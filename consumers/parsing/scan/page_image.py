@@ -201,11 +201,15 @@ def ink_box(image: Image.Image) -> tuple[int, int, int, int] | None:
 # nothing at all where a lone "D" sits in a corner (measured on the noisy tiers).
 SPECK_MAX_SQUARE_POINTS = 2.6  # 12 pixels at 150 dpi; a digit of the form's type is 20-40
 SPECK_NEAR_POINTS = 2.5
+MAX_LABELLED_INK_SHARE = 0.3  # a cell of text is mostly paper; labelling costs per pixel
 
 
 def text_ink_box(image: Image.Image, resolution: float) -> tuple[int, int, int, int] | None:
     """Bounding box of a thresholded crop's text: its blobs of ink (8-connected) but the
-    specks lying apart from them; None when there are only specks."""
+    specks lying apart from them; None when there are only specks. A crop mostly ink (a
+    filled box, a blackened scan) is no text among specks: its whole ink box, unlabelled."""
+    if image.histogram()[0] > MAX_LABELLED_INK_SHARE * image.width * image.height:
+        return ink_box(image)
     blobs = _blobs(image)
     least = SPECK_MAX_SQUARE_POINTS * (resolution / 72.0) ** 2
     near = SPECK_NEAR_POINTS * resolution / 72.0

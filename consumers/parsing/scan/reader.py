@@ -183,13 +183,14 @@ def _resolve_cell(field: str | None, cell: Cell | None, resolved: ResolvedCells)
         return None
     if cell.ink is None or field is None or field == "v":
         return ""
+    # A noisy page's specks: marks in both reads, no figure (but a lone letter may read as
+    # nothing at all: a letter cell stays unread).
     if (
         cell.strict
         and field not in LETTER_FIELDS
         and not _ALPHANUMERIC.search(cell.whole + cell.layer)
     ):
-        return ""  # a noisy page's specks: marks in both reads, no figure (a lone letter
-        # may read as none)
+        return ""
     name = "shares" if field in AMOUNT_COLUMN_FIELDS else field
     if field in _AMOUNT_FIELDS:
         agreement = ocr_values.agreed_amount(cell.reads())
@@ -361,8 +362,9 @@ def _with_form_title(text: str) -> str:
 
 
 def _prose_text(read: str) -> str:
-    """The page below its grids (footnotes, remarks, signature) as re-read, its dates checked."""
-    return page_text(_PRINTED_DATE.sub(_checked_date, read))
+    """The page below its grids (footnotes, remarks, signature) as re-read, its dates checked
+    and its headings restored."""
+    return page_text(ocr_labels.restore_headings(_PRINTED_DATE.sub(_checked_date, read)))
 
 
 def page_text(text: str) -> str:
