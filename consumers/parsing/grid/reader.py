@@ -432,13 +432,12 @@ def _near_sub_label(text: str) -> bool:
     )
 
 
-def _is_garbled_sub_header(row: Row, table: _Table) -> bool:
+def _is_garbled_sub_header(row: Row, texts: list[str], table: _Table) -> bool:
     """The first row under a header, its sub-header labels misread past exact matching: no
     date or amount in it (a data row has some), and two or more cells near a label or nothing
     in the first, title column (a data row names its security)."""
     if table.rows_read or table.has_sub_header:
         return False
-    texts = [one_line(c) for c in row if c]
     if any(_DATA_VALUE.search(t) for t in texts):
         return False
     title = row[0]  # both tables print the security's title first
@@ -643,7 +642,7 @@ class GridReader:
             if self._last_header is not None and self._table is not None:
                 self._table = _Table(self._table.table, self._last_header, row)
             return
-        if self._table is not None and _is_garbled_sub_header(row, self._table):
+        if self._table is not None and _is_garbled_sub_header(row, texts, self._table):
             if self._last_header is not None:
                 self._table = _Table(self._table.table, self._last_header, row)
                 self._table.has_sub_header = False  # the printed one may still come, read
