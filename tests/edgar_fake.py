@@ -10,17 +10,20 @@ with its arrival time, so tests can check back-off and the rate limit from the s
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
 
 from consumers.parsing.xml.submission import parse_header
 from tests.conftest import FIXTURES
 
 _EASTERN = dt.timezone(dt.timedelta(hours=-5))
+_EASTERN_NAMED = ZoneInfo("America/New_York")
 
 
 @dataclass
@@ -31,6 +34,11 @@ class Listed:
     other_cik: int
     accepted_at: dt.datetime
     body: bytes
+    # time.monotonic() from which the feed lists it and the archive serves it (None: always)
+    visible_at: float | None = None
+
+    def visible(self, now: float) -> bool:
+        return self.visible_at is None or self.visible_at <= now
 
     def path_under(self, cik: int) -> str:
         folder = self.accession.replace("-", "")
@@ -145,11 +153,16 @@ class Answer:
 
 
 class FakeEdgar:
-    """Serves `feed` for every getcurrent query, `documents` by path, `script` answers first."""
+    """Serves `feed` for every getcurrent query, `documents` by path, `script` answers first.
+
+    A filing with `visible_at` is neither listed nor served before that instant, as EDGAR
+    reveals a filing at acceptance; a feed page carries an ETag and answers 304 to a request
+    that names it (If-None-Match) while it is unchanged."""
 
     def __init__(self) -> None:
         self.feed: dict[str, list[Listed]] = {}  # form type queried -> filings listed
         self.documents: dict[str, bytes] = {}
+        self.reveals: dict[str, Listed] = {}  # path -> the filing it serves, when timed
         self.script: dict[str, list[Answer]] = {}
         self.log: list[tuple[float, str, int, str]] = []  # (time, path, status, user agent)
         self._lock = threading.Lock()
@@ -160,23 +173,37 @@ class FakeEdgar:
         for f in filings:
             for path in f.paths:
                 self.documents[path] = f.body
+                if f.visible_at is not None:
+                    self.reveals[path] = f
 
     def requests_to(self, fragment: str) -> list[tuple[float, str, int, str]]:
         with self._lock:
             return [entry for entry in self.log if fragment in entry[1]]
 
-    def answer(self, path: str, query: dict[str, list[str]]) -> Answer:
+    def answer(
+        self, path: str, query: dict[str, list[str]], if_none_match: str | None = None
+    ) -> Answer:
         with self._lock:
             scripted = self.script.get(path)
             if scripted:
                 return scripted.pop(0)
+        now = time.monotonic()
         if path == "/cgi-bin/browse-edgar":
             form_type = query.get("type", [""])[0]
             start = int(query.get("start", ["0"])[0])
             count = int(query.get("count", ["100"])[0])
-            listed = sorted(self.feed.get(form_type, []), key=lambda f: f.accepted_at, reverse=True)
-            return Answer(200, atom_feed(listed[start // 2 : (start + count) // 2]))
-        body = self.documents.get(path)
+            listed = sorted(
+                (f for f in self.feed.get(form_type, []) if f.visible(now)),
+                key=lambda f: f.accepted_at,
+                reverse=True,
+            )
+            page = atom_feed(listed[start // 2 : (start + count) // 2])
+            etag = '"' + hashlib.sha1(page).hexdigest() + '"'
+            if if_none_match == etag:
+                return Answer(304, b"", {"ETag": etag})
+            return Answer(200, page, {"ETag": etag})
+        timed = self.reveals.get(path)
+        body = self.documents.get(path) if timed is None or timed.visible(now) else None
         return Answer(200, body) if body is not None else Answer(404, b"Not Found")
 
     def __enter__(self) -> FakeEdgar:
@@ -185,7 +212,11 @@ class FakeEdgar:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
-                reply = fake.answer(parts.path, parse_qs(parts.query, keep_blank_values=True))
+                reply = fake.answer(
+                    parts.path,
+                    parse_qs(parts.query, keep_blank_values=True),
+                    self.headers.get("If-None-Match"),
+                )
                 with fake._lock:
                     fake.log.append(
                         (
@@ -219,3 +250,45 @@ class FakeEdgar:
     def url(self) -> str:
         assert self._server is not None
         return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+
+def submission_text(xml: bytes, header: dict, accession: str, accepted_at: dt.datetime) -> bytes:
+    """A complete submission (SEC-DOCUMENT text, as EDGAR serves it) of one ownership XML
+    and its parsed EDGAR header (the corpus's headers/*.json), under `accession`."""
+    sub = header["submission"]
+    eastern = accepted_at.astimezone(_EASTERN_NAMED)
+    filed = f"{eastern:%Y%m%d}"
+    lines = [
+        f"<SEC-DOCUMENT>{accession}.txt : {filed}",
+        f"<SEC-HEADER>{accession}.hdr.sgml : {filed}",
+        f"<ACCEPTANCE-DATETIME>{eastern:%Y%m%d%H%M%S}",
+        f"ACCESSION NUMBER:\t\t{accession}",
+        f"CONFORMED SUBMISSION TYPE:\t{sub['TYPE']}",
+        "PUBLIC DOCUMENT COUNT:\t\t1",
+        f"CONFORMED PERIOD OF REPORT:\t{sub.get('PERIOD', filed)}",
+        f"FILED AS OF DATE:\t\t{filed}",
+        "",
+    ]
+    for owner in sub.get("REPORTING-OWNER", []):
+        data = owner.get("OWNER-DATA", {})
+        lines += [
+            "REPORTING-OWNER:\t",
+            "",
+            "\tOWNER DATA:\t",
+            f"\t\tCOMPANY CONFORMED NAME:\t\t\t{data.get('CONFORMED-NAME', '')}",
+            f"\t\tCENTRAL INDEX KEY:\t\t\t{data.get('CIK', '')}",
+            "",
+        ]
+    for issuer in sub.get("ISSUER", []):
+        data = issuer.get("COMPANY-DATA", {})
+        lines += [
+            "ISSUER:\t\t",
+            "",
+            "\tCOMPANY DATA:\t",
+            f"\t\tCOMPANY CONFORMED NAME:\t\t\t{data.get('CONFORMED-NAME', '')}",
+            f"\t\tCENTRAL INDEX KEY:\t\t\t{data.get('CIK', '')}",
+            "",
+        ]
+    lines += ["</SEC-HEADER>", "<DOCUMENT>", f"<TYPE>{sub['TYPE']}", "<SEQUENCE>1", "<TEXT>"]
+    head = "\n".join(lines).encode("latin-1", "replace")
+    return head + b"\n<XML>\n" + xml.strip() + b"\n</XML>\n</TEXT>\n</DOCUMENT>\n</SEC-DOCUMENT>\n"

@@ -180,12 +180,12 @@ class WebhookDelivery:
         self,
         sink: WebhookSink,
         dead_letters: AlertDeadLetters,
-        on_result: Callable[[str], None] | None = None,
+        on_result: Callable[[str, dict[str, Any]], None] | None = None,
         retry_seconds: float = 5.0,
     ) -> None:
         self.sink = sink
         self.dead_letters = dead_letters
-        self._on_result = on_result or (lambda outcome: None)
+        self._on_result = on_result or (lambda outcome, alert: None)
         self._retry_seconds = retry_seconds
         self._queue: queue.Queue[tuple[dict[str, Any], Callable[[], None]] | None] = queue.Queue()
         self._closing = threading.Event()
@@ -210,9 +210,9 @@ class WebhookDelivery:
             alert, settled = item
             delivery = self.sink.deliver(alert)
             if delivery.delivered:
-                self._on_result("delivered")
+                self._on_result("delivered", alert)
             else:
-                self._on_result("failed")
+                self._on_result("failed", alert)
                 log.error(
                     "webhook refused an alert; dead-lettering it",
                     extra={
@@ -224,7 +224,7 @@ class WebhookDelivery:
                 )
                 if not self._dead_letter(alert, delivery, target):
                     return  # closing: the alert stays unsettled and is re-read after restart
-                self._on_result("dead_lettered")
+                self._on_result("dead_lettered", alert)
             settled()
 
     def _dead_letter(self, alert: dict[str, Any], delivery: Delivery, target: str) -> bool:

@@ -17,19 +17,25 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
-from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from consumers.alerts.engine import AlertEngine
 from consumers.alerts.settings import AlertsSettings
 from consumers.alerts.sinks import AlertSink, WebhookDelivery
+from consumers.freshness import FRESHNESS_BUCKETS, seconds_since
+from consumers.kafka.batches import FETCH_WAIT_MAX_MS, consume_ready
 from consumers.kafka.serde import ValueDecoder
 
 log = logging.getLogger("form4.alerts")
 
 # Alerts waiting for the webhook beyond which the subscriber stops fetching (resumes at half).
 MAX_UNSETTLED_ALERTS = 1000
+# A batch is what has arrived (consume_ready): records alert at their transaction's commit.
+MAX_BATCH = 500
+IDLE_WAIT_SECONDS = 0.5  # a loop turn with nothing to read (commits and back-pressure run)
 
 
 class AlertMetrics:
@@ -57,11 +63,33 @@ class AlertMetrics:
         )
         for outcome in ("delivered", "failed", "dead_lettered"):
             self.webhook.labels(outcome)
+        self.acceptance_to_alert = Histogram(
+            "form4_alerts_acceptance_to_alert_seconds",
+            "Seconds from EDGAR's acceptance of a filing (the record's filed_at) to its alert "
+            "leaving the subscriber, by sink: webhook (when the webhook took it), stream "
+            "(written to stdout and the alerts topic).",
+            ["sink"],
+            buckets=FRESHNESS_BUCKETS,
+            registry=self.registry,
+        )
+        for sink in ("webhook", "stream"):
+            self.acceptance_to_alert.labels(sink)
         self.unsettled = Gauge(
             "form4_alerts_unsettled",
             "Webhook alerts neither delivered nor dead-lettered yet (their records uncommitted).",
             registry=self.registry,
         )
+
+    def delivered(self, outcome: str, alert: dict[str, Any]) -> None:
+        """A webhook delivery's outcome; a delivered alert's age."""
+        self.webhook.labels(outcome).inc()
+        if outcome == "delivered":
+            self.alert_left("webhook", alert)
+
+    def alert_left(self, sink: str, alert: dict[str, Any]) -> None:
+        age = seconds_since((alert.get("context") or {}).get("filed_at"))
+        if age is not None:
+            self.acceptance_to_alert.labels(sink).observe(age)
 
 
 class AlertSubscriber:
@@ -103,6 +131,7 @@ class AlertSubscriber:
                     "enable.auto.commit": False,
                     "isolation.level": "read_committed",
                     "auto.offset.reset": "earliest" if c.from_beginning else "latest",
+                    "fetch.wait.max.ms": FETCH_WAIT_MAX_MS,
                 }
             )
         )
@@ -111,7 +140,7 @@ class AlertSubscriber:
         last_message = time.monotonic()
         try:
             while not self.stop.is_set():
-                messages = consumer.consume(500, timeout=0.5)
+                messages = consume_ready(consumer, MAX_BATCH, IDLE_WAIT_SECONDS)
                 self._commit_settled(consumer)
                 self._apply_backpressure(consumer)
                 if not messages and self._warming:
@@ -187,7 +216,7 @@ class AlertSubscriber:
             return None
 
     def _alert(self, consumer: Consumer, messages: list[Message]) -> int:
-        emitted = 0
+        emitted: list[dict[str, Any]] = []
         for message in messages:
             where, offset = (message.topic(), message.partition()), message.offset()
             with self._lock:
@@ -204,12 +233,14 @@ class AlertSubscriber:
                         self._outstanding[where][offset] += 1
                     self.webhook.submit(alert, self._settler(where, offset))
                 self.metrics.alerts.labels(alert["rule"]).inc()
-                emitted += 1
+                emitted.append(alert)
         if messages:
             for sink in self.sinks:
                 sink.flush()
+            for alert in emitted:
+                self.metrics.alert_left("stream", alert)
             self._commit_settled(consumer)
-        return emitted
+        return len(emitted)
 
     def _settler(self, where: tuple[str, int], offset: int) -> Callable[[], None]:
         def settled() -> None:

@@ -88,7 +88,7 @@ def alerts_command(
                 timeout=settings.webhook_timeout_seconds,
             ),
             AlertDeadLetters(producer, settings.alerts_dlq_topic),
-            on_result=lambda outcome: metrics.webhook.labels(outcome).inc(),
+            on_result=metrics.delivered,
         )
     server = None
     if settings.metrics_port is not None:

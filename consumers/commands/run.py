@@ -19,7 +19,12 @@ from consumers.commands.options import load, service_options, stop_on_signals
 @click.option("--instance-id", help="Stable per instance: the transactional.id suffix.")
 @click.option("--schema-registry-url")
 @click.option("--workers", type=int)
-@click.option("--batch-size", type=int)
+@click.option("--batch-size", type=int, help="Most filings in one transaction (500).")
+@click.option(
+    "--batch-linger-ms",
+    type=int,
+    help="Longest a transaction waits for more filings after its first (0: close when idle).",
+)
 @click.option("--document-timeout-seconds", type=float)
 @click.option(
     "--issuer-directory",

@@ -20,7 +20,7 @@ from consumers.commands.options import load, service_options, stop_on_signals
     help='Required by the SEC: "Name contact@example.com" (FORM4_EDGAR_USER_AGENT).',
 )
 @click.option("--forms", help="Form types to watch, amendments included (3,4,5).")
-@click.option("--interval", type=float, help="Seconds between feed polls (5).")
+@click.option("--interval", type=float, help="Seconds between feed polls (1).")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Backfill from this date.")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Backfill end (today).")
 @click.option("--once", is_flag=True, help="Backfill (if asked), poll once, exit.")

@@ -19,7 +19,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -27,6 +27,8 @@ import requests
 SEC_MAX_REQUESTS_PER_SECOND = 10
 MAX_REDIRECTS = 5
 REDIRECT_REFUSED = 0  # the status of an attempt ended by a redirect we do not follow
+NOT_MODIFIED = 304
+MAX_REMEMBERED_VALIDATORS = 64
 _CONTACT = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _RETRYABLE = frozenset({403, 429, 500, 502, 503, 504})
 
@@ -133,6 +135,18 @@ class RetryPolicy:
         return delay
 
 
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """One HTTP attempt: status (None: no answer; REDIRECT_REFUSED), and what came with it."""
+
+    status: int | None
+    detail: str
+    body: bytes | None = None
+    retry_after: float | None = None
+    location: str | None = None
+    validators: dict[str, str] = field(default_factory=dict)
+
+
 class EdgarClient:
     """GET with the fair-access rules; `on_status` and `on_latency` feed the metrics."""
 
@@ -170,74 +184,116 @@ class EdgarClient:
         self._on_latency = on_latency or (lambda kind, seconds: None)
         self._sleep = sleep
         self._rng = rng or random.Random()
+        self._validators: dict[str, dict[str, str]] = {}  # url -> ETag / Last-Modified
 
     def close(self) -> None:
         self._session.close()
 
-    def get(self, path: str, kind: str = "document", max_bytes: int | None = None) -> bytes:
+    def get(
+        self,
+        path: str,
+        kind: str = "document",
+        max_bytes: int | None = None,
+        not_found_attempts: int | None = None,
+    ) -> bytes:
         """The body of base_url + path (at most `max_bytes`, else the client's limit);
-        FetchError when the retry budget is spent, the body is too large, or a redirect
-        leads off the host."""
+        FetchError when the retry budget is spent (`not_found_attempts` for a 404, else the
+        policy's), the body is too large, or a redirect leads off the host."""
+        body = self._get(path, kind, max_bytes, not_found_attempts, conditional=False)
+        assert body is not None  # only a conditional request can come back unchanged
+        return body
+
+    def get_if_changed(self, path: str, kind: str = "feed") -> bytes | None:
+        """As `get`, but None when the server answers 304 Not Modified to the validators
+        (ETag, Last-Modified) of the last body it sent for this path: a poll that finds
+        nothing new moves no body. A server that ignores them answers 200 as before."""
+        return self._get(path, kind, None, None, conditional=True)
+
+    def _get(
+        self,
+        path: str,
+        kind: str,
+        max_bytes: int | None,
+        not_found_attempts: int | None,
+        conditional: bool,
+    ) -> bytes | None:
         url = self.base_url + path
         attempt = 0
         cap = min(self.max_bytes, max_bytes) if max_bytes is not None else self.max_bytes
+        not_found_budget = not_found_attempts or self.retry.not_found_attempts
+        validators = self._validators.get(url, {}) if conditional else {}
         while True:
-            status, body, retry_after, detail = self._follow(url, kind, cap)
+            answer = self._follow(url, kind, cap, validators)
             attempt += 1
-            if status == 200:
-                if body is None:  # over the size limit: asking again gets the same answer
-                    raise FetchError(url, status, attempt, detail)
-                return body
+            if answer.status == NOT_MODIFIED and validators:
+                return None
+            if answer.status == 200:
+                if answer.body is None:  # over the size limit: asking again gets the same answer
+                    raise FetchError(url, answer.status, attempt, answer.detail)
+                if conditional:
+                    self._remember(url, answer.validators)
+                return answer.body
+            status = answer.status
             self._on_status(str(status) if status is not None else "connection")
-            budget = self.retry.not_found_attempts if status == 404 else self.retry.attempts
+            budget = not_found_budget if status == 404 else self.retry.attempts
             retryable = status is None or status == 404 or status in _RETRYABLE
             if not retryable or attempt >= budget:
-                raise FetchError(url, status, attempt, detail)
-            self._sleep(self.retry.backoff(attempt - 1, retry_after, self._rng))
+                raise FetchError(url, status, attempt, answer.detail)
+            self._sleep(self.retry.backoff(attempt - 1, answer.retry_after, self._rng))
 
-    def _follow(
-        self, url: str, kind: str, cap: int
-    ) -> tuple[int | None, bytes | None, float | None, str]:
+    def _remember(self, url: str, validators: dict[str, str]) -> None:
+        """The validators of a conditionally fetched URL (a few feed pages: bounded)."""
+        self._validators.pop(url, None)
+        if validators:
+            self._validators[url] = validators
+            while len(self._validators) > MAX_REMEMBERED_VALIDATORS:
+                self._validators.pop(next(iter(self._validators)))
+
+    def _follow(self, url: str, kind: str, cap: int, validators: dict[str, str]) -> _Answer:
         """One attempt, following redirects on the same host (each one a request the limiter
         counts); a redirect elsewhere, or one too many, ends it as REDIRECT_REFUSED."""
         for _ in range(MAX_REDIRECTS + 1):
-            status, body, retry_after, detail, location = self._attempt(url, kind, cap)
-            if location is None:
-                return status, body, retry_after, detail
-            target = urljoin(url, location)
+            answer = self._attempt(url, kind, cap, validators)
+            if answer.location is None:
+                return answer
+            target = urljoin(url, answer.location)
             if urlsplit(target)[:2] != urlsplit(self.base_url)[:2]:
                 refused = f"redirect off {urlsplit(self.base_url).netloc} refused"
-                return REDIRECT_REFUSED, None, None, refused
+                return _Answer(REDIRECT_REFUSED, refused)
             url = target
-        return REDIRECT_REFUSED, None, None, f"more than {MAX_REDIRECTS} redirects"
+        return _Answer(REDIRECT_REFUSED, f"more than {MAX_REDIRECTS} redirects")
 
-    def _attempt(
-        self, url: str, kind: str, cap: int
-    ) -> tuple[int | None, bytes | None, float | None, str, str | None]:
+    def _attempt(self, url: str, kind: str, cap: int, validators: dict[str, str]) -> _Answer:
         self._limiter.acquire()
         started = time.perf_counter()
+        conditions = {
+            header: validators[name]
+            for name, header in (("ETag", "If-None-Match"), ("Last-Modified", "If-Modified-Since"))
+            if name in validators
+        }
         try:
             with self._session.get(
-                url, timeout=self.timeout, stream=True, allow_redirects=False
+                url, timeout=self.timeout, stream=True, allow_redirects=False, headers=conditions
             ) as response:
+                status = response.status_code
                 if response.is_redirect:
-                    return (
-                        response.status_code,
-                        None,
-                        None,
-                        "redirect",
-                        response.headers["Location"],
-                    )
-                if response.status_code != 200:
+                    return _Answer(status, "redirect", location=response.headers["Location"])
+                if status == NOT_MODIFIED:
+                    return _Answer(status, "not modified")
+                if status != 200:
                     retry_after = retry_after_seconds(response.headers.get("Retry-After"))
-                    status = response.status_code
-                    return status, None, retry_after, f"HTTP {status}", None
+                    return _Answer(status, f"HTTP {status}", retry_after=retry_after)
                 body = self._read_capped(response, cap)
                 if body is None:
-                    return 200, None, None, f"body over {cap} bytes", None
-                return 200, body, None, "ok", None
+                    return _Answer(200, f"body over {cap} bytes")
+                kept = {
+                    name: response.headers[name]
+                    for name in ("ETag", "Last-Modified")
+                    if name in response.headers
+                }
+                return _Answer(200, "ok", body=body, validators=kept)
         except requests.RequestException as error:
-            return None, None, None, f"{type(error).__name__}: {error}", None
+            return _Answer(None, f"{type(error).__name__}: {error}")
         finally:
             self._on_latency(kind, time.perf_counter() - started)
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from consumers.freshness import FRESHNESS_BUCKETS
+
 _FETCH_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
-_AGE_BUCKETS = (0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900, 3600, 86400)
 
 
 class WatcherMetrics:
@@ -57,7 +58,7 @@ class WatcherMetrics:
         self.acceptance_to_publish = Histogram(
             "form4_watch_acceptance_to_publish_seconds",
             "Seconds from EDGAR's acceptance time to the committed publish.",
-            buckets=_AGE_BUCKETS,
+            buckets=FRESHNESS_BUCKETS,
             registry=r,
         )
         self.issuer_directory_refreshes = Counter(

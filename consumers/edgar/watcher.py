@@ -31,6 +31,7 @@ from consumers.edgar.feed import (
 from consumers.edgar.metrics import WatcherMetrics
 from consumers.edgar.seen import ensure_compacted_topic, load_seen
 from consumers.edgar.settings import WatcherSettings
+from consumers.freshness import seconds_since
 from consumers.issuers.source import DirectoryRefresher
 from consumers.kafka.publish import CONTENT_TYPES
 from consumers.kafka.topics import ensure_topics, message_limit, topic_message_limits
@@ -47,9 +48,13 @@ MAX_FEED_PAGES = 5
 # longer reaches (a long outage), stopping at the first day that lists a filing published.
 MAX_GAP_DAYS = 10
 _EDGAR_ZONE = ZoneInfo("America/New_York")  # EDGAR's filing days
-# A submission that 404s after its retries is reported, then tried again on a later poll once
-# this has passed (the archive can trail the feed), so a slow archive never loses a filing.
-NOT_FOUND_COOLDOWN_SECONDS = 300.0
+# A submission that 404s (the archive can trail the feed) is reported, then tried again on a
+# later poll after a pause that doubles from the first to the last figure, so a slow archive
+# never loses a filing, a filing that is seconds late costs seconds, and one that never comes
+# costs a request every few minutes. One request per try: the other filings do not wait.
+NOT_FOUND_FIRST_RETRY_SECONDS = 2.0
+NOT_FOUND_MAX_RETRY_SECONDS = 300.0
+SUBMISSION_NOT_FOUND_ATTEMPTS = 1
 
 
 class WatcherFenced(RuntimeError):
@@ -64,7 +69,10 @@ class EdgarWatcher:
         self.client = client
         self.metrics = metrics or WatcherMetrics()
         self.seen: set[str] = set()
-        self._given_up: dict[str, float] = {}
+        # accession -> (when to try again, failed tries) of submissions the archive lacked
+        self._given_up: dict[str, tuple[float, int]] = {}
+        # form type -> the feed's first page as last read, for a poll answered 304
+        self._first_pages: dict[str, list[FilingRef | None]] = {}
         self._producer: Producer | None = None
         self.directory = (
             DirectoryRefresher(
@@ -173,7 +181,7 @@ class EdgarWatcher:
         for page in range(MAX_FEED_PAGES):
             path = current_feed_path(form_type, start=page * FEED_PAGE_SIZE, count=FEED_PAGE_SIZE)
             try:
-                entries = parse_current_feed(self.client.get(path, kind="feed"))
+                entries = self._feed_page(form_type, page, path)
             except (FetchError, FeedError) as error:
                 self.metrics.feed_polls.labels(form_type, "error").inc()
                 log.warning("feed poll failed", extra={"form_type": form_type, "error": str(error)})
@@ -185,6 +193,20 @@ class EdgarWatcher:
             if len(entries) < FEED_PAGE_SIZE or not all_new or not self.seen:
                 return refs, True
         return refs, False
+
+    def _feed_page(self, form_type: str, page: int, path: str) -> list[FilingRef | None]:
+        """One feed page's entries. The first page, polled every turn, is asked for only if
+        changed (a 304 costs a request but no body); unchanged, it is what was read last."""
+        if page > 0:
+            return parse_current_feed(self.client.get(path, kind="feed"))
+        body = self.client.get_if_changed(path, kind="feed")
+        if body is None and form_type in self._first_pages:
+            return self._first_pages[form_type]
+        if body is None:  # a 304 for a page we never parsed (a restarted server): ask again
+            body = self.client.get(path, kind="feed")
+        entries = parse_current_feed(body)
+        self._first_pages[form_type] = entries
+        return entries
 
     def _fill_gap(self, listed: list[FilingRef]) -> list[FilingRef]:
         """Filings of the daily form indexes from the feed's oldest day back, until a day that
@@ -238,7 +260,7 @@ class EdgarWatcher:
         if ref.accession_number in self.seen:
             return False
         given_up = self._given_up.get(ref.accession_number)
-        return given_up is None or time.monotonic() - given_up > NOT_FOUND_COOLDOWN_SECONDS
+        return given_up is None or time.monotonic() >= given_up[0]
 
     def _publish_all(self, refs: Iterable[FilingRef], source: str) -> int:
         published = 0
@@ -253,14 +275,19 @@ class EdgarWatcher:
         path = ref.submission_path()
         url = self.client.base_url + path
         try:
-            data = self.client.get(path, kind="submission", max_bytes=self.max_submission_bytes)
+            data = self.client.get(
+                path,
+                kind="submission",
+                max_bytes=self.max_submission_bytes,
+                not_found_attempts=SUBMISSION_NOT_FOUND_ATTEMPTS,
+            )
         except FetchError as error:
             if error.reason == "too_large":
                 detail = (
                     f"submission over {self.max_submission_bytes} bytes (the raw topic's limit)"
                 )
                 return self._refuse(ref, url, "too_large", detail)
-            self._given_up[ref.accession_number] = time.monotonic()
+            self._retry_later(ref.accession_number)
             self.metrics.fetch_failures.labels(error.reason).inc()
             log.error(
                 "submission not fetched; will retry on a later poll",
@@ -293,11 +320,17 @@ class EdgarWatcher:
         self.seen.add(ref.accession_number)
         self.metrics.seen_filings.set(len(self.seen))
         self.metrics.published.labels(ref.form_type).inc()
-        if accepted_at is not None:
-            age = (dt.datetime.now(dt.UTC) - accepted_at).total_seconds()
-            self.metrics.acceptance_to_publish.observe(max(0.0, age))
+        age = seconds_since(accepted_at)
+        if age is not None:
+            self.metrics.acceptance_to_publish.observe(age)
         log.info("published", extra={"accession": ref.accession_number, "form_type": ref.form_type})
         return True
+
+    def _retry_later(self, accession: str) -> None:
+        """The next try after a pause doubling from NOT_FOUND_FIRST_RETRY_SECONDS."""
+        tries = self._given_up.get(accession, (0.0, 0))[1] + 1
+        pause = min(NOT_FOUND_MAX_RETRY_SECONDS, NOT_FOUND_FIRST_RETRY_SECONDS * 2 ** (tries - 1))
+        self._given_up[accession] = (time.monotonic() + pause, tries)
 
     def _refuse(self, ref: FilingRef, url: str, reason: str, detail: str) -> bool:
         """A filing that can never be published (too large, refused by the broker): reported

@@ -16,6 +16,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from consumers.freshness import FRESHNESS_BUCKETS
+
 _LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600)
 _PARSE_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 20)
 
@@ -142,6 +144,13 @@ class ProcessorMetrics:
             "form4_end_to_end_latency_seconds",
             "From the event's timestamp (or filed-at) to the commit of its records.",
             buckets=_LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.acceptance_to_commit = Histogram(
+            "form4_acceptance_to_commit_seconds",
+            "Seconds from EDGAR's acceptance of a filing (its filed-at) to the commit of its "
+            "records: freshness as the records topic's readers see it.",
+            buckets=FRESHNESS_BUCKETS,
             registry=r,
         )
         self.commit_seconds = Histogram(

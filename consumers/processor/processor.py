@@ -32,7 +32,9 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Produ
 
 from consumers import PARSER_VERSION
 from consumers import limits as bounds
+from consumers.freshness import seconds_since
 from consumers.issuers.source import local_directory
+from consumers.kafka.batches import FETCH_WAIT_MAX_MS, consume_ready
 from consumers.kafka.http import ProbeState, serve
 from consumers.kafka.serde import RegistryUnavailable, SchemaRefused, ValueCodec
 from consumers.kafka.topics import message_limit, topic_message_limits
@@ -105,17 +107,21 @@ def _bounded_key(message: Message) -> bytes | None:
     return key if key is not None and len(key) <= bounds.MAX_KEY_OR_HEADER_BYTES else None
 
 
-def job_of(message: Message) -> Job:
-    key = _bounded_key(message)
+def _filed_at(message: Message) -> dt.datetime | None:
+    """EDGAR's acceptance time, from the raw event's filed-at header."""
     filed_at = _header(message, "filed-at")
     try:
-        filed = dt.datetime.fromisoformat(filed_at.replace("Z", "+00:00")) if filed_at else None
+        return dt.datetime.fromisoformat(filed_at.replace("Z", "+00:00")) if filed_at else None
     except ValueError:
-        filed = None
+        return None
+
+
+def job_of(message: Message) -> Job:
+    key = _bounded_key(message)
     return Job(
         data=message.value() or b"",
         accession_number=key.decode("utf-8", "replace") if key else None,
-        filed_at=filed,
+        filed_at=_filed_at(message),
         content_type=_header(message, "content-type"),
     )
 
@@ -162,9 +168,7 @@ class FilingProcessor:
                 "max.partition.fetch.bytes": s.max_document_bytes,
                 "max.poll.interval.ms": s.max_poll_interval_ms,
                 "queued.max.messages.kbytes": 65536,
-                # A filing must reach trading alerts in well under a second: do not let the
-                # broker hold an empty fetch for librdkafka's default 500 ms.
-                "fetch.wait.max.ms": 50,
+                "fetch.wait.max.ms": FETCH_WAIT_MAX_MS,
                 "statistics.interval.ms": 5000,
                 "stats_cb": self.metrics.lag.update_from_stats,
                 "error_cb": self._on_client_error,
@@ -287,7 +291,9 @@ class FilingProcessor:
             )
             while not self.stop.is_set():
                 self.state.beat()
-                messages = consumer.consume(s.batch_size, s.batch_wait_ms / 1000)
+                messages = consume_ready(
+                    consumer, s.batch_size, s.batch_wait_ms / 1000, s.batch_linger_ms / 1000
+                )
                 batch = [m for m in messages if self._usable(m)]
                 if batch:
                     self._process(batch, consumer, producer, pool)
@@ -561,6 +567,7 @@ class FilingProcessor:
         label set (a lookup per record cost more than the rest of the bookkeeping)."""
         m = self.metrics
         now = time.time()
+        committed_at = dt.datetime.fromtimestamp(now, dt.UTC)
         m.consumed.inc(len(batch))  # counted once committed: a batch put back is not yet
         m.transactions.labels("committed").inc()
         m.batch_size.observe(len(batch))
@@ -579,6 +586,9 @@ class FilingProcessor:
             if outcome.failure is not None:
                 failed[(outcome.source_format, outcome.failure.reason)] += 1
                 continue
+            age = seconds_since(_filed_at(message), committed_at)
+            if age is not None:
+                m.acceptance_to_commit.observe(age)
             parsed[(outcome.source_format, outcome.form_type or "unknown")] += 1
             ciks[(outcome.source_format, outcome.issuer_cik)] += 1
             for (kind, name), count in outcome.marks.items():

@@ -34,8 +34,11 @@ class ProcessorSettings(EdgarAccessSettings):
     )
     schema_registry_url: str | None = None
     workers: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1))
-    batch_size: int = 500
-    batch_wait_ms: int = 100
+    batch_size: int = Field(default=500, ge=1)
+    # A batch (one transaction) closes when the input is idle, when it is full, or when it
+    # has lingered this long after its first filing: a lone filing never waits for others.
+    batch_linger_ms: int = Field(default=0, ge=0)
+    batch_wait_ms: int = Field(default=100, ge=1)  # idle wait per loop turn (liveness beat)
     document_timeout_seconds: float = bounds.DOCUMENT_TIMEOUT_SECONDS
     worker_memory_limit_bytes: int = bounds.WORKER_MEMORY_LIMIT_BYTES
     max_document_bytes: int = bounds.MAX_DOCUMENT_BYTES

@@ -77,6 +77,12 @@ def test_compose_uses_only_real_flags_and_env() -> None:
         if flag.startswith("--"):
             assert flag in _options("watch-edgar"), flag
     assert set(watcher["environment"]) <= _accepted_env()
+    alerts = services["alerts"]
+    assert alerts["command"][0] == "alerts"
+    for flag in alerts["command"][1:]:
+        if flag.startswith("--"):
+            assert flag in _options("alerts"), flag
+    assert set(alerts["environment"]) <= _accepted_env()
     assert {"kafka", "schema-registry", "topics", "prometheus", "grafana"} <= set(services)
 
 
@@ -228,5 +234,9 @@ def test_the_dashboard_covers_what_operators_need() -> None:
         "form4_unread_values_total",
         "form4_unverified_values_total",
         "form4_issuer_cik_total",
+        # the freshness row: each stage measured from EDGAR's acceptance
+        "form4_watch_acceptance_to_publish_seconds_bucket",
+        "form4_acceptance_to_commit_seconds_bucket",
+        "form4_alerts_acceptance_to_alert_seconds_bucket",
     ):
         assert needed in used

@@ -19,7 +19,7 @@ from consumers.alerts.engine import AlertEngine
 from consumers.alerts.rules import AlertRules
 from consumers.alerts.settings import AlertsSettings
 from consumers.alerts.sinks import AlertDeadLetters, TopicSink, WebhookDelivery, WebhookSink
-from consumers.alerts.subscriber import AlertSubscriber
+from consumers.alerts.subscriber import AlertMetrics, AlertSubscriber
 from consumers.avro_codec import encode_single_object
 from consumers.kafka.topics import ensure_topics
 from consumers.schemas import TRANSACTION
@@ -80,13 +80,18 @@ class WebhookReceiver:
 
 
 def webhook_delivery(
-    bootstrap: str, receiver: WebhookReceiver, attempts: int = 3, timeout: float = 10.0
+    bootstrap: str,
+    receiver: WebhookReceiver,
+    attempts: int = 3,
+    timeout: float = 10.0,
+    metrics: AlertMetrics | None = None,
 ) -> tuple[WebhookDelivery, str]:
     dlq = f"it.alerts.dlq.{uuid.uuid4().hex[:8]}"
     ensure_topics(bootstrap, [dlq], partitions=1)
     producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True})
     sink = WebhookSink(receiver.url, attempts=attempts, base_seconds=0.01, timeout=timeout)
-    return WebhookDelivery(sink, AlertDeadLetters(producer, dlq)), dlq
+    on_result = metrics.delivered if metrics is not None else None
+    return WebhookDelivery(sink, AlertDeadLetters(producer, dlq), on_result), dlq
 
 
 @pytest.fixture
@@ -115,6 +120,7 @@ def subscribe(
     sinks: list,
     webhook: WebhookDelivery | None = None,
     kafka: dict[str, str] | None = None,
+    metrics: AlertMetrics | None = None,
 ) -> int:
     config = AlertsSettings(
         bootstrap_servers=bootstrap,
@@ -125,7 +131,8 @@ def subscribe(
         kafka=kafka or {},
     )
     try:
-        return AlertSubscriber(config, AlertEngine(AlertRules()), sinks, webhook=webhook).run()
+        engine = AlertEngine(AlertRules())
+        return AlertSubscriber(config, engine, sinks, metrics, webhook=webhook).run()
     finally:
         if webhook is not None:
             webhook.close()
@@ -252,16 +259,37 @@ def test_a_slow_webhook_does_not_stall_the_consumer_or_repeat_alerts(
     consume loop keeps polling while the webhook works through the alerts, so no rebalance
     re-reads them and each is posted exactly once."""
     records = records_of(TESLA_SALES)
+    accepted = dt.datetime.now(dt.UTC)
+    for record in records:  # as if EDGAR had accepted the filing just now
+        record["filed_at"] = accepted
     expected = _expected_alerts(records)
     assert sum(expected.values()) * 0.5 > 6  # a blocking loop would be evicted
     produce(bootstrap, record_topic, records, [0] * len(records))
     receiver = WebhookReceiver(delay=0.5, fail_first=False)
-    delivery, dlq = webhook_delivery(bootstrap, receiver, attempts=2, timeout=5.0)
+    metrics = AlertMetrics()
+    delivery, dlq = webhook_delivery(bootstrap, receiver, attempts=2, timeout=5.0, metrics=metrics)
     got = ListSink()
     group = f"it-alerts-slow-{uuid.uuid4().hex[:8]}"
     kafka = {"max.poll.interval.ms": "6000", "session.timeout.ms": "6000"}
-    subscribe(bootstrap, record_topic, group, [got], delivery, kafka)
+    subscribe(bootstrap, record_topic, group, [got], delivery, kafka, metrics)
     receiver.server.shutdown()
     assert Counter(a["alert_id"] for a in got.alerts) == expected
     assert receiver.posts == Counter(dict.fromkeys(expected, 1))
     assert raw_events(bootstrap, dlq) == []
+    # Freshness: every alert's age from acceptance, when it left for the stream and when the
+    # webhook took it; the slow webhook's last alert is older than any written to the stream.
+    stream, webhook = (_ages(metrics, sink) for sink in ("stream", "webhook"))
+    assert stream[0] == webhook[0] == sum(expected.values())
+    assert webhook[1] > stream[1]
+
+
+def _ages(metrics: AlertMetrics, sink: str) -> tuple[float, float]:
+    """(count, sum) of form4_alerts_acceptance_to_alert_seconds for one sink."""
+    samples = {
+        sample.name: sample.value
+        for family in metrics.acceptance_to_alert.collect()
+        for sample in family.samples
+        if sample.labels.get("sink") == sink
+    }
+    prefix = "form4_alerts_acceptance_to_alert_seconds"
+    return samples[f"{prefix}_count"], samples[f"{prefix}_sum"]

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import subprocess
 import sys
+import time
 import uuid
 
 import pytest
@@ -15,7 +16,11 @@ from consumers.edgar.client import EdgarClient, RetryPolicy
 from consumers.edgar.feed import daily_index_path
 from consumers.edgar.metrics import WatcherMetrics
 from consumers.edgar.settings import WatcherSettings
-from consumers.edgar.watcher import EdgarWatcher
+from consumers.edgar.watcher import (
+    NOT_FOUND_FIRST_RETRY_SECONDS,
+    SUBMISSION_NOT_FOUND_ATTEMPTS,
+    EdgarWatcher,
+)
 from consumers.kafka.topics import ensure_topics
 from tests.edgar_fake import Answer, FakeEdgar, fixture_filings, form_index, synthetic_filings
 from tests.integration.helpers import raw_events
@@ -69,7 +74,10 @@ def test_new_filings_are_published_once_with_their_headers(
         watcher = make_watcher(edgar, bootstrap, raw_topics)
         try:
             assert watcher.poll_feed() == len(filings)
+            polled = len(edgar.requests_to("browse-edgar"))
             assert watcher.poll_feed() == 0  # the same feed again: nothing new
+            again = [status for _, _, status, _ in edgar.requests_to("browse-edgar")[polled:]]
+            assert again and set(again) == {304}  # asked if changed: no page sent twice
         finally:
             watcher.close()
     events = raw_events(bootstrap, raw_topics[0])
@@ -121,10 +129,11 @@ def test_a_submission_that_404s_is_retried_reported_and_the_rest_flow(
         try:
             assert watcher.poll_feed() == len(filings) - 1
             tried = [e for e in edgar.log if missing.accession in e[1]]
-            assert len(tried) == FAST.not_found_attempts
+            # one request a try: the filings behind it do not wait out a 404's back-off
+            assert len(tried) == SUBMISSION_NOT_FOUND_ATTEMPTS
             assert all(status == 404 for _, _, status, _ in tried)
             assert metrics.fetch_failures.labels("not_found")._value.get() == 1
-            assert metrics.http_errors.labels("404")._value.get() == FAST.not_found_attempts
+            assert metrics.http_errors.labels("404")._value.get() == SUBMISSION_NOT_FOUND_ATTEMPTS
             assert missing.accession not in watcher.seen  # not marked: a later poll retries
             assert watcher.poll_feed() == 0  # within the cool-down it is not hammered
             assert len([e for e in edgar.log if missing.accession in e[1]]) == len(tried)
@@ -132,6 +141,32 @@ def test_a_submission_that_404s_is_retried_reported_and_the_rest_flow(
             watcher.close()
     keys = {key for key, _, _ in raw_events(bootstrap, raw_topics[0])}
     assert keys == {f.accession for f in filings[1:]}
+
+
+def test_a_submission_the_archive_serves_late_is_published_seconds_later(
+    bootstrap: str, raw_topics: tuple[str, str]
+) -> None:
+    """The complete text can trail the feed: a 404 costs one request, the filings behind it
+    go on, and the filing is asked for again after a short pause, not minutes later."""
+    filings = fixture_filings()
+    late = filings[0]
+    with FakeEdgar() as edgar:
+        edgar.list_filings(filings)
+        for path in late.paths:
+            del edgar.documents[path]
+        watcher = make_watcher(edgar, bootstrap, raw_topics)
+        try:
+            assert watcher.poll_feed() == len(filings) - 1
+            for path in late.paths:  # the archive catches up
+                edgar.documents[path] = late.body
+            assert watcher.poll_feed() == 0  # within its first pause: not asked again
+            assert len([e for e in edgar.log if late.accession in e[1]]) == 1
+            time.sleep(NOT_FOUND_FIRST_RETRY_SECONDS)
+            assert watcher.poll_feed() == 1
+        finally:
+            watcher.close()
+    keys = sorted(key for key, _, _ in raw_events(bootstrap, raw_topics[0]))
+    assert keys == sorted(f.accession for f in filings)
 
 
 def test_feed_throttling_backs_off_and_the_poll_still_completes(
@@ -240,6 +275,15 @@ def test_watch_edgar_and_run_make_a_complete_pipeline(
     accepted = {f.accession: f.accepted_at for f in filings}
     for record in records:
         assert record["filed_at"] == accepted[record["accession_number"]]
+    # freshness: each filing's age at commit, from EDGAR's acceptance (its filed-at header)
+    samples = {
+        sample.name: sample.value
+        for family in processor.metrics.acceptance_to_commit.collect()
+        for sample in family.samples
+    }
+    assert samples["form4_acceptance_to_commit_seconds_count"] == len(filings)
+    oldest = max(dt.datetime.now(dt.UTC) - f.accepted_at for f in filings).total_seconds()
+    assert 0 < samples["form4_acceptance_to_commit_seconds_sum"] <= len(filings) * oldest
 
 
 def test_a_restart_after_a_gap_of_350_filings_publishes_each_once(

@@ -196,3 +196,37 @@ def test_a_per_call_size_cap_is_tighter_than_the_clients() -> None:
         with pytest.raises(FetchError) as caught:
             client.get("/doc", max_bytes=2000)
         assert caught.value.reason == "too_large"
+
+
+def test_an_unchanged_feed_page_comes_back_304_with_no_body_and_a_new_one_in_full() -> None:
+    filings = fixture_filings()
+    path = current_feed_path("4")
+    with FakeEdgar() as edgar:
+        edgar.list_filings(filings[:1])
+        client = EdgarClient(edgar.url, AGENT, retry=FAST)
+        first = client.get_if_changed(path)
+        assert first is not None and filings[0].accession.encode() in first
+        assert client.get_if_changed(path) is None  # nothing new: a 304, no body
+        edgar.list_filings(filings[:2])
+        changed = client.get_if_changed(path)
+        assert changed is not None and filings[1].accession.encode() in changed
+        assert client.get(path) == changed  # a plain get never sends validators
+        statuses = [status for _, _, status, _ in edgar.requests_to("browse-edgar")]
+    assert statuses == [200, 304, 200, 200]
+
+
+def test_a_server_that_ignores_validators_is_read_as_before() -> None:
+    with FakeEdgar() as edgar:
+        edgar.documents["/static"] = b"same"  # no ETag: nothing to send back
+        client = EdgarClient(edgar.url, AGENT, retry=FAST)
+        assert client.get_if_changed("/static") == b"same"
+        assert client.get_if_changed("/static") == b"same"
+
+
+def test_a_per_call_404_budget_lets_a_caller_retry_on_its_own_schedule() -> None:
+    with FakeEdgar() as edgar:
+        client = EdgarClient(edgar.url, AGENT, retry=FAST)
+        with pytest.raises(FetchError) as caught:
+            client.get("/trailing", not_found_attempts=1)
+        assert caught.value.reason == "not_found" and caught.value.attempts == 1
+        assert len(edgar.requests_to("/trailing")) == 1
