@@ -44,7 +44,7 @@ from consumers.kafka import broker  # noqa: E402
 from consumers.kafka.local_process import free_port  # noqa: E402
 from consumers.kafka.tail import tail_topic  # noqa: E402
 from consumers.kafka.topics import ensure_topics  # noqa: E402
-from consumers.parsing.document import Limits  # noqa: E402
+from consumers.limits import Limits  # noqa: E402
 from consumers.processor.work import Job, run_job  # noqa: E402
 from tests.adversarial import ADVERSARIES  # noqa: E402
 from tests.integration.helpers import processor_command  # noqa: E402

@@ -7,6 +7,7 @@ fingerprint (little-endian), then the binary datum. Any Avro reader with schemas
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -19,6 +20,19 @@ from consumers.schemas import PARSE_FAILURE, TRANSACTION, parsed_schema, previou
 
 SINGLE_OBJECT_MAGIC = b"\xc3\x01"
 CONFLUENT_MAGIC = b"\x00"
+
+
+@dataclass(slots=True)
+class OutputRecord:
+    """One record ready to produce: its Kafka key, and either Avro bytes or the dict to encode."""
+
+    record_id: str
+    key: str
+    table: str | None
+    transaction_code: str | None
+    accession_number: str | None
+    payload: bytes | None = None  # single-object encoded, done here to spare the main process
+    record: dict[str, Any] | None = None  # kept when a Schema Registry serializer encodes later
 
 
 class UnknownSchemaError(ValueError):

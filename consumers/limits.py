@@ -7,6 +7,8 @@ can be checked against it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 MIB = 1024 * 1024
 
 # -- one document --------------------------------------------------------------------------
@@ -73,3 +75,20 @@ def bounded_text(text: str, limit: int = MAX_ERROR_MESSAGE_CHARS) -> str:
     if len(text) <= limit:
         return text
     return f"{text[:limit]}... [{len(text) - limit} more characters]"
+
+
+# -- what one document may be and become, as passed to parse_document ----------------------
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Per-document bounds on what is read and what it may become; the stream adds a
+    wall-clock budget on top (worker timeout)."""
+
+    max_bytes: int = MAX_OFFLINE_DOCUMENT_BYTES
+    max_xml_bytes: int = MAX_XML_BYTES
+    max_pdf_pages: int = MAX_PDF_PAGES
+    # One encoded record (the topic's message limit less overhead) and all of a filing's.
+    max_record_bytes: int = PRODUCER_MESSAGE_MAX_BYTES - MESSAGE_OVERHEAD_BYTES
+    max_filing_output_bytes: int = MAX_FILING_OUTPUT_BYTES
+
+
+DEFAULT_LIMITS = Limits()

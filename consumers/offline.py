@@ -11,21 +11,11 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, TextIO
 
+from consumers.input_files import iter_files
 from consumers.issuers.directory import process_directory, resolve_issuer, use_directory_file
 from consumers.parsing import ParseError, parse_document
 from consumers.parsing.core.records import content_fallback_id, filing_records, records_json_lines
 from consumers.parsing.document import DocumentHints, accession_from_name
-
-
-def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files as given; directories walked recursively in name order (hidden files skipped)."""
-    for path in paths:
-        if path.is_dir():
-            yield from (
-                p for p in sorted(path.rglob("*")) if p.is_file() and not p.name.startswith(".")
-            )
-        else:
-            yield path
 
 
 def parse_file(path: Path) -> list[dict[str, Any]]:

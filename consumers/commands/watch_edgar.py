@@ -43,10 +43,10 @@ def watch_edgar_command(
     **flags: object,
 ) -> None:
     """Publish new Forms 3/4/5 from EDGAR to the raw topic, each exactly once."""
-    from consumers.edgar.client import EdgarClient, UserAgentError, check_user_agent
     from consumers.edgar.metrics import WatcherMetrics
     from consumers.edgar.settings import WatcherSettings
     from consumers.edgar.watcher import EdgarWatcher, WatcherFenced
+    from consumers.edgar_access.client import EdgarClient, UserAgentError, check_user_agent
     from consumers.kafka import logs
     from consumers.kafka.http import ProbeState, serve
 

@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 from confluent_kafka import KafkaError, KafkaException, Producer
 
 from consumers import limits as bounds
-from consumers.edgar.client import EdgarClient, FetchError
 from consumers.edgar.feed import (
     FeedError,
     FilingRef,
@@ -31,6 +30,7 @@ from consumers.edgar.feed import (
 from consumers.edgar.metrics import WatcherMetrics
 from consumers.edgar.seen import ensure_compacted_topic, load_seen
 from consumers.edgar.settings import WatcherSettings
+from consumers.edgar_access.client import EdgarClient, FetchError
 from consumers.freshness import seconds_since
 from consumers.issuers.source import DirectoryRefresher
 from consumers.kafka.publish import CONTENT_TYPES

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from consumers.edgar.client import EdgarClient, FetchError
+from consumers.edgar_access.client import EdgarClient, FetchError
 from consumers.issuers.directory import DirectoryError, IssuerDirectory, write_atomically
 
 log = logging.getLogger(__name__)

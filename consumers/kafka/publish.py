@@ -8,10 +8,11 @@ from pathlib import Path
 from confluent_kafka import Producer
 
 from consumers import limits as bounds
+from consumers.input_files import iter_files
 from consumers.kafka.logs import with_client_logger
-from consumers.offline import iter_files
+from consumers.parsing.core.model import SourceFormat
 from consumers.parsing.document import accession_from_name
-from consumers.parsing.sniff import SourceFormat, sniff
+from consumers.parsing.sniff import sniff
 from consumers.parsing.xml.submission import parse_header
 
 CONTENT_TYPES = {

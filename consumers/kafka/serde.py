@@ -13,11 +13,11 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 from consumers.avro_codec import (
     CONFLUENT_MAGIC,
     SINGLE_OBJECT_MAGIC,
+    OutputRecord,
     canonical_decimals,
     decode_single_object,
     encode_single_object,
 )
-from consumers.processor.work import OutputRecord
 from consumers.schemas import PARSE_FAILURE, TRANSACTION, schema_text
 
 log = logging.getLogger(__name__)

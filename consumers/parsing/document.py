@@ -6,31 +6,15 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from consumers import limits as bounds
+from consumers.limits import DEFAULT_LIMITS, Limits
 from consumers.parsing.core.errors import DeadlineExceeded, ParseError, Reason
-from consumers.parsing.core.model import Filing
+from consumers.parsing.core.model import Filing, SourceFormat
 from consumers.parsing.core.validation import validate_filing
-from consumers.parsing.sniff import SourceFormat, sniff
+from consumers.parsing.sniff import sniff
 from consumers.parsing.xml.ownership import parse_ownership_xml
 from consumers.parsing.xml.submission import cross_check, extract_ownership_xml, parse_header
 
 _ACCESSION_NAME = re.compile(r"(?<!\d)(\d{10})-?(\d{2})-?(\d{6})(?!\d)")
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """Per-document bounds on what is read and what it may become; the stream adds a
-    wall-clock budget on top (worker timeout)."""
-
-    max_bytes: int = bounds.MAX_OFFLINE_DOCUMENT_BYTES
-    max_xml_bytes: int = bounds.MAX_XML_BYTES
-    max_pdf_pages: int = bounds.MAX_PDF_PAGES
-    # One encoded record (the topic's message limit less overhead) and all of a filing's.
-    max_record_bytes: int = bounds.PRODUCER_MESSAGE_MAX_BYTES - bounds.MESSAGE_OVERHEAD_BYTES
-    max_filing_output_bytes: int = bounds.MAX_FILING_OUTPUT_BYTES
-
-
-DEFAULT_LIMITS = Limits()
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +97,8 @@ def _parse_by_format(data: bytes, source_format: SourceFormat, limits: Limits) -
     if source_format is SourceFormat.SUBMISSION:
         return _parse_submission(data, limits)
     if source_format in (SourceFormat.PDF, SourceFormat.TEXT, SourceFormat.HTML):
-        from consumers.parsing.grid.rendered import parse_rendered  # heavy imports only when needed
+        # heavy imports (pdfplumber, pdfium, tesseract) only when needed
+        from consumers.parsing.rendered.dispatch import parse_rendered
 
         return parse_rendered(data, source_format, limits)
     raise ParseError(

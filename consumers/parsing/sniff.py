@@ -3,17 +3,8 @@
 from __future__ import annotations
 
 import re
-from enum import StrEnum
 
-
-class SourceFormat(StrEnum):
-    XML = "xml"
-    SUBMISSION = "submission"
-    PDF = "pdf"
-    TEXT = "text"
-    HTML = "html"
-    UNKNOWN = "unknown"
-
+from consumers.parsing.core.model import SourceFormat
 
 _HEAD = 8192
 _OWNERSHIP_ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?ownershipDocument[\s>/]")

@@ -27,8 +27,8 @@ from types import FrameType
 
 from consumers import limits as bounds
 from consumers.issuers.directory import use_directory_file
+from consumers.limits import DEFAULT_LIMITS, Limits
 from consumers.parsing.core.errors import DeadlineExceeded, ParseError, Reason
-from consumers.parsing.document import DEFAULT_LIMITS, Limits
 from consumers.processor.work import Job, Outcome, run_job
 
 Task = Callable[[Job, Limits, bool], Outcome]

@@ -39,8 +39,8 @@ from consumers.kafka.http import ProbeState, serve
 from consumers.kafka.serde import RegistryUnavailable, SchemaRefused, ValueCodec
 from consumers.kafka.topics import message_limit, topic_message_limits
 from consumers.kafka.txn import TXN_CALL_TIMEOUT_SECONDS, retrying
+from consumers.limits import Limits
 from consumers.parsing import ParseError, Reason
-from consumers.parsing.document import Limits
 from consumers.processor.metrics import ProcessorMetrics
 from consumers.processor.pool import BatchBudget, ParserPool
 from consumers.processor.settings import ProcessorSettings

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import Field
 
 from consumers import limits as bounds
-from consumers.edgar.settings import EdgarAccessSettings
+from consumers.edgar_access.settings import EdgarAccessSettings
 from consumers.kafka.local_process import CACHE_ROOT
 from consumers.kafka.settings import load_service_settings
 

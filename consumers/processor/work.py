@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from consumers.avro_codec import OutputTooLarge, SplicedTransactionEncoder
+from consumers.avro_codec import OutputRecord, OutputTooLarge, SplicedTransactionEncoder
 from consumers.issuers.directory import RESOLVED_ISSUER_CIK, process_directory, resolve_issuer
+from consumers.limits import Limits
 from consumers.parsing import ParseError, Reason, parse_document
 from consumers.parsing.core.model import Filing, provenance_field
-from consumers.parsing.document import DocumentHints, Limits
+from consumers.parsing.document import DocumentHints
 
 
 @dataclass(slots=True)
@@ -25,19 +26,6 @@ class Job:
     accession_number: str | None = None
     filed_at: dt.datetime | None = None
     content_type: str | None = None
-
-
-@dataclass(slots=True)
-class OutputRecord:
-    """One record ready to produce: its Kafka key, and either Avro bytes or the dict to encode."""
-
-    record_id: str
-    key: str
-    table: str | None
-    transaction_code: str | None
-    accession_number: str | None
-    payload: bytes | None = None  # single-object encoded, done here to spare the main process
-    record: dict[str, Any] | None = None  # kept when a Schema Registry serializer encodes later
 
 
 @dataclass(slots=True)

@@ -12,7 +12,7 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 
 from consumers import limits as bounds
-from consumers.parsing.document import Limits
+from consumers.limits import Limits
 from consumers.processor.work import Job, run_job
 from tests.adversarial import ADVERSARIES
 from tests.conftest import FIXTURES

@@ -12,7 +12,6 @@ import uuid
 import pytest
 from confluent_kafka import KafkaError, KafkaException
 
-from consumers.edgar.client import EdgarClient, RetryPolicy
 from consumers.edgar.feed import daily_index_path
 from consumers.edgar.metrics import WatcherMetrics
 from consumers.edgar.settings import WatcherSettings
@@ -21,6 +20,7 @@ from consumers.edgar.watcher import (
     SUBMISSION_NOT_FOUND_ATTEMPTS,
     EdgarWatcher,
 )
+from consumers.edgar_access.client import EdgarClient, RetryPolicy
 from consumers.kafka.topics import ensure_topics
 from tests.edgar_fake import Answer, FakeEdgar, fixture_filings, form_index, synthetic_filings
 from tests.integration.helpers import raw_events

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from consumers import limits as bounds
+from consumers.limits import Limits
 from consumers.parsing import ParseError, parse_document
 from consumers.parsing.core.errors import Reason
-from consumers.parsing.document import Limits
 from consumers.processor.work import Job, run_job
 from tests.adversarial import ADVERSARIES, Adversary
 

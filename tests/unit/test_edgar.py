@@ -7,7 +7,14 @@ import random
 
 import pytest
 
-from consumers.edgar.client import (
+from consumers.edgar.feed import (
+    FeedError,
+    current_feed_path,
+    daily_index_path,
+    parse_current_feed,
+    parse_form_index,
+)
+from consumers.edgar_access.client import (
     EdgarClient,
     FetchError,
     RetryPolicy,
@@ -15,13 +22,6 @@ from consumers.edgar.client import (
     UserAgentError,
     check_user_agent,
     retry_after_seconds,
-)
-from consumers.edgar.feed import (
-    FeedError,
-    current_feed_path,
-    daily_index_path,
-    parse_current_feed,
-    parse_form_index,
 )
 from tests.edgar_fake import Answer, FakeEdgar, atom_feed, fixture_filings, form_index
 

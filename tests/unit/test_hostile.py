@@ -6,8 +6,8 @@ import time
 
 import pytest
 
+from consumers.limits import Limits
 from consumers.parsing import ParseError, Reason, parse_document
-from consumers.parsing.document import Limits
 from tests.conftest import FIXTURES
 
 HOSTILE = FIXTURES / "hostile"

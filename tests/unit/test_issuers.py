@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from consumers.edgar.client import EdgarClient, RetryPolicy
+from consumers.edgar_access.client import EdgarClient, RetryPolicy
 from consumers.issuers.directory import (
     RESOLVED_ISSUER_CIK,
     DirectoryError,

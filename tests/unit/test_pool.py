@@ -9,7 +9,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from consumers.parsing.document import Limits
+from consumers.limits import Limits
 from consumers.processor.pool import BatchBudget, ParserPool
 from consumers.processor.work import Job, Outcome, run_job
 from tests.conftest import FIXTURES

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from consumers.parsing.sniff import SourceFormat, sniff
+from consumers.parsing.core.model import SourceFormat
+from consumers.parsing.sniff import sniff
 from tests.conftest import FIXTURES
 
 

@@ -10,6 +10,18 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
+from enum import StrEnum
+
+
+class SourceFormat(StrEnum):
+    """The record's `source_format`: which reader a document went to (sniffed)."""
+
+    XML = "xml"
+    SUBMISSION = "submission"
+    PDF = "pdf"
+    TEXT = "text"
+    HTML = "html"
+    UNKNOWN = "unknown"
 
 
 @dataclass(slots=True)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from consumers.parsing.core.errors import ParseError, Reason
-from consumers.parsing.core.model import LETTER_FIELDS, OWNERSHIP_FORM_TYPES, Filing
-from consumers.parsing.sniff import SourceFormat
+from consumers.parsing.core.model import LETTER_FIELDS, OWNERSHIP_FORM_TYPES, Filing, SourceFormat
 
 
 def owned_after_follows(

@@ -4,7 +4,7 @@ A scan has no vector rulings, so the table grid is found in the image (page_imag
 is re-read with tesseract (cells), and the grid goes through the same label-driven
 GridReader as a printed PDF. Value cells are taken only when the reads agree (ocr_values) or
 the form confirms them (checks); anything else stays null. Without tesseract the scan is
-read from its text layer alone, strictly (grid/text.py; grid/pdf.py chooses).
+read from its text layer alone, strictly (grid/text.py; rendered/pdf.py chooses).
 """
 
 from __future__ import annotations

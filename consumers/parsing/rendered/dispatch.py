@@ -8,12 +8,12 @@ from consumers.parsing.core.errors import ParseError, Reason
 from consumers.parsing.core.model import Filing
 
 if TYPE_CHECKING:
-    from consumers.parsing.document import Limits
+    from consumers.limits import Limits
 
 
 def parse_rendered(data: bytes, source_format: str, limits: Limits) -> Filing:
     if source_format == "pdf":
-        from consumers.parsing.grid.pdf import parse_pdf
+        from consumers.parsing.rendered.pdf import parse_pdf
 
         return parse_pdf(data, limits.max_pdf_pages)
     if source_format == "html":
