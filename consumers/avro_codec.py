@@ -10,7 +10,7 @@ import io
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 import fastavro
 from fastavro.schema import fingerprint, to_parsing_canonical_form
@@ -74,7 +74,7 @@ def decode_datum(name: str, payload: bytes, writer: Any = None) -> dict[str, Any
         record = fastavro.schemaless_reader(io.BytesIO(payload), current, None)
     else:
         record = fastavro.schemaless_reader(io.BytesIO(payload), writer, current)
-    return canonical_decimals(record)
+    return canonical_decimals(cast(dict[str, Any], record))
 
 
 def canonical_decimals(record: dict[str, Any]) -> dict[str, Any]:

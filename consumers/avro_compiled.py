@@ -80,7 +80,12 @@ def compile_schema(schema: Any, named: dict[str, Emit] | None = None) -> Emit:
     """An emitter for `schema` (parsed JSON, not fastavro's parsed form)."""
     named = {} if named is None else named
     if isinstance(schema, str):
-        primitive = {"string": _string, "boolean": _boolean, "int": _int, "long": _int}
+        primitive: dict[str, Emit] = {
+            "string": _string,
+            "boolean": _boolean,
+            "int": _int,
+            "long": _int,
+        }
         if schema in primitive:
             return primitive[schema]
         if schema in named:

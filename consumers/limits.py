@@ -77,6 +77,26 @@ def bounded_text(text: str, limit: int = MAX_ERROR_MESSAGE_CHARS) -> str:
     return f"{text[:limit]}... [{len(text) - limit} more characters]"
 
 
+# -- the stream's neighbours: EDGAR, the worker pipes, the alerts webhook --------------------
+# Each worker holds its current document and, when it is small, the next one waiting in its
+# pipe, so it never idles for a round trip to the main process between documents. The next one
+# must fit the pipe's buffer (64 KiB on Linux) with room to spare: a send to a worker that is
+# stuck on its current document must never block the main loop, which enforces the deadlines.
+QUEUED_JOB_MAX_BYTES = 32 * 1024
+TESSERACT_TIMEOUT_SECONDS = 20.0  # one tesseract call (a crop or a page); the scan has its own
+WEBHOOK_RESPONSE_MAX_BYTES = 64 * 1024  # read (and dropped) from any answer, never more
+# Alerts waiting for the webhook beyond which the subscriber stops fetching (resumes at half).
+MAX_UNSETTLED_ALERTS = 1000
+SEEN_RECORD_IDS = 1_000_000  # record ids the alerts engine remembers to never alert twice
+# Days of daily form index read back from the feed's oldest entry to close a gap the feed no
+# longer reaches (a long outage), stopping at the first day that lists a filing published.
+MAX_GAP_DAYS = 10
+MAX_FEED_PAGES = 5  # of 100 entries, paged back while a whole page is new (then the index)
+MAX_REMEMBERED_VALIDATORS = 64  # ETag / Last-Modified kept per feed URL, oldest dropped first
+# The most one EDGAR answer may be (a submission is capped lower, at the raw topic's limit).
+EDGAR_RESPONSE_MAX_BYTES = 50 * MIB
+
+
 # -- what one document may be and become, as passed to parse_document ----------------------
 @dataclass(frozen=True, slots=True)
 class Limits:

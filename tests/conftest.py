@@ -21,3 +21,16 @@ def corpus_dir(name: str) -> Path:
 @pytest.fixture
 def fixtures() -> Path:
     return FIXTURES
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test that uses the broker must say so (the `kafka` marker), so that
+    `pytest -m "not kafka"`, CI's fast stage, never starts one."""
+    unmarked = [
+        item.nodeid
+        for item in items
+        if {"bootstrap", "topics", "registry_url"} & set(getattr(item, "fixturenames", ()))
+        and item.get_closest_marker("kafka") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError(f"tests that use the broker lack the kafka marker: {unmarked}")

@@ -15,8 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from consumers.alerts.rules import AlertRules
-
-SEEN_RECORD_IDS = 1_000_000
+from consumers.limits import SEEN_RECORD_IDS
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -224,9 +223,9 @@ class AlertEngine:
         if doubts["unread_fields"] or doubts["unverified_fields"]:
             named = doubts["unverified_fields"] + doubts["unread_fields"]
             summary = f"{summary} [not verified: {', '.join(named)}]"
-        basis = f"{rule}:{_issuer_key(record)}:{key}" if key else f"{rule}:{record['record_id']}"
+        identity = f"{rule}:{_issuer_key(record)}:{key}" if key else f"{rule}:{record['record_id']}"
         return {
-            "alert_id": hashlib.sha256(basis.encode()).hexdigest()[:32],
+            "alert_id": hashlib.sha256(identity.encode()).hexdigest()[:32],
             "rule": rule,
             "summary": summary,
             "record_id": record["record_id"],

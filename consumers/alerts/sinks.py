@@ -18,6 +18,8 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from confluent_kafka import KafkaException, Producer
 
+from consumers.limits import WEBHOOK_RESPONSE_MAX_BYTES
+
 log = logging.getLogger("form4.alerts")
 
 
@@ -43,7 +45,6 @@ class StreamSink:
 
 
 MAX_WEBHOOK_REDIRECTS = 3
-WEBHOOK_RESPONSE_MAX_BYTES = 64 * 1024  # read (and dropped) from any answer, never more
 
 
 def redact_url(url: str) -> str:

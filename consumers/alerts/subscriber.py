@@ -26,13 +26,12 @@ from consumers.alerts.engine import AlertEngine
 from consumers.alerts.settings import AlertsSettings
 from consumers.alerts.sinks import AlertSink, WebhookDelivery
 from consumers.freshness import FRESHNESS_BUCKETS, seconds_since
-from consumers.kafka.batches import FETCH_WAIT_MAX_MS, consume_ready
+from consumers.kafka.batches import FETCH_WAIT_MAX_MS, consume_ready, position
 from consumers.kafka.serde import ValueDecoder
+from consumers.limits import MAX_UNSETTLED_ALERTS
 
 log = logging.getLogger("form4.alerts")
 
-# Alerts waiting for the webhook beyond which the subscriber stops fetching (resumes at half).
-MAX_UNSETTLED_ALERTS = 1000
 # A batch is what has arrived (consume_ready): records alert at their transaction's commit.
 MAX_BATCH = 500
 IDLE_WAIT_SECONDS = 0.5  # a loop turn with nothing to read (commits and back-pressure run)
@@ -170,8 +169,8 @@ class AlertSubscriber:
             if message.error() is not None:
                 log.warning("consumer error", extra={"error": str(message.error())})
                 continue
-            where = (message.topic(), message.partition())
-            if message.offset() < self._alert_from.get(where, 0):
+            topic, partition, offset = position(message)
+            if offset < self._alert_from.get((topic, partition), 0):
                 record = self._decode(message)
                 if record is not None:
                     self.engine.observe(record)
@@ -179,7 +178,7 @@ class AlertSubscriber:
                 continue
             self._held.append(message)
         if self._still_warming(consumer):
-            held = {(m.topic(), m.partition()) for m in self._held} - self._warming
+            held = {position(m)[:2] for m in self._held} - self._warming
             if held:  # no unbounded buffer: stop fetching where we wait
                 consumer.pause([TopicPartition(t, p) for t, p in held])
                 self._paused |= held
@@ -202,7 +201,7 @@ class AlertSubscriber:
 
     def _decode(self, message: Message) -> dict | None:
         try:
-            return self._decoder.decode(message.value(), message.topic())
+            return self._decoder.decode(message.value() or b"", position(message)[0])
         except Exception as error:  # a subscriber skips what it cannot read, loudly
             self.metrics.undecodable.inc()
             log.error(
@@ -218,7 +217,8 @@ class AlertSubscriber:
     def _alert(self, consumer: Consumer, messages: list[Message]) -> int:
         emitted: list[dict[str, Any]] = []
         for message in messages:
-            where, offset = (message.topic(), message.partition()), message.offset()
+            topic, partition, offset = position(message)
+            where = (topic, partition)
             with self._lock:
                 self._outstanding.setdefault(where, {})[offset] = 0
             record = self._decode(message)

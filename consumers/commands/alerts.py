@@ -73,10 +73,10 @@ def alerts_command(
         from confluent_kafka import Producer
 
         producer = Producer(settings.client_config(**{"enable.idempotence": True}))
-    if settings.alerts_topic:
+    if settings.alerts_topic and producer is not None:
         sinks.append(TopicSink(producer, settings.alerts_topic))
     webhook = None
-    if settings.webhook_url:
+    if settings.webhook_url and producer is not None:
         from consumers.kafka.topics import ensure_topics
 
         ensure_topics(settings.bootstrap_servers, [settings.alerts_dlq_topic], extra=settings.kafka)

@@ -103,12 +103,23 @@ def run_demo(
     try:
         say(f"processor running; metrics at http://{settings.metrics_host}:{metrics_port}/metrics")
         say(f"records on {settings.output_topic}:")
-        shown = {"schema_registry_url": registry_url, "view": view}
         records = tail_topic(
-            bootstrap_servers, settings.output_topic, out, idle_timeout=15, **shown
+            bootstrap_servers,
+            settings.output_topic,
+            out,
+            idle_timeout=15,
+            schema_registry_url=registry_url,
+            view=view,
         )
         say(f"dead letters on {settings.dlq_topic}:")
-        failures = tail_topic(bootstrap_servers, settings.dlq_topic, out, idle_timeout=5, **shown)
+        failures = tail_topic(
+            bootstrap_servers,
+            settings.dlq_topic,
+            out,
+            idle_timeout=5,
+            schema_registry_url=registry_url,
+            view=view,
+        )
         say(f"{len(records)} records, {len(failures)} dead letters; stopping")
     finally:
         stop.set()

@@ -58,11 +58,12 @@ def load_seen(settings: ServiceSettings, topic: str, timeout: float = 60.0) -> s
                     pending.discard(message.partition())
                     continue
                 raise KafkaException(error)
-            if message.key():
+            key = message.key()
+            if key:
                 if message.value() is None:  # a tombstone forgets the accession
-                    seen.discard(message.key().decode())
+                    seen.discard(key.decode())
                 else:
-                    seen.add(message.key().decode())
+                    seen.add(key.decode())
     finally:
         consumer.close()
     return seen

@@ -33,9 +33,10 @@ from consumers.edgar.settings import WatcherSettings
 from consumers.edgar_access.client import EdgarClient, FetchError
 from consumers.freshness import seconds_since
 from consumers.issuers.source import DirectoryRefresher
-from consumers.kafka.publish import CONTENT_TYPES
+from consumers.kafka.publish import CONTENT_TYPES, Headers
 from consumers.kafka.topics import ensure_topics, message_limit, topic_message_limits
 from consumers.kafka.txn import TXN_CALL_TIMEOUT_SECONDS, retrying
+from consumers.limits import MAX_FEED_PAGES, MAX_GAP_DAYS
 from consumers.parsing.core.errors import ParseError
 from consumers.parsing.sniff import sniff
 from consumers.parsing.xml.submission import parse_header
@@ -43,10 +44,6 @@ from consumers.parsing.xml.submission import parse_header
 log = logging.getLogger("form4.watch")
 
 FEED_PAGE_SIZE = 100
-MAX_FEED_PAGES = 5
-# Days of daily form index read back from the feed's oldest entry to close a gap the feed no
-# longer reaches (a long outage), stopping at the first day that lists a filing published.
-MAX_GAP_DAYS = 10
 _EDGAR_ZONE = ZoneInfo("America/New_York")  # EDGAR's filing days
 # A submission that 404s (the archive can trail the feed) is reported, then tried again on a
 # later poll after a pause that doubles from the first to the last figure, so a slow archive
@@ -55,6 +52,10 @@ _EDGAR_ZONE = ZoneInfo("America/New_York")  # EDGAR's filing days
 NOT_FOUND_FIRST_RETRY_SECONDS = 2.0
 NOT_FOUND_MAX_RETRY_SECONDS = 300.0
 SUBMISSION_NOT_FOUND_ATTEMPTS = 1
+
+
+# One message of a publishing transaction: topic, value, headers (keyed by the accession).
+Message = tuple[str, bytes, Headers]
 
 
 class WatcherFenced(RuntimeError):
@@ -302,7 +303,7 @@ class EdgarWatcher:
             return False
         self._given_up.pop(ref.accession_number, None)
         accepted_at = _accepted_at(data) or ref.listed_at
-        headers = [
+        headers: Headers = [
             ("content-type", CONTENT_TYPES[sniff(data)].encode()),
             ("source-url", url.encode()),
             ("form-type", ref.form_type.encode()),
@@ -311,7 +312,10 @@ class EdgarWatcher:
             stamp = accepted_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
             headers.append(("filed-at", stamp.encode()))
         marker = _marker(ref, url, "published")
-        messages = [(self.config.topic, data, headers), (self.config.seen_topic, marker, [])]
+        messages: list[Message] = [
+            (self.config.topic, data, headers),
+            (self.config.seen_topic, marker, []),
+        ]
         try:
             if not self._transact(ref.accession_number, messages):
                 return False
@@ -347,7 +351,7 @@ class EdgarWatcher:
                 "refused_at": dt.datetime.now(dt.UTC).isoformat(),
             }
         ).encode()
-        messages = [
+        messages: list[Message] = [
             (self.config.failures_topic, report, []),
             (self.config.seen_topic, _marker(ref, url, "refused"), []),
         ]
@@ -364,9 +368,7 @@ class EdgarWatcher:
             )
         return False
 
-    def _transact(
-        self, accession: str, messages: list[tuple[str, bytes, list[tuple[str, bytes]]]]
-    ) -> bool:
+    def _transact(self, accession: str, messages: list[Message]) -> bool:
         """`messages` (topic, value, headers), keyed by the accession, in one transaction. True
         when it committed; False when it did not (retried on a later poll). A commit whose
         outcome is unknown is resolved, not guessed (`_resolve`). MessageRefused when the broker

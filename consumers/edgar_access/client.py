@@ -24,11 +24,12 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from consumers.limits import EDGAR_RESPONSE_MAX_BYTES, MAX_REMEMBERED_VALIDATORS
+
 SEC_MAX_REQUESTS_PER_SECOND = 10
 MAX_REDIRECTS = 5
 REDIRECT_REFUSED = 0  # the status of an attempt ended by a redirect we do not follow
 NOT_MODIFIED = 304
-MAX_REMEMBERED_VALIDATORS = 64
 _CONTACT = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _RETRYABLE = frozenset({403, 429, 500, 502, 503, 504})
 
@@ -156,7 +157,7 @@ class EdgarClient:
         user_agent: str,
         max_requests_per_second: int = SEC_MAX_REQUESTS_PER_SECOND,
         retry: RetryPolicy | None = None,
-        max_bytes: int = 50 * 1024 * 1024,
+        max_bytes: int = EDGAR_RESPONSE_MAX_BYTES,
         timeout: float = 30.0,
         jitter_margin: float = 0.25,
         on_status: Callable[[str], None] | None = None,

@@ -19,6 +19,15 @@ from confluent_kafka import Consumer, Message
 FETCH_WAIT_MAX_MS = 50
 
 
+def position(message: Message) -> tuple[str, int, int]:
+    """A consumed message's topic, partition and offset. librdkafka sets all three on every
+    message a consumer returns; only a message built by hand lacks them."""
+    topic, partition, offset = message.topic(), message.partition(), message.offset()
+    if topic is None or partition is None or offset is None:
+        raise ValueError("a consumed message without its topic, partition or offset")
+    return topic, partition, offset
+
+
 def consume_ready(
     consumer: Consumer, max_messages: int, wait_seconds: float, linger_seconds: float = 0.0
 ) -> list[Message]:

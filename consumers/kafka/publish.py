@@ -15,6 +15,9 @@ from consumers.parsing.document import accession_from_name
 from consumers.parsing.sniff import sniff
 from consumers.parsing.xml.submission import parse_header
 
+# Kafka message headers as we produce them (confluent-kafka takes str, bytes or None values).
+Headers = list[tuple[str, str | bytes | None]]
+
 CONTENT_TYPES = {
     SourceFormat.XML: "application/xml",
     SourceFormat.SUBMISSION: "application/edgar-submission",
@@ -65,7 +68,7 @@ def publish_paths(
         data = path.read_bytes()
         source_format = sniff(data)
         key = event_key(path, data, source_format)
-        headers = [
+        headers: Headers = [
             ("content-type", CONTENT_TYPES[source_format].encode()),
             ("source-url", f"file://{path.resolve()}".encode()),
         ]

@@ -93,6 +93,8 @@ class ValueCodec:
                 raise
 
     def _ensure_compatibility(self, subject: str) -> None:
+        if self._client is None:
+            return
         try:
             try:
                 self._client.get_compatibility(subject)
@@ -119,11 +121,16 @@ class ValueCodec:
 
     def _serialize(self, name: str, value: Any, topic: str) -> bytes:
         try:
-            return self._serializers[name](value, SerializationContext(topic, MessageField.VALUE))
+            payload = self._serializers[name](
+                value, SerializationContext(topic, MessageField.VALUE)
+            )
         except Exception as exc:
             if _is_registry_failure(exc):
                 raise RegistryUnavailable(f"{type(exc).__name__}: {exc}") from exc
             raise
+        if payload is None:  # only a None value serializes to None, and we never pass one
+            raise ValueError(f"{name}: the serializer returned no bytes")
+        return payload
 
 
 class ValueDecoder:

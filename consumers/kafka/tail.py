@@ -61,7 +61,7 @@ def tail_topic(
             if message.error():
                 continue
             last = time.monotonic()
-            record = decoder.decode(message.value(), topic)
+            record = decoder.decode(message.value() or b"", topic)
             records.append(record)
             out.write(table.row(record) if table else _printable(record) + "\n")
             out.flush()

@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from types import FrameType
+from typing import cast
 
 from consumers import limits as bounds
 from consumers.issuers.directory import use_directory_file
-from consumers.limits import DEFAULT_LIMITS, Limits
+from consumers.limits import DEFAULT_LIMITS, QUEUED_JOB_MAX_BYTES, Limits
 from consumers.parsing.core.errors import DeadlineExceeded, ParseError, Reason
 from consumers.processor.work import Job, Outcome, run_job
 
@@ -96,15 +97,10 @@ def _worker_main(conn: Connection, spec: WorkerSpec) -> None:
         conn.send((index, outcome))
 
 
-# Each worker holds its current document and, when it is small, the next one waiting in its
-# pipe, so it never idles for a round trip to the main process between documents. The next one
-# must fit the pipe's buffer (64 KiB on Linux) with room to spare: a send to a worker that is
-# stuck on its current document must never block the main loop, which enforces the deadlines.
-QUEUED_JOB_MAX_BYTES = 32 * 1024
-
-
 class _Worker:
-    def __init__(self, ctx: mp.context.BaseContext, spec: WorkerSpec) -> None:
+    def __init__(
+        self, ctx: mp.context.SpawnContext | mp.context.ForkServerContext, spec: WorkerSpec
+    ) -> None:
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_worker_main, args=(child, spec), daemon=True)
         self.process.start()
@@ -141,7 +137,9 @@ class ParserPool:
     ) -> None:
         """`task` is what a worker runs per job: the real parse, or a stand-in in tests;
         `issuer_directory`, the company tickers file rendered filings' CIKs come from."""
-        self._ctx = mp.get_context("forkserver" if os.name == "posix" else "spawn")
+        self._ctx: mp.context.SpawnContext | mp.context.ForkServerContext = (
+            mp.get_context("forkserver") if os.name == "posix" else mp.get_context("spawn")
+        )
         self.document_timeout = document_timeout
         self._spec = WorkerSpec(
             limits,
@@ -219,7 +217,7 @@ class ParserPool:
                     worker.deadline = time.monotonic() + self.document_timeout
                 worker.queue.append(index)
 
-    def parse(self, jobs: Sequence[Job], budget: BatchBudget | None = None) -> list[Outcome]:
+    def parse(self, jobs: Sequence[Job], budget: BatchBudget | None = None) -> list[Outcome | None]:
         """Outcomes in job order; with a `budget`, jobs it left unstarted are None (the first
         job always starts, so every batch makes progress)."""
         results: list[Outcome | None] = [None] * len(jobs)
@@ -237,19 +235,20 @@ class ParserPool:
                     continue  # every worker was replaced while feeding: feed the fresh ones
                 break
             timeout = max(0.0, min(w.deadline for w in busy.values()) - time.monotonic())
-            for conn in wait(list(busy), timeout=timeout):
-                worker = busy[conn]
+            for ready in wait(list(busy), timeout=timeout):
+                worker = busy[cast(Connection, ready)]
                 try:
-                    index, outcome = conn.recv()
+                    index, outcome = worker.conn.recv()
                 except (EOFError, OSError):
                     head = worker.queue.popleft()
-                    results[head] = _failed(
+                    crashed = _failed(
                         jobs[head],
                         Reason.WORKER_CRASHED,
                         "the parser process died on this document",
                     )
+                    results[head] = crashed
                     if budget is not None:
-                        budget.charge(jobs[head], results[head])
+                        budget.charge(jobs[head], crashed)
                     self._replace(worker, "crashed", pending)
                     continue
                 worker.queue.popleft()
@@ -262,15 +261,16 @@ class ParserPool:
             for worker in busy.values():
                 if worker.queue and worker.deadline <= now and worker in self._workers:
                     head = worker.queue.popleft()
-                    results[head] = _failed(
+                    timed_out = _failed(
                         jobs[head],
                         Reason.PARSE_TIMEOUT,
                         f"parsing took longer than {self.document_timeout:g}s",
                     )
+                    results[head] = timed_out
                     if budget is not None:
-                        budget.charge(jobs[head], results[head])
+                        budget.charge(jobs[head], timed_out)
                     self._replace(worker, "timeout", pending)
-        return results  # type: ignore[return-value]
+        return results
 
     def close(self) -> None:
         for worker in self._workers:

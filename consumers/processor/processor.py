@@ -26,7 +26,8 @@ import random
 import threading
 import time
 from collections import Counter
-from typing import Any
+from http.server import ThreadingHTTPServer
+from typing import Any, cast
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 
@@ -34,8 +35,9 @@ from consumers import PARSER_VERSION
 from consumers import limits as bounds
 from consumers.freshness import seconds_since
 from consumers.issuers.source import local_directory
-from consumers.kafka.batches import FETCH_WAIT_MAX_MS, consume_ready
+from consumers.kafka.batches import FETCH_WAIT_MAX_MS, consume_ready, position
 from consumers.kafka.http import ProbeState, serve
+from consumers.kafka.publish import Headers
 from consumers.kafka.serde import RegistryUnavailable, SchemaRefused, ValueCodec
 from consumers.kafka.topics import message_limit, topic_message_limits
 from consumers.kafka.txn import TXN_CALL_TIMEOUT_SECONDS, retrying
@@ -57,7 +59,7 @@ CLIENT_ERROR_LOG_SECONDS = 10.0
 
 
 # One message to produce: topic, key, value, headers.
-Produced = tuple[str, bytes | None, bytes, list[tuple[str, bytes]]]
+Produced = tuple[str, bytes | None, bytes, Headers]
 
 
 class FatalProcessorError(RuntimeError):
@@ -83,7 +85,8 @@ def _rewind(consumer: Consumer, messages: list[Message]) -> None:
     them again (librdkafka drops what it had prefetched past that point)."""
     first: dict[tuple[str, int], int] = {}
     for message in messages:
-        first.setdefault((message.topic(), message.partition()), message.offset())
+        topic, partition, offset = position(message)
+        first.setdefault((topic, partition), offset)
     for (topic, partition), offset in first.items():
         try:
             consumer.seek(TopicPartition(topic, partition, offset))
@@ -92,7 +95,8 @@ def _rewind(consumer: Consumer, messages: list[Message]) -> None:
 
 
 def _header(message: Message, name: str) -> str | None:
-    for key, value in message.headers() or ():
+    pairs = cast(list[tuple[str, bytes | None]], message.headers() or [])  # a list, consumed
+    for key, value in pairs:
         if (
             key.lower() == name
             and value is not None
@@ -139,7 +143,7 @@ class FilingProcessor:
         self.stop = stop or threading.Event()
         self.state = ProbeState()
         self.codec = ValueCodec(settings.schema_registry_url, registry_client)
-        self.http_server = None
+        self.http_server: ThreadingHTTPServer | None = None
         self._assignment: set[tuple[str, int]] = set()
         # Learnt at start (learn_message_limits); the defaults hold until then.
         self.record_limit = bounds.PRODUCER_MESSAGE_MAX_BYTES - bounds.MESSAGE_OVERHEAD_BYTES
@@ -440,12 +444,12 @@ class FilingProcessor:
         s = self.settings
         if outcome.failure is None:
             try:
-                produced = []
+                produced: list[Produced] = []
                 for output in outcome.records:
                     value = self.codec.record_value(output, s.output_topic)
                     if len(value) > self.record_limit:
                         raise _TooLarge(f"record {output.record_id} is {len(value)} bytes")
-                    headers = [
+                    headers: Headers = [
                         ("accession_number", (output.accession_number or "").encode()),
                         ("source_format", outcome.source_format.encode()),
                         ("record_id", output.record_id.encode()),
@@ -496,10 +500,11 @@ class FilingProcessor:
         if len(value) > self.dead_letter_limit and entry["original"] is not None:
             entry["original"] = None  # the offsets above locate it
             value = self.codec.failure_value(entry, s.dlq_topic)
-        headers = [
-            ("__connect.errors.topic", message.topic().encode()),
-            ("__connect.errors.partition", str(message.partition()).encode()),
-            ("__connect.errors.offset", str(message.offset()).encode()),
+        topic, partition, offset = position(message)
+        headers: Headers = [
+            ("__connect.errors.topic", topic.encode()),
+            ("__connect.errors.partition", str(partition).encode()),
+            ("__connect.errors.offset", str(offset).encode()),
             ("__connect.errors.exception.class.name", b"consumers.parsing.core.errors.ParseError"),
             ("__connect.errors.exception.message", reason_message.encode()[:4096]),
             ("form4.reason", failure.reason.encode()),
@@ -521,7 +526,8 @@ class FilingProcessor:
                 self.produce(producer, topic, key, value, headers)
         offsets: dict[tuple[str, int], int] = {}
         for message in batch:
-            offsets[(message.topic(), message.partition())] = message.offset() + 1
+            topic, partition, offset = position(message)
+            offsets[(topic, partition)] = offset + 1
         positions = [TopicPartition(t, p, o) for (t, p), o in offsets.items()]
         # Group metadata fetched now, not cached: a stale generation is KAFKA-9741.
         retrying(
@@ -539,7 +545,7 @@ class FilingProcessor:
         topic: str,
         key: bytes | None,
         value: bytes,
-        headers: list[tuple[str, bytes]],
+        headers: Headers,
     ) -> None:
         """One message into the open transaction, waiting out a full local queue."""
         while True:
@@ -591,8 +597,8 @@ class FilingProcessor:
                 m.acceptance_to_commit.observe(age)
             parsed[(outcome.source_format, outcome.form_type or "unknown")] += 1
             ciks[(outcome.source_format, outcome.issuer_cik)] += 1
-            for (kind, name), count in outcome.marks.items():
-                marks[(kind, outcome.source_format, name)] += count
+            for (mark, name), count in outcome.marks.items():
+                marks[(mark, outcome.source_format, name)] += count
             for output in outcome.records:
                 produced[(output.table or "none", output.transaction_code or "none")] += 1
         for source_format, seconds in parse_seconds.items():
@@ -607,9 +613,9 @@ class FilingProcessor:
             m.records.labels(*labels).inc(count)
         for labels, count in ciks.items():
             m.issuer_ciks.labels(*labels).inc(count)
-        for (kind, *labels), count in marks.items():
-            counter = m.unread_values if kind == "unread" else m.unverified_values
-            counter.labels(*labels).inc(count)
+        for (mark, source_format, name), count in marks.items():
+            counter = m.unread_values if mark == "unread" else m.unverified_values
+            counter.labels(source_format, name).inc(count)
 
     def _close(self, consumer: Consumer, producer: Producer, pool: ParserPool) -> None:
         try:

@@ -32,6 +32,8 @@ from tests.unit.test_alerts import (
     records_of,
 )
 
+pytestmark = pytest.mark.kafka  # every test here talks to the real broker
+
 
 class ListSink:
     def __init__(self) -> None:

@@ -17,6 +17,7 @@ import uuid
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from confluent_kafka import Consumer
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
@@ -31,6 +32,8 @@ from tests.integration.helpers import (
     start_processor,
     wait_for,
 )
+
+pytestmark = pytest.mark.kafka  # every test here talks to the real broker
 
 JAVA_READER = Path(__file__).parents[1] / "interop" / "java"
 SCHEMA = Path(__file__).parents[2] / "schemas" / "form4_transaction.avsc"

@@ -3,6 +3,7 @@ issuer CIK (marked resolved) and land on the same partition as its XML twin's, i
 
 from __future__ import annotations
 
+import pytest
 from confluent_kafka import Producer
 
 from consumers.avro_codec import decode_single_object
@@ -12,6 +13,8 @@ from tests.integration.helpers import (
     run_until_consumed,
     synthetic_accession,
 )
+
+pytestmark = pytest.mark.kafka  # every test here talks to the real broker
 
 TWIN = FIXTURES / "pdf" / "000106299324008173"
 TICKERS = FIXTURES / "issuers" / "company_tickers.json"

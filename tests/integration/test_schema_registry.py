@@ -37,6 +37,8 @@ from tests.integration.helpers import (
 )
 from tests.integration.test_alerts import ListSink
 
+pytestmark = pytest.mark.kafka  # every test here talks to the real broker
+
 PREVIOUS = FIXTURES / "schemas-v1" / f"{TRANSACTION}.avsc"
 
 

@@ -25,6 +25,8 @@ from consumers.kafka.topics import ensure_topics
 from tests.edgar_fake import Answer, FakeEdgar, fixture_filings, form_index, synthetic_filings
 from tests.integration.helpers import raw_events
 
+pytestmark = pytest.mark.kafka  # every test here talks to the real broker
+
 AGENT = "form4-stream tests ops@example.com"
 FAST = RetryPolicy(attempts=4, not_found_attempts=3, base_seconds=0.05, cap_seconds=2.0)
 

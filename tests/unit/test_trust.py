@@ -133,18 +133,18 @@ def test_a_holding_line_never_carries_a_misplaced_transaction_amount() -> None:
         table="derivative", kind="holding", line=1, shares=Decimal(60000), direct_indirect="D"
     )
     _finished(line)
-    assert line.shares is None and line.unread_fields == ["shares"]
+    assert line.shares is None and line.unread_fields == {"shares"}
     # a transaction whose code was printed but unread stays a transaction, amount and all
     unread_code = TableLine(
         table="derivative", kind="holding", line=2, shares=Decimal(5), direct_indirect="D"
     )
-    unread_code.unread_fields.append("transaction_code")
+    unread_code.note_unread("transaction_code")
     _finished(unread_code)
     assert unread_code.kind == "transaction" and unread_code.shares == Decimal(5)
     # every line prints D or I: a null one is unread
     blank = TableLine(table="non_derivative", kind="holding", line=1)
     _finished(blank)
-    assert blank.unread_fields == ["direct_indirect"]
+    assert blank.unread_fields == {"direct_indirect"}
 
 
 def test_columns_cut_off_at_the_page_edge_are_unread_not_blank() -> None:
@@ -174,7 +174,7 @@ def test_xml_records_carry_empty_provenance_and_scans_mark_what_they_could_not_r
 
 def test_provenance_reaches_the_record_sorted_with_the_filing_paths() -> None:
     line = TableLine(table="non_derivative", kind="transaction", line=1)
-    line.unread_fields.append("price_per_share")
+    line.note_unread("price_per_share")
     filing = Filing(
         source_format="pdf",
         lines=[line],
@@ -216,7 +216,7 @@ def test_a_rendering_code_outside_the_sec_list_is_unread_while_xml_is_refused() 
 
     rendered, line = filing("pdf")
     validate_filing(rendered)
-    assert line.transaction_code is None and line.unread_fields == ["transaction_code"]
+    assert line.transaction_code is None and line.unread_fields == {"transaction_code"}
     with pytest.raises(ParseError):
         validate_filing(filing("xml")[0])
 

@@ -11,6 +11,13 @@ import re
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from enum import StrEnum
+from typing import Literal
+
+# The record's `table`: Table I (non-derivative securities) or Table II (derivative ones).
+TableName = Literal["non_derivative", "derivative"]
+# The record's `kind`: a line that reports a transaction, one that reports a holding only, or
+# the one record of a filing with no line at all (a Form 3 "no securities owned"; table null).
+LineKind = Literal["transaction", "holding", "no_securities"]
 
 
 class SourceFormat(StrEnum):
@@ -64,8 +71,8 @@ class Signature:
 class TableLine:
     """One row of Table I (non_derivative) or Table II (derivative), transaction or holding."""
 
-    table: str
-    kind: str
+    table: TableName | None  # None only on a filing's no_securities record
+    kind: LineKind
     line: int
     security_title: str | None = None
     transaction_date: dt.date | None = None
@@ -89,16 +96,29 @@ class TableLine:
     underlying_shares: Decimal | None = None
     underlying_value: Decimal | None = None
     footnote_ids: dict[str, list[str]] = field(default_factory=dict)
-    # Provenance (see Provenance below): this line's own fields; records.py adds the filing's.
-    unread_fields: list[str] = field(default_factory=list)
-    unverified_fields: list[str] = field(default_factory=list)
-    resolved_fields: list[str] = field(default_factory=list)
+    # Provenance (see Provenance below): this line's own fields; records.py adds the filing's
+    # and writes them sorted. Readers change them only through the methods below.
+    unread_fields: set[str] = field(default_factory=set)
+    unverified_fields: set[str] = field(default_factory=set)
+    resolved_fields: set[str] = field(default_factory=set)
 
     def mark_unread(self, name: str) -> None:
         """A value the form prints here that could not be read or placed: the field is null."""
         setattr(self, name, None)
-        if name not in self.unread_fields:
-            self.unread_fields.append(name)
+        self.unread_fields.add(name)
+
+    def note_unread(self, name: str) -> None:
+        """Printed but not read, where the value is already null or `name` is a path of its
+        own (a field's footnote marks: footnote_ids_path)."""
+        self.unread_fields.add(name)
+
+    def note_unverified(self, name: str) -> None:
+        """Read by OCR once, with nothing independent confirming it."""
+        self.unverified_fields.add(name)
+
+    def clear_unread(self, name: str) -> None:
+        """A value held back as unread that the form's own checks confirmed after all."""
+        self.unread_fields.discard(name)
 
 
 def provenance_field(path: str) -> str:

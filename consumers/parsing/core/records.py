@@ -15,6 +15,7 @@ from consumers.parsing.core.model import (
     FILING_CONTEXT_FIELDS,
     LINE_FIELDS,
     Filing,
+    LineKind,
     Provenance,
     TableLine,
 )
@@ -23,7 +24,7 @@ _TABLE_TAG = {"non_derivative": "T1", "derivative": "T2", None: "T0"}
 
 # A filing with no table line at all (a Form 3 "no securities owned") still yields one record,
 # so every consumed filing is visible downstream: table null, kind "no_securities", line 0.
-NO_LINES_KIND = "no_securities"
+NO_LINES_KIND: LineKind = "no_securities"
 
 
 def content_fallback_id(data: bytes) -> str:
@@ -39,7 +40,7 @@ def record_id(accession_number: str | None, table: str | None, line: int, fallba
 def filing_records(filing: Filing, fallback_id: str = "unknown") -> list[dict[str, Any]]:
     """Every record of a filing; `fallback_id` (a content hash) stands in for no accession."""
     context = {name: _context_value(filing, name) for name in FILING_CONTEXT_FIELDS}
-    lines = filing.lines or [TableLine(table=None, kind=NO_LINES_KIND, line=0)]  # type: ignore[arg-type]
+    lines = filing.lines or [TableLine(table=None, kind=NO_LINES_KIND, line=0)]
     records = []
     for line in lines:
         record = {
@@ -80,10 +81,11 @@ def _field_names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls))
 
 
-def _as_dict(obj: object) -> dict[str, Any]:
+def _as_dict(obj: Any) -> dict[str, Any]:
     """Shallow, unlike dataclasses.asdict's deep copy (which cost more than the XML parse);
     a model type's field names are looked up once, not per object."""
-    return {name: getattr(obj, name) for name in _field_names(type(obj))}
+    model: type = type(obj)
+    return {name: getattr(obj, name) for name in _field_names(model)}
 
 
 def _json_default(value: object) -> str:

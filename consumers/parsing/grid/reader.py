@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from difflib import SequenceMatcher
+from enum import StrEnum
 from typing import Any, Protocol
 
 from consumers.parsing.core.errors import ParseError, Reason
@@ -23,6 +24,7 @@ from consumers.parsing.core.model import (
     Issuer,
     ReportingOwner,
     TableLine,
+    TableName,
 )
 from consumers.parsing.core.printed import (
     footnotes_in,
@@ -251,8 +253,26 @@ def _by_place(table: str, fields: list[str | None]) -> list[str | None]:
     return list(fitting[0])
 
 
+class RowKind(StrEnum):
+    """What a row of a printed form is, as GridReader.classify_row tells them apart."""
+
+    NAME_BOX_CONTINUED = "name_box_continued"  # box 1 cut into rows by the printer
+    HEADER_BOXES = "header_boxes"  # boxes 1-5: names, issuer, dates, relationship
+    TABLE_HEADER = "table_header"  # a table's column labels ("1. Title of Security")
+    SUB_HEADER = "sub_header"  # the labels' second row ("(A) or (D)", "Code", "V")
+    GARBLED_SUB_HEADER = "garbled_sub_header"  # a noisy scan's, garbled past its labels
+    HEADER_FRAGMENT = "header_fragment"  # a piece of a header split off by a page break
+    TABLE_TITLE = "table_title"  # "Table I - Non-Derivative Securities ..."
+    OWNERS_TITLE = "owners_title"  # the joint filers' table ("Reporting Owner Name ...")
+    OWNERS_LABELS = "owners_labels"  # its column labels ("Director", "10% Owner")
+    JOINT_OWNER = "joint_owner"  # one joint filer
+    DATA = "data"  # a line of a table, or the continuation of the line above
+    UNPLACED = "unplaced"  # dates and amounts under no table header read
+    NOTHING = "nothing"  # prose, signatures: read elsewhere
+
+
 class _Table:
-    def __init__(self, table: str, header: Row, sub: Row | None) -> None:
+    def __init__(self, table: TableName, header: Row, sub: Row | None) -> None:
         self.table = table
         classify = _derivative_field if table == "derivative" else _non_derivative_field
         self.fields = _by_place(table, [classify(g, s) for g, s in _column_labels(header, sub)])
@@ -444,6 +464,38 @@ def _is_garbled_sub_header(row: Row, texts: list[str], table: _Table) -> bool:
     return sum(map(_near_sub_label, texts)) >= 2 or not (title or "").strip()
 
 
+_HEADER_BOX_LABELS = (
+    "2. Issuer Name",
+    "3. Issuer Name",
+    "5. Relationship",
+    "4. Relationship",
+    "2. Date of",
+    "3. Date of",
+    "3. Statement for",
+    "4. If Amendment",
+    "5. If Amendment",
+)
+# Printed column labels in one row that make it a table's header when OCR garbled its title.
+_MIN_HEADER_LABELS = 3
+
+
+def _is_header_boxes(texts: list[str]) -> bool:
+    """The row of boxes 1 to 5 (or 6) above the tables."""
+    return any(t.startswith("1. Name and Address") for t in texts) or any(
+        t.startswith(_HEADER_BOX_LABELS) for t in texts
+    )
+
+
+def _table_title(texts: list[str]) -> str | None:
+    """A table header's title cell ("1. Title of ..."). When the title column's label is
+    garbled past restoring (a noisy scan's "1. Tale-of."), the row's other printed labels still
+    say it heads a table: "Derivative" if any label says so, else ""."""
+    title = next((t for t in texts if t.startswith("1. Title of")), None)
+    if title is None and sum(1 for t in texts if _HEADER_LABEL.match(t)) >= _MIN_HEADER_LABELS:
+        return "Derivative" if any("Derivative" in t for t in texts) else ""
+    return title
+
+
 def _is_header_fragment(texts: list[str]) -> bool:
     """A piece of the column header (split off by a stray ruling) whose numbered labels were
     lost: two or more of its cells cite the instructions."""
@@ -518,7 +570,8 @@ def _joint_owner_from(lines: list[str], flag_cells: list[str]) -> ReportingOwner
     return owner
 
 
-_TRANSACTION_COLUMNS = ("shares", "price_per_share", "acquired_disposed")
+# What a transaction moves and a holding has not: misplaced on a holding's line.
+_TRANSACTION_AMOUNT_FIELDS = ("shares", "price_per_share", "acquired_disposed")
 
 
 def _settle_line(line: TableLine) -> None:
@@ -526,14 +579,14 @@ def _settle_line(line: TableLine) -> None:
     A line with neither code nor date is a holding, which has no transaction amounts: a value
     in those columns was misplaced (a blank column's neighbour, an underlying amount), so it is
     null and marked unread. A code or date printed but unread makes it a transaction instead."""
-    if line.direct_indirect is None and "direct_indirect" not in line.unread_fields:
-        line.unread_fields.append("direct_indirect")  # every line of every form prints D or I
+    if line.direct_indirect is None:
+        line.note_unread("direct_indirect")  # every line of every form prints D or I
     if line.kind != "holding":
         return
-    if {"transaction_code", "transaction_date"} & set(line.unread_fields):
+    if {"transaction_code", "transaction_date"} & line.unread_fields:
         line.kind = "transaction"
         return
-    for field in _TRANSACTION_COLUMNS:
+    for field in _TRANSACTION_AMOUNT_FIELDS:
         if getattr(line, field) is not None:
             line.mark_unread(field)
 
@@ -596,75 +649,85 @@ class GridReader:
         texts = [one_line(c) for c in row if c]
         if not texts:
             return
+        if texts[0].startswith("(City)"):  # box 1 ends at its city line
+            self._name_box = None
+        kind = self.classify_row(row, texts)
+        match kind:
+            case RowKind.NAME_BOX_CONTINUED:
+                self._continue_name_box(row[0] or "")
+            case RowKind.HEADER_BOXES:
+                self._header_boxes(row)
+                self._table = None
+            case RowKind.TABLE_HEADER:
+                self._table_header(row, texts)
+            case RowKind.SUB_HEADER | RowKind.GARBLED_SUB_HEADER:
+                self._sub_header(row, printed=kind is RowKind.SUB_HEADER)
+            case RowKind.TABLE_TITLE:
+                self._table = None
+            case RowKind.OWNERS_TITLE:
+                self._owners_mode = True
+                self._table = None
+            case RowKind.JOINT_OWNER:
+                self._joint_owner(row)
+            case RowKind.DATA:
+                self._data_row(row, cells)
+            case RowKind.UNPLACED:
+                self._unplaced_rows += 1
+            case RowKind.HEADER_FRAGMENT | RowKind.OWNERS_LABELS | RowKind.NOTHING:
+                pass
+
+    def classify_row(self, row: Row, texts: list[str]) -> RowKind:
+        """What a row is, given where the reader stands (in a table, past its sub-header, in
+        the joint filers' table). The order is the form's precedence: a row of box labels is
+        never data, a table's header is never a fragment, and so on down."""
         first = texts[0]
         if self._name_box is not None and row[0] and first.startswith(("(Last)", "(Street)")):
-            self._continue_name_box(row[0])
-            return
-        if first.startswith("(City)"):
-            self._name_box = None
-        if any(t.startswith("1. Name and Address") for t in texts) or any(
-            t.startswith(
-                (
-                    "2. Issuer Name",
-                    "3. Issuer Name",
-                    "5. Relationship",
-                    "4. Relationship",
-                    "2. Date of",
-                    "3. Date of",
-                    "3. Statement for",
-                    "4. If Amendment",
-                    "5. If Amendment",
-                )
-            )
-            for t in texts
-        ):
-            self._header_boxes(row)
-            self._table = None
-            return
-        title_cell = next((t for t in texts if t.startswith("1. Title of")), None)
-        if title_cell is None and sum(1 for t in texts if _HEADER_LABEL.match(t)) >= 3:
-            # The title column's label garbled past restoring (a noisy scan's "1. Tale-of."):
-            # the row's other printed labels still say it heads a table.
-            title_cell = "Derivative" if any("Derivative" in t for t in texts) else ""
-        if title_cell is not None:
-            derivative = "Derivative" in title_cell or any(
-                _DERIVATIVE_LABEL.search(t) for t in texts if t is not title_cell
-            )
-            table = "derivative" if derivative else "non_derivative"
-            self._last_header = row
-            self._table = _Table(table, row, None)
-            self._owners_mode = False
-            return
+            return RowKind.NAME_BOX_CONTINUED
+        if _is_header_boxes(texts):
+            return RowKind.HEADER_BOXES
+        if _table_title(texts) is not None:
+            return RowKind.TABLE_HEADER
         # One sub-header per header: after it, a data row whose footnote marks OCR read as
         # "(D)" or "(A)" is still data.
         awaiting_sub = self._table is None or not self._table.has_sub_header
         if _is_sub_header(texts) and (awaiting_sub or _continues_sub_header(texts)):
-            if self._last_header is not None and self._table is not None:
-                self._table = _Table(self._table.table, self._last_header, row)
-            return
+            return RowKind.SUB_HEADER
         if self._table is not None and _is_garbled_sub_header(row, texts, self._table):
-            if self._last_header is not None:
-                self._table = _Table(self._table.table, self._last_header, row)
-                self._table.has_sub_header = False  # the printed one may still come, read
-            return
+            return RowKind.GARBLED_SUB_HEADER
         if any(_HEADER_LABEL.match(t) for t in texts) or _is_header_fragment(texts):
-            return  # a fragment of a column header split off by a page or table break
+            return RowKind.HEADER_FRAGMENT  # split off by a page or table break
         if first.startswith(("Table I", "Table II")):
-            self._table = None
-            return
+            return RowKind.TABLE_TITLE
         if first.startswith("Reporting Owner Name"):
-            self._owners_mode = True
-            self._table = None
-            return
+            return RowKind.OWNERS_TITLE
         if first == "Director" or texts[:2] == ["Director", "10% Owner"]:
-            return
+            return RowKind.OWNERS_LABELS
         if self._owners_mode or _looks_like_owner_row(row, self._table):
-            self._joint_owner(row)
-            return
+            return RowKind.JOINT_OWNER
         if self._table is not None and len(row) == self._table.width:
-            self._data_row(row, cells)
-        elif any(_DATA_VALUE.search(t) for t in texts):
-            self._unplaced_rows += 1  # values with no table header read above them
+            return RowKind.DATA
+        if any(_DATA_VALUE.search(t) for t in texts):
+            return RowKind.UNPLACED  # values with no table header read above them
+        return RowKind.NOTHING
+
+    def _table_header(self, row: Row, texts: list[str]) -> None:
+        """A table's column header: Table II when its title or its other labels say so."""
+        title = _table_title(texts) or ""
+        derivative = "Derivative" in title or any(
+            _DERIVATIVE_LABEL.search(t) for t in texts if t is not title
+        )
+        table: TableName = "derivative" if derivative else "non_derivative"
+        self._last_header = row
+        self._table = _Table(table, row, None)
+        self._owners_mode = False
+
+    def _sub_header(self, row: Row, printed: bool) -> None:
+        """The header's second row. One garbled past its labels is taken as the sub-header
+        too, but the printed one may still come and is then read."""
+        if self._last_header is None or self._table is None:
+            return
+        self._table = _Table(self._table.table, self._last_header, row)
+        self._table.has_sub_header = printed
 
     def _continue_name_box(self, cell: str) -> None:
         """Box 1 cut into rows by the printer: read the whole box again with this part."""
@@ -725,11 +788,11 @@ class GridReader:
         for field in resolved.unread:
             marks_of = field.partition("footnote_ids.")[2]  # unread marks, not a value
             value = target.footnote_ids.get(marks_of) if marks_of else getattr(target, field)
-            if not value and field not in target.unread_fields:
-                target.unread_fields.append(field)
+            if not value:
+                target.note_unread(field)
         for field in resolved.unverified:
-            if getattr(target, field) is not None and field not in target.unverified_fields:
-                target.unverified_fields.append(field)
+            if getattr(target, field) is not None:
+                target.note_unverified(field)
 
     def _place_row(
         self, table: _Table, row: Row, unread: frozenset[str] = frozenset()

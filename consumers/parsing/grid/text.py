@@ -276,7 +276,7 @@ def _title(lines: list[str]) -> str | None:
 
 def _table_one(lines: list[str]) -> list[TableLine]:
     body = _lines_between(lines, "Table I -", ("Table II",))
-    rows = []
+    rows: list[TableLine] = []
     for line in body:
         cells = _cells(line)
         if not cells or re.match(r"^\d\.\s|^Code\b|^\(", cells[0]):
@@ -294,20 +294,14 @@ def _reconcile(rows: list[TableLine]) -> None:
     for row in rows:
         key = (row.security_title, row.direct_indirect, row.nature_of_ownership)
         before = previous.get(key)
+        owned_before = before.shares_owned_following if before else None
+        shares, owned = row.shares, row.shares_owned_following
         if (
             before is not None
-            and None
-            not in (
-                before.shares_owned_following,
-                row.shares,
-                row.shares_owned_following,
-            )
-            and not owned_after_follows(
-                before.shares_owned_following,
-                row.shares,
-                row.acquired_disposed,
-                row.shares_owned_following,
-            )
+            and owned_before is not None
+            and shares is not None
+            and owned is not None
+            and not owned_after_follows(owned_before, shares, row.acquired_disposed, owned)
         ):
             raise ParseError(
                 Reason.OCR_LOW_CONFIDENCE,

@@ -103,7 +103,8 @@ def withhold_speckled(
             if _speckled(text) or (field in _TITLE_FIELDS and _misspelt_title(text)):
                 line.mark_unread(field)
         price = line.price_per_share
-        if price is not None and -price.as_tuple().exponent > _MAX_PRICE_DECIMALS:
+        exponent = price.as_tuple().exponent if price is not None else 0
+        if isinstance(exponent, int) and -exponent > _MAX_PRICE_DECIMALS:
             line.mark_unread("price_per_share")
     for path, holder, name in header_boxes(filing):
         value = getattr(holder, name)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from pdfplumber.utils import extract_text
@@ -169,8 +171,8 @@ def resolve_scan_cells(fields: list[str | None], cells: Sequence[Cell | None]) -
     if ownership is not None:
         # The nature-of-ownership column is filled exactly for indirect holdings.
         nature = [c for f, c in zip(fields, cells, strict=False) if f == _NATURE]
-        inked = any(c is not None and c.ink is not None for c in nature)
-        if ownership == ("I" if inked else "D"):
+        nature_inked = any(c is not None and c.ink is not None for c in nature)
+        if ownership == ("I" if nature_inked else "D"):
             index = fields.index("direct_indirect")
             resolved.texts[index] = ownership + (resolved.texts[index] or "")
             del held["direct_indirect"]
@@ -178,42 +180,87 @@ def resolve_scan_cells(fields: list[str | None], cells: Sequence[Cell | None]) -
     return resolved
 
 
+class FieldKind(StrEnum):
+    """How a cell's reads are brought to agreement, by what its column holds."""
+
+    AMOUNT = "amount"  # shares, prices, values: digits that must agree as a number
+    DATE = "date"  # a printed date that must agree as a calendar date
+    LETTER = "letter"  # one of a few letters (code, A/D, D/I), held for the form's checks
+    TEXT = "text"  # free text: the re-read, confirmed by the text layer or not
+
+
+def field_kind(field: str) -> FieldKind:
+    if field in _AMOUNT_FIELDS:
+        return FieldKind.AMOUNT
+    if field in DATE_LINE_FIELDS:
+        return FieldKind.DATE
+    if field in LETTER_FIELDS:
+        return FieldKind.LETTER
+    return FieldKind.TEXT
+
+
+# Each kind's rule of agreement between a cell's reads (text has none: the layer decides).
+_AGREEMENT: dict[FieldKind, Callable[[str, ocr_values.CellReads], ocr_values.Agreement]] = {
+    FieldKind.AMOUNT: lambda field, reads: ocr_values.agreed_amount(reads),
+    FieldKind.DATE: lambda field, reads: ocr_values.agreed_date(reads),
+    FieldKind.LETTER: lambda field, reads: ocr_values.agreed_letter(reads, LETTER_FIELDS[field]),
+}
+
+
 def _resolve_cell(field: str | None, cell: Cell | None, resolved: ResolvedCells) -> str | None:
+    """One data cell's text for the grid reader, noting in `resolved` what it holds back,
+    could not read, or read without confirmation."""
     if cell is None:
         return None
-    if cell.ink is None or field is None or field == "v":
+    if cell.ink is None or field is None or field == "v" or _specks_only(field, cell):
         return ""
-    # A noisy page's specks: marks in both reads, no figure (but a lone letter may read as
-    # nothing at all: a letter cell stays unread).
-    if (
-        cell.strict
-        and field not in LETTER_FIELDS
-        and not _ALPHANUMERIC.search(cell.whole + cell.layer)
-    ):
-        return ""
-    name = "shares" if field in AMOUNT_COLUMN_FIELDS else field
-    if field in _AMOUNT_FIELDS:
-        agreement = ocr_values.agreed_amount(cell.reads())
-    elif field in DATE_LINE_FIELDS:
-        agreement = ocr_values.agreed_date(cell.reads())
-    elif field == "direct_indirect" and _is_stroke(cell):
+    if field == "direct_indirect" and _is_stroke(cell):
         # A sans-serif "I" is one upright stroke, which OCR reads as a ruling ("|"): held
         # as "I" for the nature-of-ownership column to confirm (see resolve_scan_cells).
         resolved.held[field] = "I"
         resolved.unread.add(field)
         return ""
-    elif field in LETTER_FIELDS:
-        agreement = ocr_values.agreed_letter(cell.reads(), LETTER_FIELDS[field])
-    else:
-        text = cell_text(cell) or ""
-        marks = ocr_values.clean_mark(cell.mark) if cell.tail is not None else []
-        if not _layer_agrees(text, cell.layer):
-            if field in _GATED_TEXT_FIELDS or cell.strict:
-                text = ""
-                resolved.unread.add(name)
-            else:
-                resolved.unverified.add(name)
-        return text + _marks_text(marks)
+    kind = field_kind(field)
+    if kind is FieldKind.TEXT:
+        return _resolve_text(field, cell, resolved)
+    return _resolve_agreed(field, cell, _AGREEMENT[kind](field, cell.reads()), resolved)
+
+
+def _specks_only(field: str, cell: Cell) -> bool:
+    """A noisy page's specks: marks in both reads, no figure (but a lone letter may read as
+    nothing at all: a letter cell stays unread)."""
+    return (
+        cell.strict
+        and field not in LETTER_FIELDS
+        and not _ALPHANUMERIC.search(cell.whole + cell.layer)
+    )
+
+
+def _value_name(field: str) -> str:
+    """The record field a column's value goes to (acquired and disposed amounts: shares)."""
+    return "shares" if field in AMOUNT_COLUMN_FIELDS else field
+
+
+def _resolve_text(field: str, cell: Cell, resolved: ResolvedCells) -> str:
+    """Free text: the re-read when the text layer agrees; else null and unread (a gated
+    column, or any on a noisy page), or kept and marked unverified."""
+    text = cell_text(cell) or ""
+    marks = ocr_values.clean_mark(cell.mark) if cell.tail is not None else []
+    if not _layer_agrees(text, cell.layer):
+        if field in _GATED_TEXT_FIELDS or cell.strict:
+            text = ""
+            resolved.unread.add(_value_name(field))
+        else:
+            resolved.unverified.add(_value_name(field))
+    return text + _marks_text(marks)
+
+
+def _resolve_agreed(
+    field: str, cell: Cell, agreement: ocr_values.Agreement, resolved: ResolvedCells
+) -> str:
+    """An amount, date or letter whose reads agreed (or did not): the value, its footnote
+    marks, and what stays unread or held for the form's checks."""
+    name = _value_name(field)
     if agreement.value is None:
         marks_only = ocr_values.agreed_marks_only(cell.reads())
         if not marks_only:
@@ -223,13 +270,7 @@ def _resolve_cell(field: str | None, cell: Cell | None, resolved: ResolvedCells)
         cell.tail is not None or _MARK_TEXT.search(cell.whole) or _MARK_TEXT.search(cell.layer)
     ):
         resolved.unread.add(footnote_ids_path(name))  # a footnote mark is there, unread
-    if (
-        cell.strict
-        and field not in LETTER_FIELDS
-        and not (agreement.confirmed and not _SEPARATOR_IN_DOUBT.match(agreement.value))
-    ):
-        # On a noisy page two re-reads agree on misread digits, and all three reads take a
-        # blurred thousands comma for a point ("83.334" for 83,334).
+    if cell.strict and field not in LETTER_FIELDS and not _sure_on_a_noisy_page(agreement):
         resolved.unread.add(name)
         return _marks_text(agreement.marks)
     # Two re-reads (different scales and alphabets) agreeing on a well-formed amount or
@@ -241,73 +282,102 @@ def _resolve_cell(field: str | None, cell: Cell | None, resolved: ResolvedCells)
     return _marks_text(agreement.marks)
 
 
+def _sure_on_a_noisy_page(agreement: ocr_values.Agreement) -> bool:
+    """On a noisy page two re-reads agree on misread digits, and all three reads take a
+    blurred thousands comma for a point ("83.334" for 83,334): only a value the layer
+    confirms, with no separator in doubt, stands."""
+    value = agreement.value or ""
+    return agreement.confirmed and not _SEPARATOR_IN_DOUBT.match(value)
+
+
 def parse_scanned_pdf(pages: list[ScanPage], started: float, budget: float) -> Filing:
     """Read a scan whose pages carry an OCR text layer; ParseError when it cannot be trusted.
     `budget` is the ceiling of the scan's own budget (scan_budget)."""
     deadline = Deadline(started, scan_budget(pages, budget))
     reader = GridReader("pdf", resolve_cells=resolve_scan_cells)
-    texts: list[str] = []  # the grids' surroundings: layer text above, a re-read below
-    layer_texts: list[str] = []
-    grids = 0
-    any_speckled = False  # a page had scanner speckle: its reads are trusted only with the layer's
-    for page in pages:
-        deadline.check()
-        dpi = page.dpi
-        if page.pixels > MAX_SCAN_PAGE_PIXELS:
-            raise ParseError(
-                Reason.DOCUMENT_TOO_LARGE,
-                f"page of {page.width:g}x{page.height:g} pt at {dpi:g} dpi exceeds "
-                f"{MAX_SCAN_PAGE_PIXELS:,} pixels",
-                stage="limit",
-            )
-        grey = page.render()
-        # A page fed askew breaks each ruling into steps: level the image, and the text
-        # layer's characters with it, before the grid is looked for.
-        angle = page_image.estimate_skew(grey)
-        grey, speckled = page_image.despeckle(page_image.level(grey, angle), dpi)
-        any_speckled = any_speckled or speckled
-        chars = _leveled_chars(page, angle)
-        layer_texts.append(page_text(extract_text(chars) if chars else ""))
-        ink = page_image.threshold(grey)
-        horizontal, vertical = page_image.find_rulings(ink, dpi)
-        grey = page_image.without_underlines(grey, ink, dpi)  # found: now only in the way
-        if len(horizontal) < 2 or len(vertical) < 2:
-            texts.append(_prose_text(prose.reread_lines(grey, dpi, 0.0, chars, deadline)))
-            continue
-        # A row cut by a page break has walls but no floor (or roof): close it where its walls
-        # end together. One wall ending alone is a ruling broken by noise, not a floor.
-        ends = page_image.shared_ends(vertical)
-        tables = page.tables_page.find_tables(
-            {
-                "vertical_strategy": "explicit",
-                "horizontal_strategy": "explicit",
-                "explicit_vertical_lines": vertical,
-                "explicit_horizontal_lines": horizontal + ends,
-                "snap_tolerance": 3,
-                "join_tolerance": 3,
-                "intersection_tolerance": 3,
-            }
-        )
-        tables.sort(key=lambda t: (t.bbox[1], t.bbox[0]))
-        grids += len(tables)
-        bottom = max((t.bbox[3] for t in tables), default=0.0)
-        above = [c for c in chars if (c["top"] + c["bottom"]) / 2 <= bottom]
-        texts.append(page_text(extract_text(above) if above else ""))
-        texts.append(_prose_text(prose.reread_lines(grey, dpi, bottom, chars, deadline)))
-        for row in read_page_cells(chars, tables, grey, dpi, deadline, strict=speckled):
-            reader.feed_row([cell_text(c) for c in row], cells=row)
-    if grids == 0:
+    reads = [_read_page(page, reader, deadline) for page in pages]
+    if not any(read.grids for read in reads):
         raise ParseError(Reason.OCR_LOW_CONFIDENCE, "no ruled table found in the page images")
-    filing = reader.finish(_with_form_title("\n".join(texts)))
+    # a page had scanner speckle: its reads are trusted only with the layer's
+    speckled = any(read.speckled for read in reads)
+    filing = reader.finish(_with_form_title("\n".join(t for read in reads for t in read.texts)))
     checks.confirm_held(filing, reader.held)
     for line, held in reader.held:
         for field in held:
-            if getattr(line, field) is not None and field in line.unread_fields:
-                line.unread_fields.remove(field)  # confirmed by the form's own checks
-    if any_speckled:
+            if getattr(line, field) is not None:
+                line.clear_unread(field)  # confirmed by the form's own checks
+    if speckled:
         checks.withhold_broken_chains(filing)
         noisy.withhold_speckled(filing, reader.unclear_boxes, reader.joint_owner_flag_cells)
-    return _withhold_unverified(filing, "\n".join(layer_texts), strict=any_speckled)
+    layer_text = "\n".join(read.layer_text for read in reads)
+    return _withhold_unverified(filing, layer_text, strict=speckled)
+
+
+@dataclass
+class _PageRead:
+    """What one page gave: its grids' rows went to the reader; the text around them (the
+    layer's above the grids, a re-read below) and the layer's whole text stay for the checks."""
+
+    texts: list[str]
+    layer_text: str
+    grids: int
+    speckled: bool
+
+
+# pdfplumber's table finding over the rulings found in the image (points).
+_TABLE_SETTINGS = {
+    "vertical_strategy": "explicit",
+    "horizontal_strategy": "explicit",
+    "snap_tolerance": 3,
+    "join_tolerance": 3,
+    "intersection_tolerance": 3,
+}
+
+
+def _read_page(page: ScanPage, reader: GridReader, deadline: Deadline) -> _PageRead:
+    """One page: levelled, despeckled, its rulings found, its grids' rows fed to `reader`."""
+    deadline.check()
+    dpi = page.dpi
+    if page.pixels > MAX_SCAN_PAGE_PIXELS:
+        raise ParseError(
+            Reason.DOCUMENT_TOO_LARGE,
+            f"page of {page.width:g}x{page.height:g} pt at {dpi:g} dpi exceeds "
+            f"{MAX_SCAN_PAGE_PIXELS:,} pixels",
+            stage="limit",
+        )
+    grey = page.render()
+    # A page fed askew breaks each ruling into steps: level the image, and the text layer's
+    # characters with it, before the grid is looked for.
+    angle = page_image.estimate_skew(grey)
+    grey, speckled = page_image.despeckle(page_image.level(grey, angle), dpi)
+    chars = _leveled_chars(page, angle)
+    layer_text = page_text(extract_text(chars) if chars else "")
+    ink = page_image.threshold(grey)
+    horizontal, vertical = page_image.find_rulings(ink, dpi)
+    grey = page_image.without_underlines(grey, ink, dpi)  # found: now only in the way
+    if len(horizontal) < 2 or len(vertical) < 2:
+        below = _prose_text(prose.reread_lines(grey, dpi, 0.0, chars, deadline))
+        return _PageRead([below], layer_text, 0, speckled)
+    # A row cut by a page break has walls but no floor (or roof): close it where its walls end
+    # together. One wall ending alone is a ruling broken by noise, not a floor.
+    ends = page_image.shared_ends(vertical)
+    tables = page.tables_page.find_tables(
+        {
+            **_TABLE_SETTINGS,
+            "explicit_vertical_lines": vertical,
+            "explicit_horizontal_lines": horizontal + ends,
+        }
+    )
+    tables.sort(key=lambda t: (t.bbox[1], t.bbox[0]))
+    bottom = max((t.bbox[3] for t in tables), default=0.0)
+    above = [c for c in chars if (c["top"] + c["bottom"]) / 2 <= bottom]
+    texts = [
+        page_text(extract_text(above) if above else ""),
+        _prose_text(prose.reread_lines(grey, dpi, bottom, chars, deadline)),
+    ]
+    for row in read_page_cells(chars, tables, grey, dpi, deadline, strict=speckled):
+        reader.feed_row([cell_text(c) for c in row], cells=row)
+    return _PageRead(texts, layer_text, len(tables), speckled)
 
 
 def scan_budget(pages: list[ScanPage], ceiling: float = SCAN_TIME_BUDGET_SECONDS) -> float:
@@ -377,13 +447,25 @@ def _same_text(first: str | None, second: str | None) -> bool:
 
 
 def _withhold_unverified(filing: Filing, layer_text: str, strict: bool) -> Filing:
-    """Free text outside the grid is re-read from the image; a footnote text, remark or
-    signature name stands only when the scan's text layer says exactly the same, else it is
-    null and marked unread. Marks must name a footnote found; a signature date must be
-    plausible. The boxes' values (read once) are marked unverified unless the layer has them."""
+    """What a scan reads once, outside the grid's agreed cells, checked against the scan's own
+    text layer: the prose below the grids, the footnote marks, and the header boxes."""
+    _withhold_prose(filing, layer_text)
+    _withhold_signatures(filing, layer_text)
+    known = {note.id for note in filing.footnotes}
+    referenced = _keep_known_marks(filing, known)
+    # A footnote marked in the tables, or a gap in the numbering, that was not found below.
+    numbers = [int(i[1:]) for i in known | referenced if i[1:].isdigit()]
+    expected = {f"F{n}" for n in range(1, max(numbers, default=0) + 1)} | referenced
+    filing.provenance.unread.update(f"footnotes[{i}].text" for i in expected - known)
+    _mark_box_reads(filing, layer_text, strict)
+    return filing
+
+
+def _withhold_prose(filing: Filing, layer_text: str) -> None:
+    """A footnote's text or the remarks stand only when the layer says exactly the same, else
+    they are null and marked unread."""
     unread = filing.provenance.unread
     layer_notes = {note.id: note.text for note in footnotes_in(layer_text)}
-    known = {note.id for note in filing.footnotes}
     for note in filing.footnotes:
         if not _same_text(note.text, layer_notes.get(note.id)):
             note.text = None
@@ -393,38 +475,42 @@ def _withhold_unverified(filing: Filing, layer_text: str, strict: bool) -> Filin
         filing.remarks = None
         if remarks:
             unread.add("remarks")
-    if not filing.signatures:  # every form is signed: not found is not blank
+
+
+def _withhold_signatures(filing: Filing, layer_text: str) -> None:
+    """A signature's name stands when the layer has it; its date when it is plausible (within
+    a year after the period of report). Every form is signed: none found is not blank."""
+    unread = filing.provenance.unread
+    if not filing.signatures:
         unread.update({"signatures[0].name", "signatures[0].date"})
     layer_names = [s.name for s in signatures_in(layer_text)]
+    period = filing.period_of_report
     for index, signature in enumerate(filing.signatures):
         layer_name = layer_names[index] if index < len(layer_names) else None
         if not _same_text(signature.name, layer_name):
             signature.name = None
             unread.add(f"signatures[{index}].name")
-        if signature.date is None:
+        signed = signature.date
+        if signed is None or period is None or not 0 <= (signed - period).days <= 366:
+            signature.date = None  # not read, nothing to check it against, or implausible
             unread.add(f"signatures[{index}].date")
-        else:
-            period = filing.period_of_report
-            if period is None or not 0 <= (signature.date - period).days <= 366:
-                signature.date = None  # nothing to check it against, or implausible
-                unread.add(f"signatures[{index}].date")
+
+
+def _keep_known_marks(filing: Filing, known: set[str]) -> set[str]:
+    """Footnote marks in the tables must name a footnote found below; one that does not is
+    dropped and the field's marks are unread. Returns every id the tables referenced."""
     referenced: set[str] = set()
     for line in filing.lines:
         for field, ids in list(line.footnote_ids.items()):
             referenced.update(ids)
             kept = [i for i in ids if i in known]
             if len(kept) < len(ids):
-                line.unread_fields.append(footnote_ids_path(field))  # a mark not confirmed
+                line.note_unread(footnote_ids_path(field))  # a mark not confirmed
             if kept:
                 line.footnote_ids[field] = kept
             else:
                 del line.footnote_ids[field]
-    # A footnote marked in the tables, or a gap in the numbering, that was not found below.
-    numbers = [int(i[1:]) for i in known | referenced if i[1:].isdigit()]
-    expected = {f"F{n}" for n in range(1, max(numbers, default=0) + 1)} | referenced
-    unread.update(f"footnotes[{i}].text" for i in expected - known)
-    _mark_box_reads(filing, layer_text, strict)
-    return filing
+    return referenced
 
 
 _BOX_DATES = ("period_of_report", "date_of_original_submission")

@@ -21,7 +21,8 @@ from typing import Any
 
 from PIL import Image
 
-TESSERACT_TIMEOUT_SECONDS = 20.0
+from consumers.limits import TESSERACT_TIMEOUT_SECONDS
+
 # White margin around each crop: tesseract misses glyphs that touch the image's edge.
 MARGIN_PIXELS = 24
 # Tesseract refuses an image over 32,767 pixels a side ("Image too large"); a crop is also

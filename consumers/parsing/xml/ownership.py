@@ -6,6 +6,9 @@ missing element still comes out (its field null) instead of being dropped.
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
 from lxml import etree
 
 from consumers.parsing.core.errors import ParseError, Reason
@@ -15,9 +18,11 @@ from consumers.parsing.core.model import (
     Filing,
     Footnote,
     Issuer,
+    LineKind,
     ReportingOwner,
     Signature,
     TableLine,
+    TableName,
 )
 from consumers.parsing.core.values import clean_text, to_bool, to_date, to_decimal
 
@@ -64,7 +69,7 @@ _TEXT_FIELDS = {
 # Footnotes hung on a container rather than a value element.
 _FOOTNOTE_FIELDS = {**_VALUE_FIELDS, "transactionCoding": "transaction_code"}
 _LEAF_TAGS = ("value", "footnoteId", *_TEXT_FIELDS)
-_LINE_KINDS = {
+_LINE_KINDS: dict[str, tuple[TableName, LineKind]] = {
     "nonDerivativeTransaction": ("non_derivative", "transaction"),
     "nonDerivativeHolding": ("non_derivative", "holding"),
     "derivativeTransaction": ("derivative", "transaction"),
@@ -227,6 +232,7 @@ def _line(el: etree._Element, number: int) -> TableLine:
     for name, text in raw.items():
         if text is None:
             continue
+        value: Decimal | dt.date | bool | str | None
         if name in DECIMAL_LINE_FIELDS:
             value = to_decimal(text, name)
         elif name in DATE_LINE_FIELDS:

@@ -129,7 +129,9 @@ def _xml_blocks(data: bytes) -> Iterator[bytes]:
         position = closing.end()
 
 
-def cross_check(header: SubmissionHeader, issuer_cik: str | None, owner_ciks: list[str]) -> None:
+def cross_check(
+    header: SubmissionHeader, issuer_cik: str | None, owner_ciks: list[str | None]
+) -> None:
     """The XML's CIKs must be the ones EDGAR recorded for the submission."""
     if header.issuer_ciks and _cik(issuer_cik) not in header.issuer_ciks:
         raise ParseError(
