@@ -16,7 +16,7 @@ CONTRACTS = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["import
 
 
 def _layers(contract: dict) -> tuple[grimp.Layer, ...]:
-    """"a | b" is one layer of siblings that may not import each other."""
+    """Each "a | b" is one layer of siblings that may not import each other."""
     return tuple(
         grimp.Layer(*(name.strip() for name in spec.split("|")), independent=True)
         for spec in contract["layers"]
