@@ -3,6 +3,7 @@
     python bench/accuracy.py [--tier pdf|pdf-ocr|edgar-html] [--limit N] [--show-wrong] [--jobs N]
                              [--show-missing]
     python bench/accuracy.py --ocr-dir DIR   # a held-out scan tier from bench/make_ocr_tier.py
+    python bench/accuracy.py --families DIR  # DIR/<family>: bench/make_scan_tier.py --family
 
 For each tier: filings, how many parsed, failures by reason, the share of contract fields
 right (of every field the XML or the rendering has), wrong (a different value), unread (null
@@ -10,6 +11,10 @@ and marked so in the record's unread_fields), missing (null with no mark: the re
 form leaves it blank, which the contract does not allow for a printed value), and of the
 values marked unverified, how many and how many of those wrong; then the share of filings with
 every field right. --by-field breaks wrong / unread / missing down by field kind.
+
+--families reads each subfolder of DIR as one noise family's tier of the same filings (made
+with the same --seed and --limit), the held-out families apart, and gives each family's share
+of fields right as a share of what the `clean` subfolder (the same filings, no noise) gets.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.make_scan_tier import HELD_OUT_FAMILIES  # noqa: E402
 from bench.scoring import Score, compare_filings, field_kind  # noqa: E402
 from consumers.parsing import ParseError, parse_document  # noqa: E402
 
@@ -139,6 +145,33 @@ def print_by_field(result: TierResult) -> None:
         print(f"  {kind:40}" + "".join(f"{n:>11d}" for n in counts))
 
 
+def _scan_pairs(folder: Path, limit: int | None) -> list[tuple[Path, Path]]:
+    pairs = [(p, CORPUS / "ownership-xml" / f"{p.stem}.xml") for p in sorted(folder.glob("*.pdf"))]
+    return pairs[:limit]
+
+
+def report_families(folder: Path, limit: int | None, show_wrong: bool, jobs: int) -> None:
+    """Each family's tier, the tuned ones first and the held-out ones apart; right as a share
+    of the clean tier's right on the same filings."""
+    tiers = {d.name: d for d in sorted(folder.iterdir()) if d.is_dir()}
+    results = {
+        name: run_tier(name, _scan_pairs(tiers[name], limit), show_wrong, jobs) for name in tiers
+    }
+    clean = results.get("clean")
+    for title, names in (
+        ("tuned on", [n for n in results if n not in HELD_OUT_FAMILIES]),
+        ("held out (never tuned on)", [n for n in results if n in HELD_OUT_FAMILIES]),
+    ):
+        if not names:
+            continue
+        print(f"-- {title}")
+        print_table([results[n] for n in names])
+        for name in names:
+            if clean is not None and name != "clean" and clean.field_accuracy:
+                ratio = results[name].field_accuracy / clean.field_accuracy
+                print(f"   {name}: right {ratio:.1%} of the clean scan's")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tier", action="append")
@@ -155,8 +188,17 @@ def main() -> None:
         type=Path,
         help="a held-out OCR tier: PDFs named by accession (bench/make_ocr_tier.py makes one)",
     )
+    parser.add_argument(
+        "--families",
+        type=Path,
+        help="a folder of noise-family tiers of the same filings (bench/make_scan_tier.py "
+        "--family F --out DIR/F), `clean` among them",
+    )
     parser.add_argument("--jobs", type=int, default=1, help="parse in this many processes")
     args = parser.parse_args()
+    if args.families:
+        report_families(args.families, args.limit, args.show_wrong, args.jobs)
+        return
     tiers = args.tier or ([] if args.ocr_dir else ["edgar-html", "pdf", "pdf-ocr"])
     results = []
     for tier in tiers:

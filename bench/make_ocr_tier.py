@@ -10,6 +10,7 @@ parser was developed against. Needs the `tesseract` binary (Debian: tesseract-oc
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import shutil
 import subprocess
@@ -38,9 +39,11 @@ def ocr_pdf(
     target: Path,
     dpi: int,
     degrade: Callable[[Image.Image, int], Image.Image] | None = None,
+    keep_resolution: bool = True,
 ) -> None:
     """Rasterise `source` at `dpi` (each page through `degrade(page, page_number)` when given,
-    as a scanner would spoil it) and OCR it into an image + text-layer PDF at `target`."""
+    as a scanner would spoil it) and OCR it into an image + text-layer PDF at `target`; without
+    `keep_resolution` the image carries none, and tesseract embeds it at its 70 ppi default."""
     with tempfile.TemporaryDirectory() as scratch:
         images = []
         with _PDFIUM:
@@ -51,7 +54,7 @@ def ocr_pdf(
                 page = bitmap.to_pil().convert("L")
                 if degrade is not None:
                     page = degrade(page, index)
-                page.save(path, dpi=(dpi, dpi))
+                page.save(path, dpi=(dpi, dpi)) if keep_resolution else page.save(path)
                 images.append(str(path))
             document.close()
         listing = Path(scratch) / "pages.txt"
@@ -65,6 +68,25 @@ def ocr_pdf(
             capture_output=True,
             env={**os.environ, "OMP_THREAD_LIMIT": "1"},
         )
+
+
+def rescale_pages(data: bytes, factor: float) -> bytes:
+    """The same PDF on pages `factor` times the size, everything drawn on them scaled with
+    them: what a tool that embeds a scan without its resolution makes (tesseract's 70 ppi
+    default turns a 150 dpi letter scan into a page 2.14 times letter), or a PDF printed to
+    another paper size."""
+    document = pypdfium2.PdfDocument(io.BytesIO(data))
+    for index in range(len(document)):
+        page = document[index]
+        width, height = page.get_size()
+        for drawn in list(page.get_objects()):
+            drawn.transform(pypdfium2.PdfMatrix().scale(factor, factor))
+        page.set_mediabox(0, 0, width * factor, height * factor)
+        page.gen_content()
+    out = io.BytesIO()
+    document.save(out)
+    document.close()
+    return out.getvalue()
 
 
 def make_tier(corpus: Path, out: Path, dpi: int, limit: int) -> list[Path]:

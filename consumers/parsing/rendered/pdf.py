@@ -24,6 +24,7 @@ from pdfminer.psparser import LIT
 from consumers import limits as bounds
 from consumers.parsing.core.errors import ParseError, Reason
 from consumers.parsing.core.model import Filing
+from consumers.parsing.core.page import form_scale
 from consumers.parsing.grid.reader import GridReader
 from consumers.parsing.grid.text import parse_form_text
 from consumers.parsing.scan import tesseract
@@ -109,12 +110,35 @@ def check_page(page: Any) -> None:
             raise _too_large(f"a page's content passes {bounds.MAX_PAGE_CONTENT_BYTES} bytes")
 
 
-def _table_settings(page: Any) -> dict[str, Any]:
+# pdfplumber's tolerances, in points of the form (its defaults); a page printed at another
+# scale has them scaled with it, so words and rulings join as they do on the form.
+POINT_TOLERANCES = ("snap_tolerance", "join_tolerance", "edge_min_length", "intersection_tolerance")
+TOLERANCE_POINTS = 3.0
+WALL_MAX_WIDTH_POINTS, WALL_MIN_HEIGHT_POINTS = 2.0, 4.0
+
+
+def _text_tolerances(scale: float) -> dict[str, float]:
+    """extract_text's and extract_words' tolerances on a page `scale` form points per point."""
+    if scale == 1.0:
+        return {}
+    return {"x_tolerance": TOLERANCE_POINTS / scale, "y_tolerance": TOLERANCE_POINTS / scale}
+
+
+def _table_settings(page: Any, scale: float = 1.0) -> dict[str, Any]:
     """Close rows cut by a page break: a row's cell walls without a floor (or roof) otherwise
     make pdfplumber drop the row; a ruling at each wall's end supplies the missing edge."""
-    walls = [r for r in page.rects if r["width"] < 2 and r["height"] > 4]
+    walls = [
+        r
+        for r in page.rects
+        if r["width"] < WALL_MAX_WIDTH_POINTS / scale
+        and r["height"] > WALL_MIN_HEIGHT_POINTS / scale
+    ]
     ends = sorted({round(r["bottom"], 1) for r in walls} | {round(r["top"], 1) for r in walls})
-    return {"explicit_horizontal_lines": ends} if ends else {}
+    settings: dict[str, Any] = {"explicit_horizontal_lines": ends} if ends else {}
+    if scale != 1.0:
+        settings.update(dict.fromkeys(POINT_TOLERANCES, TOLERANCE_POINTS / scale))
+        settings.update({"text_" + k: v for k, v in _text_tolerances(scale).items()})
+    return settings
 
 
 def open_pdf(data: bytes, max_pages: int) -> tuple[Any, list[Any]]:
@@ -169,10 +193,13 @@ def _read_grids(page: Any, reader: GridReader, texts: list[str]) -> int | None:
     None when the page has no text at all."""
     if not page.chars:
         return None
-    tables = sorted(page.find_tables(_table_settings(page)), key=lambda t: (t.bbox[1], t.bbox[0]))
+    scale = form_scale(page.width, page.height)
+    settings = _table_settings(page, scale)
+    tables = sorted(page.find_tables(settings), key=lambda t: (t.bbox[1], t.bbox[0]))
+    tolerances = _text_tolerances(scale)
     for table in tables:
-        reader.feed(table.extract())
-    texts.append(page.extract_text() or "")
+        reader.feed(table.extract(**tolerances))
+    texts.append(page.extract_text(**tolerances) or "")
     return len(tables)
 
 
@@ -212,7 +239,12 @@ def parse_pdf(
                 if scan is not None:
                     return parse_scanned_pdf(scan.pages(), started, scan_budget)
                 layout_texts = [
-                    page.extract_text(layout=True) or "" for page in pages if page.chars
+                    page.extract_text(
+                        layout=True, **_text_tolerances(form_scale(page.width, page.height))
+                    )
+                    or ""
+                    for page in pages
+                    if page.chars
                 ]
                 return parse_form_text("\n".join(layout_texts), source_format="pdf")
             return reader.finish("\n".join(texts))

@@ -17,8 +17,10 @@ from typing import Any
 from PIL import Image
 
 from consumers.parsing.core.errors import ParseError, Reason
+from consumers.parsing.core.page import form_scale
 
 DEFAULT_SCAN_DPI = 150.0  # a page with no image to measure is taken as scanned at this
+MIN_SCAN_DPI, MAX_SCAN_DPI = 72.0, 400.0
 # A glyph turned less than this from level (or upside down) is upright, as a page fed askew
 # leaves its words; pdfminer calls only a quarter-turned glyph not upright.
 _UPRIGHT_RADIANS = math.pi / 4
@@ -26,8 +28,10 @@ _UPRIGHT_RADIANS = math.pi / 4
 
 @dataclass(eq=False)
 class ScanPage:
-    """One page of a scan: pdfplumber's frame (top-down points) for its size and table
-    finder, pdfium for its characters and pixels."""
+    """One page of a scan in the form's frame: top-down points of the printed form (letter),
+    whatever size the PDF gave its page, and the resolution the paper was scanned at. Every
+    threshold downstream, in points or in pixels, then means the same on any page size.
+    pdfplumber's page finds the tables, pdfium gives the characters and the pixels."""
 
     number: int
     width: float
@@ -36,11 +40,27 @@ class ScanPage:
     chars: list[dict[str, Any]]
     tables_page: Any  # pdfplumber's page: its table finder, given explicit rulings
     pdfium_page: Any
+    scale: float = 1.0  # form points per PDF point (1: the page is the form's size)
+    # Pixels per PDF point to render at; None: the scan resolution's (dpi * scale / 72). A
+    # rescaled page renders at its image's own pixel density, so the picture is drawn pixel
+    # for pixel as at the form's size, not resampled by a rounding of the page's points.
+    render_density: float | None = None
 
     @property
     def pixels(self) -> float:
         """Pixels of the page's image at its scan resolution."""
         return self.width * self.height * (self.dpi / 72.0) ** 2
+
+    def across(self, ys: list[float]) -> list[float] | list[dict[str, Any]]:
+        """Horizontal rulings at `ys` across the whole page, for the table finder (which draws
+        a bare y across its own page: the PDF's, not the form's, when they differ)."""
+        if self.scale == 1.0:
+            return ys
+        return [
+            {"object_type": "line", "x0": 0.0, "x1": self.width, "top": y, "bottom": y,
+             "width": self.width, "height": 0.0}
+            for y in ys
+        ]  # fmt: skip
 
     def render(self) -> Image.Image:
         """The page at its scan resolution in grey, rendered as pdfplumber renders it; pdfium's
@@ -49,7 +69,7 @@ class ScanPage:
 
         try:
             bitmap = self.pdfium_page.render(
-                scale=self.dpi / 72.0,
+                scale=self.render_density or self.dpi * self.scale / 72.0,
                 no_smoothtext=True,
                 no_smoothpath=True,
                 no_smoothimage=True,
@@ -108,19 +128,33 @@ def _scan_page(plumber: Any, pdfium_page: Any) -> ScanPage:
     plain = pdfium_page.get_rotation() == 0 and tuple(pdfium_page.get_mediabox()[:2]) == (0, 0)
     # A turned or offset page keeps pdfminer's characters: its frame is pdfplumber's to map.
     chars = _layer_chars(pdfium_page, plumber) if plain else list(plumber.chars)
+    scale = form_scale(plumber.width, plumber.height)
+    if scale != 1.0:
+        chars = [_scaled_char(char, scale) for char in chars]
+    image = _widest_image(pdfium_page)
     return ScanPage(
         number=plumber.page_number,
-        width=plumber.width,
-        height=plumber.height,
-        dpi=_scan_resolution(pdfium_page),
+        width=plumber.width * scale,
+        height=plumber.height * scale,
+        dpi=_scan_resolution(image, scale),
         chars=chars,
         tables_page=plumber,
         pdfium_page=pdfium_page,
+        scale=scale,
+        render_density=image[1] / image[0] if image is not None and scale != 1.0 else None,
     )
 
 
-def _scan_resolution(pdfium_page: Any) -> float:
-    """The resolution the page was scanned at, from its widest image."""
+_SCALED_KEYS = ("x0", "x1", "top", "bottom", "doctop", "y0", "y1", "width", "height", "size")
+
+
+def _scaled_char(char: dict[str, Any], scale: float) -> dict[str, Any]:
+    return {k: v * scale if k in _SCALED_KEYS and isinstance(v, float | int) else v
+            for k, v in char.items()}  # fmt: skip
+
+
+def _widest_image(pdfium_page: Any) -> tuple[float, int] | None:
+    """The page's widest image: its width in PDF points and in pixels; None without one."""
     import pypdfium2.raw as pdfium_c
 
     best: tuple[float, int] | None = None
@@ -129,9 +163,16 @@ def _scan_resolution(pdfium_page: Any) -> float:
         pixels = image.get_px_size()[0]
         if right > left and pixels and (best is None or right - left > best[0]):
             best = (right - left, pixels)
-    if best is None:
+    return best
+
+
+def _scan_resolution(image: tuple[float, int] | None, scale: float = 1.0) -> float:
+    """The resolution the paper was scanned at: the image's pixels over the inches of the
+    form it covers (the PDF's points over `scale`)."""
+    if image is None:
         return DEFAULT_SCAN_DPI
-    return min(max(best[1] * 72.0 / best[0], 72.0), 400.0)
+    points, pixels = image
+    return min(max(pixels * 72.0 / (points * scale), MIN_SCAN_DPI), MAX_SCAN_DPI)
 
 
 def _layer_chars(pdfium_page: Any, plumber: Any) -> list[dict[str, Any]]:

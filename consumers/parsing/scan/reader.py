@@ -365,7 +365,7 @@ def _read_page(page: ScanPage, reader: GridReader, deadline: Deadline) -> _PageR
         {
             **_TABLE_SETTINGS,
             "explicit_vertical_lines": vertical,
-            "explicit_horizontal_lines": horizontal + ends,
+            "explicit_horizontal_lines": [*horizontal, *page.across(ends)],
         }
     )
     tables.sort(key=lambda t: (t.bbox[1], t.bbox[0]))
