@@ -49,3 +49,38 @@ def test_only_the_forms_shape_at_another_size_is_rescaled() -> None:
     assert form_scale(306, 396) == pytest.approx(2.0)
     assert form_scale(2376, 1836) == pytest.approx(1 / 3)  # landscape, three times
     assert form_scale(0, 792) == 1.0
+
+
+def test_a_dark_or_faint_scan_is_stretched_to_white_paper_and_black_ink() -> None:
+    from PIL import Image, ImageDraw
+
+    from consumers.parsing.scan.page_image import normalise_levels
+
+    good = Image.new("L", (200, 100), 255)
+    ImageDraw.Draw(good).rectangle((20, 20, 60, 80), fill=0)
+    assert normalise_levels(good) is good  # a good scan: the very same pixels
+    dark = good.point(lambda v: 40 + v * 140 // 255)  # paper 180, ink 40
+    faint = good.point(lambda v: 170 + v * 85 // 255)  # paper 255, ink 170
+    for spoilt in (dark, faint):
+        fixed = normalise_levels(spoilt)
+        assert fixed.getpixel((100, 50)) == 255 and fixed.getpixel((40, 50)) == 0
+    blank = Image.new("L", (50, 50), 200)
+    assert normalise_levels(blank) is blank  # nothing to stretch
+
+
+def test_on_any_scan_a_misread_looking_title_is_withheld_but_an_address_mark_is_not() -> None:
+    from consumers.parsing.core.model import Filing, ReportingOwner, TableLine
+    from consumers.parsing.scan.noisy import withhold_misreads
+
+    line = TableLine(table="non_derivative", kind="transaction", line=1)
+    line.security_title, line.underlying_security_title = "ClassA Common Stock", "Commen Stock"
+    line.nature_of_ownership = "By Trust"
+    owner = ReportingOwner(name="Jane Doe", street1="C/O YAHOO! INC., 701 FIRST AVENUE")
+    owner.city = "REDMOND WA 98052"
+    filing = Filing(source_format="pdf", lines=[line], reporting_owners=[owner])
+    withhold_misreads(filing)
+    assert line.security_title is None and line.underlying_security_title is None
+    assert {"security_title", "underlying_security_title"} <= line.unread_fields
+    assert line.nature_of_ownership == "By Trust" and owner.name == "Jane Doe"
+    assert owner.street1 == "C/O YAHOO! INC., 701 FIRST AVENUE"  # the filer's own mark
+    assert owner.city is None and "reporting_owners[0].city" in filing.provenance.unread

@@ -116,6 +116,12 @@ class TableLine:
         """Read by OCR once, with nothing independent confirming it."""
         self.unverified_fields.add(name)
 
+    def withhold(self, name: str) -> None:
+        """A value read but refused after all (it looks misread): null and unread, no longer
+        a doubtful value."""
+        self.unverified_fields.discard(name)
+        self.mark_unread(name)
+
     def clear_unread(self, name: str) -> None:
         """A value held back as unread that the form's own checks confirmed after all."""
         self.unread_fields.discard(name)

@@ -26,6 +26,9 @@ _SPECKLED_TEXT = re.compile(
     r"[?!@'\"`;:|‘’“”]|\s[-.,:]\s|[a-z]{4}\.(?=\s|$)|\)\.$|\b(?:Class|Series)\s+\w\."
     r"|[a-z]{2}[A-Z]\b|\b(?:[Bb]y|[Ss]ee|of|for|the|and|in|to|as)\.(?=\s)|\.\.|\s\.$"
 )
+# On any scan: marks no title, name or city is printed with (unlike "!" in "YAHOO!" or the
+# apostrophe in "O'Brien"), words run together ("ClassA"), a doubled point, a lone mark.
+_MISREAD_TEXT = re.compile(r"[?@`;|=<>_{}\[\]~^\\“”]|[a-z]{2}[A-Z]\b|\.\.|\s[-.,:]\s")
 # A trading symbol: capitals (a class after a point or hyphen); a bracket read into it ("CMMB J",
 # "| MDB") is not one.
 _TICKER = re.compile(r"^[A-Z][A-Z0-9]*(?:[.-][A-Z0-9]+)?$")
@@ -126,6 +129,43 @@ def withhold_speckled(
             setattr(owner, flag, None)
             filing.provenance.unread.add(f"reporting_owners[0].{flag}")
     _withhold_joint_flags(filing, joint_owner_flag_cells)
+
+
+# Boxes whose printed values carry marks of their own ("C/O YAHOO! INC.", "#200"): on a page
+# with no specks a mark there is the filer's.
+_PUNCTUATED_BOXES = frozenset({"trading_symbol", "zip", "street1", "street2"})
+
+
+def withhold_misreads(filing: Filing) -> None:
+    """On any scan, a text value that looks misread the way a degraded image misreads (stray
+    marks, words run together, a title word one letter off a title word, a city the state ran
+    into) is null and unread. A blurred, compressed, worn or unevenly lit scan misreads as a
+    speckled one does, without the specks that make the page noisy, and the scan's own text
+    layer, OCR'd from the same pixels, agrees with the misread as often as not."""
+    for line in filing.lines:
+        for field in _LINE_TEXT_FIELDS:
+            text = getattr(line, field)
+            title = field in _TITLE_FIELDS  # no title has "!", a quote or a lowercase full stop
+            if _misread(text) or (title and (_speckled(text) or _misspelt_title(text))):
+                line.withhold(field)
+    provenance = filing.provenance
+    for path, holder, name in header_boxes(filing):
+        value = getattr(holder, name)
+        if not isinstance(value, str) or name in _PUNCTUATED_BOXES:
+            continue
+        if _misread(value) or (name == "city" and bool(_CITY_RUN_ON.search(value))):
+            setattr(holder, name, None)
+            provenance.unverified.discard(path)
+            provenance.unread.add(path)
+
+
+def _misread(text: str | None) -> bool:
+    """`text` carries a mark no printed title, name or city has, or was read twice over."""
+    if text is None:
+        return False
+    words = text.split()
+    half = len(words) // 2
+    return bool(_MISREAD_TEXT.search(text)) or bool(half and words[:half] == words[half:])
 
 
 _DESCRIBED = {"is_officer": "officer_title", "is_other": "other_text"}

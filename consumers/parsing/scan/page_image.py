@@ -35,6 +35,34 @@ UNDERLINE_MIN_POINTS = 14.0
 UNDERLINE_MAX_PIXELS = 3
 
 
+# A form page is mostly paper: the level under which PAPER_SHARE of its pixels lie is its
+# paper's; the level under which INK_SHARE lie, its ink's. A page whose paper is darker than
+# PAPER_WHITE_MIN (a dark scan) or whose ink is lighter than INK_BLACK_MAX (a faint one) is
+# stretched to white paper and black ink; any other page is left exactly as it is.
+PAPER_SHARE, INK_SHARE = 0.60, 0.005
+PAPER_WHITE_MIN, INK_BLACK_MAX = 230, 60
+
+
+def _level_at(histogram: list[int], share: float) -> int:
+    wanted, seen = share * sum(histogram), 0
+    for level, count in enumerate(histogram):
+        seen += count
+        if seen >= wanted:
+            return level
+    return 255
+
+
+def normalise_levels(grey: Image.Image) -> Image.Image:
+    """A faint or dark scan as if scanned right: its paper white and its ink black, so the
+    ink thresholds (DARK_BELOW) mean on it what they mean on a good scan."""
+    histogram = grey.histogram()
+    paper, ink = _level_at(histogram, PAPER_SHARE), _level_at(histogram, INK_SHARE)
+    if (paper >= PAPER_WHITE_MIN and ink <= INK_BLACK_MAX) or paper - ink < 32:
+        return grey  # a good scan, or no contrast to stretch (a blank or blackened page)
+    span = paper - ink
+    return grey.point([min(255, max(0, (v - ink) * 255 // span)) for v in range(256)])
+
+
 def despeckle(grey: Image.Image, resolution: float) -> tuple[Image.Image, bool]:
     """The page with its specks of noise painted paper, and whether it had them: OCR reads a
     speck as punctuation, and one in a blank cell makes it look filled. A page with few specks

@@ -310,7 +310,9 @@ def parse_scanned_pdf(pages: list[ScanPage], started: float, budget: float) -> F
         checks.withhold_broken_chains(filing)
         noisy.withhold_speckled(filing, reader.unclear_boxes, reader.joint_owner_flag_cells)
     layer_text = "\n".join(read.layer_text for read in reads)
-    return _withhold_unverified(filing, layer_text, strict=speckled)
+    _withhold_unverified(filing, layer_text, strict=speckled)
+    noisy.withhold_misreads(filing)
+    return filing
 
 
 @dataclass
@@ -345,7 +347,7 @@ def _read_page(page: ScanPage, reader: GridReader, deadline: Deadline) -> _PageR
             f"{MAX_SCAN_PAGE_PIXELS:,} pixels",
             stage="limit",
         )
-    grey = page.render()
+    grey = page_image.normalise_levels(page.render())  # a faint or dark scan: levels stretched
     # A page fed askew breaks each ruling into steps: level the image, and the text layer's
     # characters with it, before the grid is looked for.
     angle = page_image.estimate_skew(grey)
