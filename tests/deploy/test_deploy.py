@@ -71,18 +71,13 @@ def test_compose_uses_only_real_flags_and_env() -> None:
     assert env <= _accepted_env(), env - _accepted_env()
     assert processor["deploy"]["replicas"] == 2
     assert _check_form4_invocations("\n".join(services["feeder"]["command"])) == 1
-    watcher = services["watcher"]
-    assert watcher["command"][0] == "watch-edgar"
-    for flag in watcher["command"][1:]:
-        if flag.startswith("--"):
-            assert flag in _options("watch-edgar"), flag
-    assert set(watcher["environment"]) <= _accepted_env()
-    alerts = services["alerts"]
-    assert alerts["command"][0] == "alerts"
-    for flag in alerts["command"][1:]:
-        if flag.startswith("--"):
-            assert flag in _options("alerts"), flag
-    assert set(alerts["environment"]) <= _accepted_env()
+    for name, command in (("watcher", "watch-edgar"), ("alerts", "alerts")):
+        service = services[name]
+        assert service["command"][0] == command
+        for flag in service["command"][1:]:
+            if flag.startswith("--"):
+                assert flag in _options(command), flag
+        assert set(service["environment"]) <= _accepted_env()
     assert {"kafka", "schema-registry", "topics", "prometheus", "grafana"} <= set(services)
 
 

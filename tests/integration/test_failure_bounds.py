@@ -87,7 +87,9 @@ def test_a_batch_past_its_time_budget_carries_documents_over_exactly_once(
     expected_ids, expected_reasons = expected_outcome(events)
     publish_events(bootstrap, topics["input"], events)
     # max.poll.interval 30 s: a batch may take 15 s and starts no document after 15 - 2 x 6 s,
-    # while the PDFs take several seconds to parse on two workers.
+    # while the PDFs take several seconds to parse on two workers. A batch closes when the
+    # input is idle: it lingers 3 s here so that it holds every event published, as one that
+    # met a backlog would, whatever librdkafka had fetched when the first one arrived.
     run = run_until_consumed(
         bootstrap,
         topics,
@@ -95,6 +97,7 @@ def test_a_batch_past_its_time_budget_carries_documents_over_exactly_once(
         timeout=300,
         document_timeout_seconds=6.0,
         max_poll_interval_ms=30_000,
+        batch_linger_ms=3000,
         kafka={"session.timeout.ms": "10000"},
     )
     records, failures, text = run.records, run.dead_letters, run.metrics
