@@ -16,16 +16,22 @@ FRESHNESS_BUCKETS = (
 )  # fmt: skip
 
 
+def parse_instant(text: str) -> dt.datetime | None:
+    """An ISO 8601 instant as EDGAR's headers and the records write it ("Z" or an offset);
+    None when it is not one. Without a zone it stays naive: a date alone is no instant."""
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
 def seconds_since(
     accepted_at: dt.datetime | str | None, now: dt.datetime | None = None
 ) -> float | None:
     """Seconds from `accepted_at` (a zoned datetime, or ISO 8601 text) to now; None when it
     is missing, unreadable, or has no zone (a date alone says nothing of seconds)."""
     if isinstance(accepted_at, str):
-        try:
-            accepted_at = dt.datetime.fromisoformat(accepted_at.replace("Z", "+00:00"))
-        except ValueError:
-            return None
+        accepted_at = parse_instant(accepted_at)
     if accepted_at is None or accepted_at.tzinfo is None:
         return None
     now = now or dt.datetime.now(dt.UTC)

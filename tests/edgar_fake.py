@@ -269,26 +269,21 @@ def submission_text(xml: bytes, header: dict, accession: str, accepted_at: dt.da
         f"FILED AS OF DATE:\t\t{filed}",
         "",
     ]
-    for owner in sub.get("REPORTING-OWNER", []):
-        data = owner.get("OWNER-DATA", {})
-        lines += [
-            "REPORTING-OWNER:\t",
-            "",
-            "\tOWNER DATA:\t",
-            f"\t\tCOMPANY CONFORMED NAME:\t\t\t{data.get('CONFORMED-NAME', '')}",
-            f"\t\tCENTRAL INDEX KEY:\t\t\t{data.get('CIK', '')}",
-            "",
-        ]
-    for issuer in sub.get("ISSUER", []):
-        data = issuer.get("COMPANY-DATA", {})
-        lines += [
-            "ISSUER:\t\t",
-            "",
-            "\tCOMPANY DATA:\t",
-            f"\t\tCOMPANY CONFORMED NAME:\t\t\t{data.get('CONFORMED-NAME', '')}",
-            f"\t\tCENTRAL INDEX KEY:\t\t\t{data.get('CIK', '')}",
-            "",
-        ]
+    # Each filer's block, as SEC-HEADER prints it: (section, the JSON's data key, its label).
+    for section, key, label in (
+        ("REPORTING-OWNER:\t", "OWNER-DATA", "OWNER DATA"),
+        ("ISSUER:\t\t", "COMPANY-DATA", "COMPANY DATA"),
+    ):
+        for filer in sub.get(section.rstrip(":\t"), []):
+            data = filer.get(key, {})
+            lines += [
+                section,
+                "",
+                f"\t{label}:\t",
+                f"\t\tCOMPANY CONFORMED NAME:\t\t\t{data.get('CONFORMED-NAME', '')}",
+                f"\t\tCENTRAL INDEX KEY:\t\t\t{data.get('CIK', '')}",
+                "",
+            ]
     lines += ["</SEC-HEADER>", "<DOCUMENT>", f"<TYPE>{sub['TYPE']}", "<SEQUENCE>1", "<TEXT>"]
     head = "\n".join(lines).encode("latin-1", "replace")
     return head + b"\n<XML>\n" + xml.strip() + b"\n</XML>\n</TEXT>\n</DOCUMENT>\n</SEC-DOCUMENT>\n"

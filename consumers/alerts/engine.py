@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from consumers.alerts.rules import AlertRules
+from consumers.freshness import parse_instant
 from consumers.limits import SEEN_RECORD_IDS
 
 
@@ -41,10 +42,7 @@ def _date(value: Any) -> dt.date | None:
 def _datetime(value: Any) -> dt.datetime | None:
     if value is None or isinstance(value, dt.datetime):
         return value
-    try:
-        return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
+    return parse_instant(str(value))
 
 
 def _plain(value: Decimal | None) -> str | None:

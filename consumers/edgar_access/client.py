@@ -30,6 +30,8 @@ SEC_MAX_REQUESTS_PER_SECOND = 10
 MAX_REDIRECTS = 5
 REDIRECT_REFUSED = 0  # the status of an attempt ended by a redirect we do not follow
 NOT_MODIFIED = 304
+# A response's validators and the request headers that send them back (RFC 9110 13.1).
+_VALIDATOR_HEADERS = {"ETag": "If-None-Match", "Last-Modified": "If-Modified-Since"}
 _CONTACT = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _RETRYABLE = frozenset({403, 429, 500, 502, 503, 504})
 
@@ -269,7 +271,7 @@ class EdgarClient:
         started = time.perf_counter()
         conditions = {
             header: validators[name]
-            for name, header in (("ETag", "If-None-Match"), ("Last-Modified", "If-Modified-Since"))
+            for name, header in _VALIDATOR_HEADERS.items()
             if name in validators
         }
         try:
@@ -289,7 +291,7 @@ class EdgarClient:
                     return _Answer(200, f"body over {cap} bytes")
                 kept = {
                     name: response.headers[name]
-                    for name in ("ETag", "Last-Modified")
+                    for name in _VALIDATOR_HEADERS
                     if name in response.headers
                 }
                 return _Answer(200, "ok", body=body, validators=kept)

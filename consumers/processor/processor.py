@@ -33,7 +33,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Produ
 
 from consumers import PARSER_VERSION
 from consumers import limits as bounds
-from consumers.freshness import seconds_since
+from consumers.freshness import parse_instant, seconds_since
 from consumers.issuers.source import local_directory
 from consumers.kafka.batches import FETCH_WAIT_MAX_MS, consume_ready, position
 from consumers.kafka.http import ProbeState, serve
@@ -114,10 +114,7 @@ def _bounded_key(message: Message) -> bytes | None:
 def _filed_at(message: Message) -> dt.datetime | None:
     """EDGAR's acceptance time, from the raw event's filed-at header."""
     filed_at = _header(message, "filed-at")
-    try:
-        return dt.datetime.fromisoformat(filed_at.replace("Z", "+00:00")) if filed_at else None
-    except ValueError:
-        return None
+    return parse_instant(filed_at) if filed_at else None
 
 
 def job_of(message: Message) -> Job:

@@ -18,6 +18,7 @@ from PIL import Image
 
 from consumers.parsing.core.errors import ParseError, Reason
 from consumers.parsing.core.page import form_scale
+from consumers.parsing.scan.page_image import ruling
 
 DEFAULT_SCAN_DPI = 150.0  # a page with no image to measure is taken as scanned at this
 MIN_SCAN_DPI, MAX_SCAN_DPI = 72.0, 400.0
@@ -56,11 +57,7 @@ class ScanPage:
         a bare y across its own page: the PDF's, not the form's, when they differ)."""
         if self.scale == 1.0:
             return ys
-        return [
-            {"object_type": "line", "x0": 0.0, "x1": self.width, "top": y, "bottom": y,
-             "width": self.width, "height": 0.0}
-            for y in ys
-        ]  # fmt: skip
+        return [ruling(0.0, self.width, y, y) for y in ys]
 
     def render(self) -> Image.Image:
         """The page at its scan resolution in grey, rendered as pdfplumber renders it; pdfium's

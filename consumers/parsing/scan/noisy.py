@@ -52,11 +52,14 @@ _MAX_PRICE_DECIMALS = 4
 def _speckled(text: str | None) -> bool:
     """`text` shows specks, or was read twice over ("Class A Common Stock Class A Common
     Stock": two rows run into one)."""
-    if text is None:
-        return False
+    return text is not None and (bool(_SPECKLED_TEXT.search(text)) or _read_twice(text))
+
+
+def _read_twice(text: str) -> bool:
+    """Two rows run into one: the same words twice over."""
     words = text.split()
     half = len(words) // 2
-    return bool(_SPECKLED_TEXT.search(text)) or bool(half and words[:half] == words[half:])
+    return bool(half and words[:half] == words[half:])
 
 
 def _one_letter_off(word: str, known: str) -> bool:
@@ -161,11 +164,7 @@ def withhold_misreads(filing: Filing) -> None:
 
 def _misread(text: str | None) -> bool:
     """`text` carries a mark no printed title, name or city has, or was read twice over."""
-    if text is None:
-        return False
-    words = text.split()
-    half = len(words) // 2
-    return bool(_MISREAD_TEXT.search(text)) or bool(half and words[:half] == words[half:])
+    return text is not None and (bool(_MISREAD_TEXT.search(text)) or _read_twice(text))
 
 
 _DESCRIBED = {"is_officer": "officer_title", "is_other": "other_text"}

@@ -41,6 +41,7 @@ UNDERLINE_MAX_PIXELS = 3
 # stretched to white paper and black ink; any other page is left exactly as it is.
 PAPER_SHARE, INK_SHARE = 0.60, 0.005
 PAPER_WHITE_MIN, INK_BLACK_MAX = 230, 60
+MIN_STRETCHED_CONTRAST = 32  # levels between paper and ink: less is a blank or blackened page
 
 
 def _level_at(histogram: list[int], share: float) -> int:
@@ -57,7 +58,7 @@ def normalise_levels(grey: Image.Image) -> Image.Image:
     ink thresholds (DARK_BELOW) mean on it what they mean on a good scan."""
     histogram = grey.histogram()
     paper, ink = _level_at(histogram, PAPER_SHARE), _level_at(histogram, INK_SHARE)
-    if (paper >= PAPER_WHITE_MIN and ink <= INK_BLACK_MAX) or paper - ink < 32:
+    if (paper >= PAPER_WHITE_MIN and ink <= INK_BLACK_MAX) or paper - ink < MIN_STRETCHED_CONTRAST:
         return grey  # a good scan, or no contrast to stretch (a blank or blackened page)
     span = paper - ink
     return grey.point([min(255, max(0, (v - ink) * 255 // span)) for v in range(256)])
@@ -141,7 +142,7 @@ def find_rulings(
         if thickness > MAX_RULING_POINTS:
             continue
         y = (run.first + run.last + 1) / 2 * points
-        horizontal.append(_line(run.start * points, run.end * points, y, y))
+        horizontal.append(ruling(run.start * points, run.end * points, y, y))
     vertical = []
     transposed = image.transpose(Image.Transpose.TRANSPOSE)
     for run in _runs(transposed, round(MIN_VERTICAL_POINTS / points)):
@@ -149,7 +150,7 @@ def find_rulings(
         if thickness > MAX_RULING_POINTS:
             continue
         x = (run.first + run.last + 1) / 2 * points
-        vertical.append(_line(x, x, run.start * points, run.end * points))
+        vertical.append(ruling(x, x, run.start * points, run.end * points))
     return _collinear_joined(horizontal, "top", "x0", "x1"), _collinear_joined(
         vertical, "x0", "top", "bottom"
     )
@@ -190,7 +191,8 @@ def _collinear_joined(
     return joined
 
 
-def _line(x0: float, x1: float, top: float, bottom: float) -> dict[str, Any]:
+def ruling(x0: float, x1: float, top: float, bottom: float) -> dict[str, Any]:
+    """A ruling as pdfplumber's table finder takes one (top-down points)."""
     return {
         "object_type": "line",
         "x0": x0,
