@@ -7,6 +7,7 @@ import click
 from consumers import __version__
 from consumers.commands.alerts import alerts_command
 from consumers.commands.broker import broker_group
+from consumers.commands.current import current_command
 from consumers.commands.demo import demo_command
 from consumers.commands.parse import parse_command
 from consumers.commands.publish import publish_command
@@ -25,6 +26,7 @@ def main() -> None:
 for command in (
     parse_command,
     run_command,
+    current_command,
     publish_command,
     tail_command,
     demo_command,

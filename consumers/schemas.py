@@ -11,6 +11,7 @@ import fastavro
 
 TRANSACTION = "form4_transaction"
 PARSE_FAILURE = "parse_failure"
+FILING_VERSION = "filing_version"  # form4 current's changelog
 
 _CANDIDATES = (
     Path(__file__).resolve().parent / "_schemas",  # inside an installed wheel

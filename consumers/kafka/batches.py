@@ -10,9 +10,12 @@ messages and batches grow by themselves; when quiet, each message goes on at onc
 
 from __future__ import annotations
 
+import logging
 import time
 
-from confluent_kafka import Consumer, Message
+from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
+
+log = logging.getLogger(__name__)
 
 # fetch.wait.max.ms of the consumers on the alert path: the broker answers a fetch as soon as
 # data is there, but holds an empty one this long (librdkafka's default, 500 ms, is felt).
@@ -45,3 +48,17 @@ def consume_ready(
             break  # idle: nothing queued, and the linger (if any) is spent
         batch.extend(more)
     return batch
+
+
+def rewind(consumer: Consumer, messages: list[Message]) -> None:
+    """Seek each partition of `messages` back to its first one, so the next consume() reads
+    them again (librdkafka drops what it had prefetched past that point)."""
+    first: dict[tuple[str, int], int] = {}
+    for message in messages:
+        topic, partition, offset = position(message)
+        first.setdefault((topic, partition), offset)
+    for (topic, partition), offset in first.items():
+        try:
+            consumer.seek(TopicPartition(topic, partition, offset))
+        except KafkaException as exc:  # revoked meanwhile: its new owner resumes there
+            log.info("seek skipped", extra={"partition": partition, "error": str(exc)})

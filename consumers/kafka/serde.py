@@ -114,6 +114,12 @@ class ValueCodec:
             return output.payload
         return self._serialize(TRANSACTION, output.record, topic)
 
+    def transaction_value(self, record: dict[str, Any], topic: str) -> bytes:
+        """A record dict (the current view's lines); raises RegistryUnavailable as above."""
+        if not self.uses_registry:
+            return encode_single_object(TRANSACTION, record)
+        return self._serialize(TRANSACTION, record, topic)
+
     def failure_value(self, failure: dict[str, Any], topic: str) -> bytes:
         if not self.uses_registry:
             return encode_single_object(PARSE_FAILURE, failure)

@@ -6,7 +6,9 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from confluent_kafka import KafkaException
+from confluent_kafka import KafkaException, Producer
+
+from consumers.kafka.publish import Headers
 
 # Transactional calls get this long per attempt; retriable errors are retried until the
 # overall budget, which stays below transaction.timeout.ms so we give up before the broker does.
@@ -27,3 +29,22 @@ def retrying(call: Callable[[], T], budget_seconds: float = TXN_RETRY_BUDGET_SEC
                 time.sleep(0.1)
                 continue
             raise
+
+
+def produce_waiting(
+    producer: Producer,
+    topic: str,
+    key: bytes | None,
+    value: bytes | None,
+    headers: Headers | None = None,
+    partition: int | None = None,
+) -> None:
+    """One message into the open transaction, waiting out a full local queue; `partition`
+    pins it (a stage's state and output go where its input partition is)."""
+    pinned = -1 if partition is None else partition  # -1: the producer's partitioner chooses
+    while True:
+        try:
+            producer.produce(topic, value=value, key=key, headers=headers, partition=pinned)
+            return
+        except BufferError:  # local queue full: let deliveries drain, then go on
+            producer.poll(0.1)

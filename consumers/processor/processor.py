@@ -35,12 +35,12 @@ from consumers import PARSER_VERSION
 from consumers import limits as bounds
 from consumers.freshness import parse_instant, seconds_since
 from consumers.issuers.source import local_directory
-from consumers.kafka.batches import FETCH_WAIT_MAX_MS, consume_ready, position
+from consumers.kafka.batches import FETCH_WAIT_MAX_MS, consume_ready, position, rewind
 from consumers.kafka.http import ProbeState, serve
 from consumers.kafka.publish import Headers
 from consumers.kafka.serde import RegistryUnavailable, SchemaRefused, ValueCodec
 from consumers.kafka.topics import message_limit, topic_message_limits
-from consumers.kafka.txn import TXN_CALL_TIMEOUT_SECONDS, retrying
+from consumers.kafka.txn import TXN_CALL_TIMEOUT_SECONDS, produce_waiting, retrying
 from consumers.limits import Limits
 from consumers.parsing import ParseError, Reason
 from consumers.processor.metrics import ProcessorMetrics
@@ -78,20 +78,6 @@ def _split_at_bytes(batch: list[Message], max_bytes: int) -> tuple[list[Message]
         if total > max_bytes and index > 0:
             return batch[:index], batch[index:]
     return batch, []
-
-
-def _rewind(consumer: Consumer, messages: list[Message]) -> None:
-    """Seek each partition of `messages` back to its first one, so the next consume() reads
-    them again (librdkafka drops what it had prefetched past that point)."""
-    first: dict[tuple[str, int], int] = {}
-    for message in messages:
-        topic, partition, offset = position(message)
-        first.setdefault((topic, partition), offset)
-    for (topic, partition), offset in first.items():
-        try:
-            consumer.seek(TopicPartition(topic, partition, offset))
-        except KafkaException as exc:  # revoked meanwhile: its new owner resumes there
-            log.info("seek skipped", extra={"partition": partition, "error": str(exc)})
 
 
 def _header(message: Message, name: str) -> str | None:
@@ -359,7 +345,7 @@ class FilingProcessor:
                 batch, carry = batch[:done], batch[done:] + carry
             outcomes: list[Outcome] = [o for o in parsed[:done] if o is not None]
             if not batch:
-                _rewind(consumer, carry)
+                rewind(consumer, carry)
                 return
             try:
                 values = [
@@ -408,14 +394,14 @@ class FilingProcessor:
                 ) from exc
             return
         self._internal_failures = 0
-        _rewind(consumer, carry)
+        rewind(consumer, carry)
         self._account(batch, outcomes)
 
     def _registry_down(
         self, error: RegistryUnavailable, consumer: Consumer, messages: list[Message]
     ) -> None:
         """Put the batch back and wait before the next consume(); nothing was produced."""
-        _rewind(consumer, messages)
+        rewind(consumer, messages)
         self._wait_for_registry(error, "schema registry unavailable; batch put back")
 
     def _wait_for_registry(self, error: RegistryUnavailable, message: str) -> None:
@@ -520,7 +506,7 @@ class FilingProcessor:
         producer.begin_transaction()
         for produced in values:
             for topic, key, value, headers in produced:
-                self.produce(producer, topic, key, value, headers)
+                produce_waiting(producer, topic, key, value, headers)
         offsets: dict[tuple[str, int], int] = {}
         for message in batch:
             topic, partition, offset = position(message)
@@ -536,22 +522,6 @@ class FilingProcessor:
         retrying(lambda: producer.commit_transaction(TXN_CALL_TIMEOUT_SECONDS))
         self.metrics.commit_seconds.observe(time.perf_counter() - started)
 
-    @staticmethod
-    def produce(
-        producer: Producer,
-        topic: str,
-        key: bytes | None,
-        value: bytes,
-        headers: Headers,
-    ) -> None:
-        """One message into the open transaction, waiting out a full local queue."""
-        while True:
-            try:
-                producer.produce(topic, value=value, key=key, headers=headers)
-                return
-            except BufferError:  # local queue full: let deliveries drain, then go on
-                producer.poll(0.1)
-
     def _abort_and_rewind(
         self, messages: list[Message], consumer: Consumer, producer: Producer
     ) -> None:
@@ -563,7 +533,7 @@ class FilingProcessor:
             if error.fatal() or error.code() != KafkaError._STATE:
                 raise FatalProcessorError(f"abort failed: {error}") from exc
             # _STATE: no transaction was open (the error came before begin_transaction)
-        _rewind(consumer, messages)
+        rewind(consumer, messages)
 
     def _account(self, batch: list[Message], outcomes: list[Outcome]) -> None:
         """Metrics of a committed batch; label lookups are counted first and applied once per

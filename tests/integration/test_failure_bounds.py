@@ -13,6 +13,7 @@ from confluent_kafka.schema_registry.error import SchemaRegistryError
 
 from consumers import limits as bounds
 from consumers.limits import Limits
+from consumers.processor import processor as processor_module
 from consumers.processor.work import Job, run_job
 from tests.adversarial import ADVERSARIES
 from tests.conftest import FIXTURES
@@ -149,26 +150,23 @@ def test_a_registry_outage_retries_and_never_dead_letters_a_valid_filing(
 
 
 def test_an_error_of_ours_inside_a_transaction_aborts_and_the_batch_is_retried(
-    bootstrap: str, topics: dict[str, str]
+    bootstrap: str, topics: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     xmls = sorted((FIXTURES / "xml").glob("*.xml"))[:8]
     events = [(synthetic_accession(i), p.read_bytes()) for i, p in enumerate(xmls)]
     expected_ids, _ = expected_outcome(events)
     publish_events(bootstrap, topics["input"], events)
     calls = {"n": 0}
+    real_produce = processor_module.produce_waiting
 
-    def fail_once_mid_batch(processor) -> None:  # type: ignore[no-untyped-def]
-        real_produce = processor.produce
+    def produce(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 3:  # two records of the first batch are already produced
+            raise RuntimeError("a bug between two produce() calls")
+        return real_produce(*args, **kwargs)
 
-        def produce(*args, **kwargs):  # type: ignore[no-untyped-def]
-            calls["n"] += 1
-            if calls["n"] == 3:  # two records of the first batch are already produced
-                raise RuntimeError("a bug between two produce() calls")
-            return real_produce(*args, **kwargs)
-
-        processor.produce = produce
-
-    run = run_until_consumed(bootstrap, topics, len(events), before_start=fail_once_mid_batch)
+    monkeypatch.setattr(processor_module, "produce_waiting", produce)
+    run = run_until_consumed(bootstrap, topics, len(events))
     records, text = run.records, run.metrics
     ids = [r["record_id"] for r in records]
     assert len(ids) == len(set(ids)), "the aborted batch's records must not be visible"

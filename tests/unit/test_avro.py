@@ -26,6 +26,7 @@ from consumers.parsing.core.model import (
     ISSUER_FIELDS,
     LINE_FIELDS,
     OWNER_FIELDS,
+    STREAM_FIELDS,
     Footnote,
     Signature,
 )
@@ -60,7 +61,7 @@ def test_schema_fields_are_the_model_fields() -> None:
     """The model is the one source of the contract's fields; the schema must say the same, in
     the same order: record_id, the filing context, the line's fields."""
     names = field_names(TRANSACTION)
-    assert names == ["record_id", *FILING_CONTEXT_FIELDS, *LINE_FIELDS]
+    assert names == ["record_id", *FILING_CONTEXT_FIELDS, *LINE_FIELDS, *STREAM_FIELDS]
     by_name = {f["name"]: f["type"] for f in raw_schema(TRANSACTION)["fields"]}
 
     def nested(name: str) -> list[str]:

@@ -36,6 +36,7 @@ class Issuer:
     cik: str | None = None
     name: str | None = None
     trading_symbol: str | None = None
+    foreign_trading_symbol: str | None = None  # X0609 on
 
 
 @dataclass(slots=True)
@@ -53,6 +54,7 @@ class ReportingOwner:
     is_other: bool | None = None
     officer_title: str | None = None
     other_text: str | None = None
+    non_us_address: bool | None = None  # X0609 on; null when the form has no such flag
 
 
 @dataclass(slots=True)
@@ -211,7 +213,11 @@ FILING_CONTEXT_FIELDS: tuple[str, ...] = (
 LINE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(TableLine))
 OWNER_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(ReportingOwner))
 ISSUER_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Issuer))
-# The record's provenance lists (the schema's last fields): a line's own marks plus the filing's.
+# The record's place among the records of its filing and of the filing's versions (the schema's
+# last fields): how many records the filing yielded, and on the current view the original an
+# amendment's line restates and how it was linked. `form4 run` sets only the count.
+STREAM_FIELDS: tuple[str, ...] = ("filing_line_count", "amends_accession", "amendment_match")
+# The record's provenance lists (the line's last fields): a line's own marks plus the filing's.
 PROVENANCE_FIELDS: tuple[str, ...] = ("unread_fields", "unverified_fields", "resolved_fields")
 # A line's printed values: what a column of the form holds.
 LINE_VALUE_FIELDS: tuple[str, ...] = tuple(

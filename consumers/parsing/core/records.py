@@ -14,6 +14,7 @@ from consumers import PARSER_VERSION
 from consumers.parsing.core.model import (
     FILING_CONTEXT_FIELDS,
     LINE_FIELDS,
+    STREAM_FIELDS,
     Filing,
     LineKind,
     Provenance,
@@ -43,12 +44,14 @@ def filing_records(filing: Filing, fallback_id: str = "unknown") -> list[dict[st
     lines = filing.lines or [TableLine(table=None, kind=NO_LINES_KIND, line=0)]
     records = []
     for line in lines:
-        record = {
+        record: dict[str, Any] = {
             "record_id": record_id(filing.accession_number, line.table, line.line, fallback_id)
         }
         record.update(context)  # nested context objects are shared between records, read-only
         record.update(_as_dict(line))
         _add_provenance(record, line, filing.provenance)
+        record["filing_line_count"] = len(lines)
+        record["amends_accession"] = record["amendment_match"] = None
         records.append(record)
     return records
 
@@ -122,9 +125,10 @@ def records_json_lines(records: list[dict[str, Any]]) -> str:
     lines = []
     for record in records:
         head = _ENCODER.encode(record["record_id"])
-        tail = record_json({name: record[name] for name in LINE_FIELDS})[1:-1]
+        tail = record_json({name: record[name] for name in _TAIL_FIELDS})[1:-1]
         lines.append(f'{{"record_id":{head},{context},{tail}}}\n')
     return "".join(lines)
 
 
-_LINE_SET = frozenset(LINE_FIELDS)
+_TAIL_FIELDS = (*LINE_FIELDS, *STREAM_FIELDS)
+_LINE_SET = frozenset(_TAIL_FIELDS)

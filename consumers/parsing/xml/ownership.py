@@ -191,6 +191,8 @@ def _issuer(el: etree._Element) -> Issuer:
             issuer.name = clean_text(child.text)
         elif tag == "issuerTradingSymbol":
             issuer.trading_symbol = clean_text(child.text)
+        elif tag == "issuerForeignTradingSymbol":
+            issuer.foreign_trading_symbol = clean_text(child.text)
     return issuer
 
 
@@ -205,6 +207,8 @@ def _owner(el: etree._Element) -> ReportingOwner:
         flag = _OWNER_FLAGS.get(tag)
         if flag is not None:
             setattr(owner, flag, to_bool(clean_text(child.text), flag))
+        elif tag == "rptOwnerNonUSAddressFlag":  # X0609; absent before: null, not false
+            owner.non_us_address = to_bool(clean_text(child.text), "non_us_address")
     # A relationship the XML leaves out is a box not checked: false, as a printed form says.
     for flag in _OWNER_FLAGS.values():
         if getattr(owner, flag) is None:

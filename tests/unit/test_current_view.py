@@ -1,0 +1,136 @@
+"""The current view's rules, on filings built by hand: links, restated tables, order."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+from consumers.current.store import FilingStore, decode_version, encode_version, pack_lines
+from consumers.current.view import (
+    FamilyKey,
+    FilingVersion,
+    Match,
+    family_view,
+    links,
+)
+
+FAMILY = FamilyKey("0000320193", ("0001214156",), "4", dt.date(2026, 3, 2))
+DAY = dt.date(2026, 3, 4)
+
+
+def filing(
+    accession: str,
+    tags: tuple[str, ...],
+    on: dt.date = DAY,
+    amends_day: dt.date | None = None,
+    hour: int = 10,
+    family: FamilyKey = FAMILY,
+) -> FilingVersion:
+    accepted = dt.datetime.combine(on, dt.time(hour), dt.UTC)
+    return FilingVersion(
+        accession=accession,
+        is_amendment=amends_day is not None,
+        family=family,
+        filed_on=on,
+        filed_at_ms=int(accepted.timestamp() * 1000),
+        original_date=amends_day,
+        tags=tags,
+        content=pack_lines([f"{accession}:{tag}".encode() for tag in tags]),
+    )
+
+
+ORIGINAL = filing("0001-26-000001", ("T1:1", "T1:2", "T2:1"))
+LATER = dt.date(2026, 3, 20)
+
+
+def test_an_amendment_restating_table_one_replaces_it_and_leaves_table_two_as_filed():
+    amendment = filing("0001-26-000009", ("T1:1",), on=LATER, amends_day=DAY)
+    view = family_view([ORIGINAL, amendment])
+    assert links([ORIGINAL, amendment]) == {amendment.accession: (Match.EXACT, ORIGINAL.accession)}
+    assert sorted(view) == [f"{ORIGINAL.accession}:T1:1", f"{ORIGINAL.accession}:T2:1"]
+    assert view[f"{ORIGINAL.accession}:T1:1"].accession == amendment.accession
+    assert view[f"{ORIGINAL.accession}:T1:1"].amends == ORIGINAL.accession
+    assert view[f"{ORIGINAL.accession}:T2:1"].accession == ORIGINAL.accession
+    assert view[f"{ORIGINAL.accession}:T2:1"].match is None
+
+
+def test_a_second_amendment_supersedes_the_first_even_when_it_names_the_first_ones_day():
+    first = filing("0001-26-000009", ("T1:1", "T1:2"), on=LATER, amends_day=DAY)
+    second = filing("0001-26-000011", ("T1:1",), on=dt.date(2026, 4, 1), amends_day=LATER, hour=11)
+    view = family_view([ORIGINAL, first, second])
+    assert links([ORIGINAL, first, second])[second.accession] == (Match.EXACT, ORIGINAL.accession)
+    assert {k: s.accession for k, s in view.items()} == {
+        f"{ORIGINAL.accession}:T1:1": second.accession,
+        f"{ORIGINAL.accession}:T2:1": ORIGINAL.accession,
+    }
+
+
+def test_two_originals_of_one_day_make_the_amendment_ambiguous_and_it_stands_alone():
+    twin = filing("0001-26-000002", ("T1:1",), hour=12)
+    amendment = filing("0001-26-000009", ("T1:1",), on=LATER, amends_day=DAY)
+    view = family_view([ORIGINAL, twin, amendment])
+    assert links([ORIGINAL, twin, amendment])[amendment.accession] == (Match.AMBIGUOUS, None)
+    standing = view[f"{amendment.accession}:T1:1"]
+    assert (standing.accession, standing.amends, standing.match) == (
+        amendment.accession,
+        None,
+        Match.AMBIGUOUS,
+    )
+    assert view[f"{ORIGINAL.accession}:T1:1"].accession == ORIGINAL.accession
+
+
+def test_no_original_of_that_day_or_family_is_not_found():
+    elsewhere = FamilyKey("0000320193", ("0009999999",), "4", dt.date(2026, 3, 2))
+    amendment = filing("0001-26-000009", ("T1:1",), on=LATER, amends_day=DAY, family=elsewhere)
+    other_day = filing("0001-26-000010", ("T1:1",), on=LATER, amends_day=dt.date(2026, 3, 5))
+    found = links([ORIGINAL, other_day])
+    assert found[other_day.accession] == (Match.NOT_FOUND, None)
+    assert links([amendment])[amendment.accession] == (Match.NOT_FOUND, None)
+
+
+def test_the_view_is_the_same_whatever_order_the_filings_arrive_in():
+    first = filing("0001-26-000009", ("T1:1", "T2:1", "T2:2"), on=LATER, amends_day=DAY)
+    second = filing("0001-26-000011", ("T2:1",), on=dt.date(2026, 4, 1), amends_day=DAY)
+    twin_elsewhere = filing("0001-26-000003", ("T1:1",), on=dt.date(2026, 3, 5))
+    filings = [ORIGINAL, first, second, twin_elsewhere]
+    views = set()
+    for order in itertools.permutations(filings):
+        store = FilingStore()
+        written: dict[str, object] = {}
+        for version in order:
+            changes, _ = store.apply(version)
+            for change in changes:
+                if change.standing is None:
+                    written.pop(change.key)
+                else:
+                    written[change.key] = change.standing
+        assert written == family_view(filings)
+        views.add(tuple(sorted(written.items())))
+    assert len(views) == 1
+
+
+def test_a_removed_line_is_a_tombstone_and_an_undone_batch_restores_the_store():
+    store = FilingStore()
+    store.apply(ORIGINAL)
+    store.commit()
+    amendment = filing("0001-26-000009", ("T1:1",), on=LATER, amends_day=DAY)
+    changes, _ = store.apply(amendment)
+    assert [(c.key, c.standing and c.standing.accession) for c in changes] == [
+        (f"{ORIGINAL.accession}:T1:1", amendment.accession),
+        (f"{ORIGINAL.accession}:T1:2", None),
+    ]
+    assert store.apply(amendment) == ([], {})  # the same filing read again
+    store.undo()
+    assert list(store.versions) == [ORIGINAL.accession]
+
+
+def test_a_filing_without_lines_gives_way_to_an_amendment_with_lines():
+    empty = filing("0001-26-000001", ("T0:0",))
+    amendment = filing("0001-26-000009", ("T1:1",), on=LATER, amends_day=DAY)
+    assert list(family_view([empty, amendment])) == [f"{empty.accession}:T1:1"]
+
+
+def test_the_changelog_value_round_trips():
+    amendment = filing("0001-26-000009", ("T1:1",), on=LATER, amends_day=DAY)
+    assert decode_version(encode_version(amendment)) == amendment
+    assert decode_version(encode_version(ORIGINAL)) == ORIGINAL
