@@ -5,8 +5,8 @@
 
 A local fake EDGAR (tests/edgar_fake.py) lists real filings at known instants and serves their
 complete submission text from then on; `form4 watch-edgar` -> raw topic -> `form4 run`
-(2 workers) -> records -> `form4 alerts` (a rule set that alerts on every filing) -> a local
-webhook receiver, each command a child process with its defaults. This process notes, on its
+(2 workers) -> records -> `form4 current` -> the current view -> `form4 alerts` (a rule set
+that alerts on every filing) -> a local webhook receiver, each command a child process with its defaults. This process notes, on its
 own clock, when each filing became visible, when it was published on the raw topic and its
 first record committed (read_committed consumers), and when its first alert reached the
 webhook. Printed per load: p50 / p95 / p99 / max of each span, alerts lost and duplicated,
@@ -242,7 +242,7 @@ def run_load(bootstrap: str, load: str, args: argparse.Namespace, templates: lis
     suffix = uuid.uuid4().hex[:8]
     topics = {
         name: f"bench.lat.{name}.{suffix}"
-        for name in ("raw", "seen", "failures", "records", "dlq", "alerts-dlq")
+        for name in ("raw", "seen", "failures", "records", "dlq", "alerts-dlq", "current", "state")
     }
     ensure_topics(bootstrap, [topics["raw"], topics["records"], topics["dlq"]], partitions=3)
     arrivals = Arrivals()
@@ -300,11 +300,28 @@ def run_load(bootstrap: str, load: str, args: argparse.Namespace, templates: lis
                 "0",
             ),
             _form4(
+                "current",
+                "--bootstrap-servers",
+                bootstrap,
+                "--input-topic",
+                topics["records"],
+                "--current-topic",
+                topics["current"],
+                "--changelog-topic",
+                topics["state"],
+                "--group-id",
+                f"bench-current-{suffix}",
+                "--instance-id",
+                "bench",
+                "--metrics-port",
+                "0",
+            ),
+            _form4(
                 "alerts",
                 "--bootstrap-servers",
                 bootstrap,
                 "--topic",
-                topics["records"],
+                topics["current"],
                 "--group-id",
                 f"bench-alerts-{suffix}",
                 "--rules",

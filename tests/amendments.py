@@ -1,8 +1,9 @@
 """Amendment chains built from a real filing: the original as EDGAR has it, and 4/As that
-restate the whole form with a price changed or a line dropped, restate only Table II, follow one another, come before their
-original, or cannot tell two originals apart. Each chain is its own family (its own
-reporting owner), so many chains share one topic; `expected_view` says, from the offline
-parser alone, which version's line must stand under each key of the current view."""
+restate the whole form with a price changed or a line dropped, restate only Table II, follow
+one another, come before their original, or cannot tell two originals apart. Each chain is
+its own family (its own reporting owner), so many chains share one topic; each chain's
+`expected` says, from the offline parser alone, which version's line stands under each key
+of the current view."""
 
 from __future__ import annotations
 
@@ -129,12 +130,16 @@ def chains(count: int = 1, start: int = 0) -> list[Chain]:
             return f"{9_000_000 + n + i:010d}"
 
         o = version(acc(1), owner(1), ORIGINAL_DAY)
-        a = version(acc(2), owner(1), later, ORIGINAL_DAY, set_price(1, "12.34"))
-        built.append(Chain("price", [o, a], _stands([o, a], o.accession, {"T1": a, "T2": a}, "exact")))
+        a = version(acc(2), owner(1), later, ORIGINAL_DAY, set_price(2, "12.34"))
+        built.append(
+            Chain("price", [o, a], _stands([o, a], o.accession, {"T1": a, "T2": a}, "exact"))
+        )
 
         o = version(acc(3), owner(3), ORIGINAL_DAY)
         a = version(acc(4), owner(3), later, ORIGINAL_DAY, drop_line(2))
-        built.append(Chain("drop", [o, a], _stands([o, a], o.accession, {"T1": a, "T2": a}, "exact")))
+        built.append(
+            Chain("drop", [o, a], _stands([o, a], o.accession, {"T1": a, "T2": a}, "exact"))
+        )
 
         o = version(acc(5), owner(5), ORIGINAL_DAY)
         a = version(acc(6), owner(5), later, ORIGINAL_DAY, only_table_two)
@@ -143,8 +148,8 @@ def chains(count: int = 1, start: int = 0) -> list[Chain]:
         )
 
         o = version(acc(7), owner(7), ORIGINAL_DAY)
-        a1 = version(acc(8), owner(7), later, ORIGINAL_DAY, set_price(1, "11.00"))
-        a2 = version(acc(9), owner(7), latest, ORIGINAL_DAY, set_price(1, "22.00"))
+        a1 = version(acc(8), owner(7), later, ORIGINAL_DAY, set_price(2, "11.00"))
+        a2 = version(acc(9), owner(7), latest, ORIGINAL_DAY, set_price(2, "22.00"))
         built.append(
             Chain(
                 "two-in-a-row",

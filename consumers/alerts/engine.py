@@ -3,6 +3,13 @@
 Records arrive as decoded Avro (Decimal, date, datetime) or as their JSON form (strings);
 both are read. Windows are kept per issuer across every partition the subscriber reads and
 ordered by transaction date, not arrival, so a late or reordered record still counts.
+
+Alerts are on what stands: each line is known by its standing key (records.standing_key: the
+original filing and the line), so a later version of the line (an amendment, as the current
+view links it) replaces the earlier one. A line that raised an alert and changes gets a
+follow-up naming the first alert (`amends_alert_id`) and what changed (`changes`); a line that
+no longer meets the rule, or is gone (a tombstone), gets a `withdrawn` one. Cluster windows
+hold each trade once, in its latest version.
 """
 
 from __future__ import annotations
@@ -17,6 +24,18 @@ from typing import Any
 from consumers.alerts.rules import AlertRules
 from consumers.freshness import parse_instant
 from consumers.limits import SEEN_RECORD_IDS
+from consumers.parsing.core.records import standing_key
+
+# The line values a follow-up compares ("what changed").
+_COMPARED = (
+    "transaction_code",
+    "transaction_date",
+    "shares",
+    "price_per_share",
+    "total_value",
+    "acquired_disposed",
+    "shares_owned_following",
+)
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -55,6 +74,18 @@ class Purchase:
     insider: str
     record_id: str
     name: str
+    line: str  # its standing key: a later version of the line replaces it
+
+
+@dataclass
+class _Line:
+    """What stands on one line: its values, and per rule the first alert it raised and the
+    latest alert or follow-up."""
+
+    record_id: str
+    values: dict[str, Any]
+    first: dict[str, str] = field(default_factory=dict)  # rule -> first alert_id
+    latest: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule -> alert
 
 
 @dataclass
@@ -71,6 +102,7 @@ class AlertEngine:
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._seen_capacity = seen_capacity
         self._windows: dict[str, _IssuerWindow] = {}
+        self._lines: OrderedDict[str, _Line] = OrderedDict()
 
     def evaluate(self, record: dict[str, Any]) -> list[dict[str, Any]]:
         return self._process(record, emit=True)
@@ -79,6 +111,20 @@ class AlertEngine:
         """Learn from an already-handled record (restart warm-up) without alerting."""
         self._process(record, emit=False)
 
+    def withdraw(self, line: str, emit: bool = True) -> list[dict[str, Any]]:
+        """A line gone from the current view (a tombstone): its alerts are withdrawn and its
+        trade leaves the cluster windows."""
+        standing = self._lines.pop(line, None)
+        for window in self._windows.values():
+            window.purchases = [p for p in window.purchases if p.line != line]
+        if standing is None or not emit:
+            return []
+        return [
+            self._withdrawn(alert, standing.first[rule], None, {"line": "removed"})
+            for rule, alert in standing.latest.items()
+            if alert.get("status") != "withdrawn"
+        ]
+
     def _process(self, record: dict[str, Any], emit: bool) -> list[dict[str, Any]]:
         record_id = record.get("record_id")
         if not record_id or record_id in self._seen:
@@ -86,14 +132,76 @@ class AlertEngine:
         self._seen[record_id] = None
         if len(self._seen) > self._seen_capacity:
             self._seen.popitem(last=False)
-        if record.get("kind") != "transaction":
+        line = standing_key(record)
+        if record.get("kind") != "transaction" and line not in self._lines:
             return []
-        alerts = [
-            *self._large_trade(record),
-            *self._holding_change(record),
-            *self._cluster_buying(record),
-        ]
+        fresh: list[dict[str, Any]] = []
+        if record.get("kind") == "transaction":
+            fresh = [*self._large_trade(record), *self._holding_change(record)]
+        alerts = self._against_standing(line, record, fresh)
+        if record.get("kind") == "transaction":
+            alerts += self._cluster_buying(record, line)
         return alerts if emit else []
+
+    def _against_standing(
+        self, line: str, record: dict[str, Any], fresh: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """The line's alerts given what stood on it before: new ones as they are, a rule that
+        alerted before and alerts with other values a follow-up, one that no longer alerts
+        a withdrawal; values unchanged, nothing."""
+        values = _line_values(record)
+        before = self._lines.pop(line, None)
+        now = _Line(record["record_id"], values)
+        self._lines[line] = now
+        if len(self._lines) > self._seen_capacity:
+            self._lines.popitem(last=False)
+        out: list[dict[str, Any]] = []
+        by_rule = {alert["rule"]: alert for alert in fresh}
+        for rule in sorted(set(by_rule) | set(before.latest if before else ())):
+            alert = by_rule.get(rule)
+            previous = before.latest.get(rule) if before else None
+            if before is None or previous is None:
+                if alert is not None:
+                    now.first[rule], now.latest[rule] = alert["alert_id"], alert
+                    out.append(alert)
+                continue
+            now.first[rule] = before.first[rule]
+            changes = _changes(before.values, values)
+            if not changes:
+                now.latest[rule] = previous
+            elif alert is not None:
+                alert.update(status="amended", amends_alert_id=before.first[rule], changes=changes)
+                now.latest[rule] = alert
+                out.append(alert)
+            elif previous.get("status") != "withdrawn":
+                withdrawn = self._withdrawn(previous, before.first[rule], record, changes)
+                now.latest[rule] = withdrawn
+                out.append(withdrawn)
+            else:
+                now.latest[rule] = previous
+        return out
+
+    def _withdrawn(
+        self,
+        alert: dict[str, Any],
+        first_id: str,
+        record: dict[str, Any] | None,
+        changes: dict[str, Any],
+    ) -> dict[str, Any]:
+        """A follow-up saying `alert`'s line no longer meets its rule (or is gone)."""
+        by = record.get("accession_number") if record else None
+        cause = f"amended by {by}" if by else "removed by an amendment"
+        identity = f"{alert['rule']}:withdrawn:{alert['alert_id']}:{record and record['record_id']}"
+        return {
+            **alert,
+            "alert_id": hashlib.sha256(identity.encode()).hexdigest()[:32],
+            "status": "withdrawn",
+            "summary": f"WITHDRAWN ({cause}): {alert['summary']}",
+            "amends_alert_id": first_id,
+            "changes": changes,
+            "record_id": record["record_id"] if record else alert["record_id"],
+            "accession_number": by or alert.get("accession_number"),
+        }
 
     # -- rules -------------------------------------------------------------------------------
 
@@ -152,7 +260,7 @@ class AlertEngine:
             )
         ]
 
-    def _cluster_buying(self, record: dict[str, Any]) -> list[dict[str, Any]]:
+    def _cluster_buying(self, record: dict[str, Any], line: str) -> list[dict[str, Any]]:
         rule = self.rules.cluster_buying
         issuer = _issuer_key(record)
         when = _date(record.get("transaction_date"))
@@ -165,8 +273,10 @@ class AlertEngine:
         ):
             return []
         window = self._windows.setdefault(issuer, _IssuerWindow())
-        purchase = Purchase(when, _insider_key(record), record["record_id"], _owner_names(record))
-        window.purchases.append(purchase)
+        purchase = Purchase(
+            when, _insider_key(record), record["record_id"], _owner_names(record), line
+        )
+        window.purchases = [p for p in window.purchases if p.line != line] + [purchase]
         span = dt.timedelta(days=rule.window_days)
         newest = max(p.when for p in window.purchases)
         window.purchases = [p for p in window.purchases if newest - p.when <= span * 2]
@@ -225,6 +335,9 @@ class AlertEngine:
         return {
             "alert_id": hashlib.sha256(identity.encode()).hexdigest()[:32],
             "rule": rule,
+            "status": "new",
+            "amends_alert_id": None,
+            "changes": None,
             "summary": summary,
             "record_id": record["record_id"],
             "accession_number": record.get("accession_number"),
@@ -249,6 +362,29 @@ class AlertEngine:
             "late_filing": None if days is None else days > self.rules.context.late_after_days,
             "filed_at": _iso(filed) if filed else _iso(filed_day),
         }
+
+
+def _line_values(record: dict[str, Any]) -> dict[str, Any]:
+    """The compared values as plain text (a decimal and its JSON string compare equal)."""
+    values: dict[str, Any] = {}
+    for name in _COMPARED:
+        value = record.get(name)
+        if name in ("shares", "price_per_share", "total_value", "shares_owned_following"):
+            values[name] = _plain(_decimal(value))
+        elif name == "transaction_date":
+            values[name] = _iso(_date(value))
+        else:
+            values[name] = value
+    return values
+
+
+def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """{field: {"was": ..., "now": ...}} of the compared values that differ."""
+    return {
+        name: {"was": before.get(name), "now": after.get(name)}
+        for name in _COMPARED
+        if before.get(name) != after.get(name)
+    }
 
 
 def _doubts(record: dict[str, Any], basis: tuple[str, ...]) -> dict[str, Any]:

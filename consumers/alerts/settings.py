@@ -14,7 +14,9 @@ class AlertsSettings(ServiceSettings):
 
     metrics_port: int | None = None
     log_level: str = "WARNING"
-    topic: str = "sec.form4.transactions"
+    # What stands (`form4 current`): amendments replace the lines they restate; the records
+    # topic (sec.form4.transactions) also works, every version then alerting on its own.
+    topic: str = "sec.form4.current"
     group_id: str = "form4-alerts"
     rules: Path | None = None  # YAML or TOML overrides of the built-in rules
     webhook_url: str | None = None

@@ -171,6 +171,9 @@ class AlertSubscriber:
                 continue
             topic, partition, offset = position(message)
             if offset < self._alert_from.get((topic, partition), 0):
+                if message.value() is None:  # a line gone from the current view
+                    self.engine.withdraw(_line_key(message), emit=False)
+                    continue
                 record = self._decode(message)
                 if record is not None:
                     self.engine.observe(record)
@@ -221,11 +224,15 @@ class AlertSubscriber:
             where = (topic, partition)
             with self._lock:
                 self._outstanding.setdefault(where, {})[offset] = 0
-            record = self._decode(message)
-            if record is None:
-                continue
-            self.metrics.records.labels("live").inc()
-            for alert in self.engine.evaluate(record):
+            if message.value() is None:  # a line gone from the current view
+                alerts = self.engine.withdraw(_line_key(message))
+            else:
+                record = self._decode(message)
+                if record is None:
+                    continue
+                self.metrics.records.labels("live").inc()
+                alerts = self.engine.evaluate(record)
+            for alert in alerts:
                 for sink in self.sinks:
                     sink.send(alert)
                 if self.webhook is not None:
@@ -333,3 +340,8 @@ class AlertSubscriber:
         self._paused -= gone
         # Held records of a revoked partition are not committed; its next owner reads them.
         self._held = [m for m in self._held if (m.topic(), m.partition()) not in gone]
+
+
+def _line_key(message: Message) -> str:
+    """A current-view message's key: the line's standing key (records.standing_key)."""
+    return (message.key() or b"").decode("utf-8", "replace")

@@ -39,13 +39,14 @@ from consumers.avro_codec import decode_single_object, encode_single_object
 from consumers.current.metrics import CurrentMetrics
 from consumers.current.settings import CurrentSettings
 from consumers.current.store import FilingStore, decode_version, encode_version, pack_lines
-from consumers.current.view import Change, split_record_id, version_of
+from consumers.current.view import Change, version_of
 from consumers.kafka.batches import FETCH_WAIT_MAX_MS, consume_ready, position
 from consumers.kafka.http import ProbeState, serve
 from consumers.kafka.publish import Headers
 from consumers.kafka.serde import ValueCodec, ValueDecoder
 from consumers.kafka.topics import ensure_topics
 from consumers.kafka.txn import TXN_CALL_TIMEOUT_SECONDS, produce_waiting, retrying
+from consumers.parsing.core.records import record_id_parts
 from consumers.schemas import TRANSACTION
 
 log = logging.getLogger("form4.current")
@@ -266,7 +267,7 @@ class CurrentStage:
             return
         try:
             record = self.decoder.decode(value, self.settings.input_topic)
-            accession, tag = split_record_id(record["record_id"])
+            accession, tag = record_id_parts(record["record_id"])
         except Exception as error:  # a reader skips what it cannot read, loudly
             self.metrics.undecodable.inc()
             log.error("undecodable record", extra={"offset": offset, "error": str(error)})

@@ -21,6 +21,8 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+from consumers.parsing.core.records import record_id_parts
+
 _EDGAR_ZONE = ZoneInfo("America/New_York")  # EDGAR's filing days
 NO_LINES_TABLE = "T0"  # the tag of a filing with no table line (records.py: table null, line 0)
 
@@ -73,19 +75,13 @@ class FilingVersion:
         return (self.filed_at_ms is None, self.filed_at_ms or 0, self.accession)
 
 
-def split_record_id(record_id: str) -> tuple[str, str]:
-    """(accession, tag) of a record id "0001234567-26-000001:T1:3"."""
-    accession, table, line = record_id.rsplit(":", 2)
-    return accession, f"{table}:{line}"
-
-
 def table_of(tag: str) -> str:
     return tag.split(":", 1)[0]
 
 
 def standing_key(original: str, tag: str) -> str:
-    """The current view's Kafka key: the original filing and the line (a record id of the
-    original's, so an original's own line keeps its record id as its key)."""
+    """The current view's Kafka key: the original filing and the line (records.standing_key
+    of the record written there)."""
     return f"{original}:{tag}"
 
 
@@ -111,7 +107,7 @@ def filed_on(record: dict[str, Any]) -> dt.date | None:
 def version_of(records: list[dict[str, Any]], content: bytes) -> FilingVersion:
     """A FilingVersion from all of one filing's decoded records (same accession)."""
     first = records[0]
-    accession = split_record_id(first["record_id"])[0]
+    accession = record_id_parts(first["record_id"])[0]
     accepted = first.get("filed_at")
     return FilingVersion(
         accession=accession,
@@ -120,7 +116,7 @@ def version_of(records: list[dict[str, Any]], content: bytes) -> FilingVersion:
         filed_on=filed_on(first),
         filed_at_ms=int(accepted.timestamp() * 1000) if isinstance(accepted, dt.datetime) else None,
         original_date=first.get("date_of_original_submission"),
-        tags=tuple(split_record_id(r["record_id"])[1] for r in records),
+        tags=tuple(record_id_parts(r["record_id"])[1] for r in records),
         content=content,
     )
 

@@ -11,11 +11,16 @@ import sys
 import threading
 import time
 import uuid
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 
+from consumers.alerts.engine import AlertEngine
+from consumers.alerts.rules import AlertRules, LargeTradeRule
+from consumers.alerts.settings import AlertsSettings
+from consumers.alerts.subscriber import AlertSubscriber
 from consumers.current.metrics import CurrentMetrics
 from consumers.current.settings import CurrentSettings
 from consumers.current.stage import CurrentStage
@@ -24,6 +29,7 @@ from consumers.kafka.serde import ValueDecoder
 from consumers.kafka.topics import ensure_topics
 from tests.amendments import Chain, chains
 from tests.integration.helpers import fresh_topics, metric_sum, run_until_consumed, scrape, wait_for
+from tests.integration.test_alerts import ListSink
 
 pytestmark = pytest.mark.kafka
 
@@ -158,29 +164,56 @@ def test_a_restarted_stage_restores_its_state_and_a_replay_builds_the_same_view(
     suffix = uuid.uuid4().hex[:8]
     settings = stage_settings(bootstrap, topics, suffix)
     run_stage(settings, count)
-    # Three more chains after a restart: they link against originals held only in the
-    # restored state (their originals are among the first records), so the state came back.
-    more = chains(1, start=5)
-    tail = [c for c in more if c.name in ("price", "drop", "table-two")]
-    late = [Chain(c.name, c.versions[1:], c.expected) for c in tail]
-    early = [Chain(c.name, c.versions[:1], {}) for c in tail]
-    publish_chains(bootstrap, topics["input"], early + late)
+    # Three more chains after a restart, originals first, then their amendments: they link
+    # against originals held only in the restored state, so the state came back.
+    tail = [c for c in chains(1, start=5) if c.name in ("price", "drop", "table-two")]
+    publish_chains(bootstrap, topics["input"], [Chain(c.name, c.versions[:1], {}) for c in tail])
+    run_until_consumed(bootstrap, topics, 3)  # the processor's group resumes: 3 new events
+    publish_chains(bootstrap, topics["input"], [Chain(c.name, c.versions[1:], {}) for c in tail])
+    run_until_consumed(bootstrap, topics, 3)
     built.extend(tail)  # on the module's records topic from now on
-    run_until_consumed(bootstrap, topics, 6)  # the processor's group resumes: 6 new events
     settings.metrics_port = free_port()
     metrics = run_stage(settings, 6)
     assert metric_sum(metrics, "form4_current_restored_filings_total") == count
+    assert metric_sum(metrics, "form4_current_amendment_links_total", match="exact") == 3
     view = read_view(bootstrap, settings.current_topic)
     assert_view_is_latest(view, built)
     replay = stage_settings(bootstrap, topics, uuid.uuid4().hex[:8])
     run_stage(replay, count + 6)
     assert read_view(bootstrap, replay.current_topic) == view
 
+    # Alerts on what stands: the price chain's sale alerts, then a follow-up naming it.
+    alerts = alerts_on(bootstrap, settings.current_topic)
+    price = tail[0].versions
+    versions = {f"{price[0].accession}:T1:2", f"{price[1].accession}:T1:2"}
+    on_line = [a for a in alerts if a["record_id"] in versions and a["rule"] == "large_trade"]
+    assert [a["status"] for a in on_line] == ["new", "amended"]
+    assert on_line[1]["amends_alert_id"] == on_line[0]["alert_id"]
+    assert on_line[1]["changes"]["price_per_share"]["now"] == "12.34"
+
+
+def alerts_on(bootstrap: str, topic: str) -> list[dict[str, Any]]:
+    """Every alert `form4 alerts` raises on `topic` from its beginning (a sale or purchase of
+    any value alerts), none twice."""
+    rules = AlertRules(large_trade=LargeTradeRule(min_value=Decimal("0.01")))
+    sink = ListSink()
+    config = AlertsSettings(
+        bootstrap_servers=bootstrap,
+        topic=topic,
+        group_id=f"it-alerts-{uuid.uuid4().hex[:8]}",
+        from_beginning=True,
+        idle_timeout=6,
+    )
+    AlertSubscriber(config, AlertEngine(rules), [sink]).run()
+    ids = [a["alert_id"] for a in sink.alerts]
+    assert len(ids) == len(set(ids))
+    return sink.alerts
+
 
 def test_after_kill_9_mid_run_the_view_and_links_are_the_same(
     bootstrap: str, records: tuple[dict[str, str], list[Chain], int]
 ) -> None:
-    topics, built, count = records
+    topics, built, _ = records
     settings = stage_settings(bootstrap, topics, uuid.uuid4().hex[:8])
     ensure_topics(bootstrap, [settings.current_topic, settings.changelog_topic], partitions=3)
     argv = [
@@ -221,6 +254,7 @@ def test_after_kill_9_mid_run_the_view_and_links_are_the_same(
         second.wait(60)
     view = read_view(bootstrap, settings.current_topic)
     assert_view_is_latest(view, built)
+    alerts_on(bootstrap, settings.current_topic)  # and no alert twice
 
 
 def _applied_or_zero(port: int) -> float:
@@ -241,7 +275,7 @@ def _caught_up(bootstrap: str, settings: CurrentSettings) -> bool:
         ]
         committed = consumer.committed(partitions, timeout=10)
         for tp in committed:
-            low, high = consumer.get_watermark_offsets(tp, timeout=10)
+            _, high = consumer.get_watermark_offsets(tp, timeout=10)
             if high > 0 and tp.offset < high - 1:  # high - 1: the last commit marker
                 return False
         return True

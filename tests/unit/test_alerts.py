@@ -178,3 +178,69 @@ def test_an_alert_on_values_ocr_read_once_says_so() -> None:
     assert trade["summary"].endswith("[not verified: price_per_share]")
     change = by_rule["holding_change"]  # shares and owned-after: both read as filed
     assert change["context"]["verified"] is True and "not verified" not in change["summary"]
+
+
+def _amended(record: dict, accession: str, **values: object) -> dict:
+    """`record` restated by an amendment linked to it, as the current view carries it."""
+    amended = copy.deepcopy(record)
+    original, table, line = record["record_id"].rsplit(":", 2)
+    amended.update(values)
+    amended["record_id"] = f"{accession}:{table}:{line}"
+    amended["accession_number"] = accession
+    amended["form_type"] = "4/A"
+    amended["amends_accession"] = original
+    amended["amendment_match"] = "exact"
+    return amended
+
+
+def test_an_amended_price_sends_a_follow_up_naming_the_first_alert_and_what_changed() -> None:
+    engine = AlertEngine(AlertRules())
+    sale = next(r for r in records_of(TESLA_SALES) if r["transaction_code"] == "S")
+    (first,) = [a for a in engine.evaluate(sale) if a["rule"] == "large_trade"]
+    price = sale["price_per_share"] * 2
+    followed = engine.evaluate(_amended(sale, "0000000000-26-000001", price_per_share=price))
+    (follow_up,) = [a for a in followed if a["rule"] == "large_trade"]
+    assert follow_up["status"] == "amended"
+    assert follow_up["amends_alert_id"] == first["alert_id"] != follow_up["alert_id"]
+    assert follow_up["changes"] == {
+        "price_per_share": {"was": _plain(sale["price_per_share"]), "now": _plain(price)}
+    }
+    assert Decimal(follow_up["value"]) == Decimal(first["value"]) * 2
+    # the same amendment read again, or a restatement that changes nothing: no alert
+    assert engine.evaluate(_amended(sale, "0000000000-26-000001", price_per_share=price)) == []
+    assert engine.evaluate(_amended(sale, "0000000000-26-000002", price_per_share=price)) == []
+
+
+def test_a_line_that_no_longer_meets_the_rule_or_is_gone_is_withdrawn() -> None:
+    engine = AlertEngine(AlertRules())
+    sales = [r for r in records_of(TESLA_SALES) if r["transaction_code"] == "S"][:2]
+    first = [a for r in sales for a in engine.evaluate(r) if a["rule"] == "large_trade"]
+    assert len(first) == 2
+    small = _amended(sales[0], "0000000000-26-000003", shares=Decimal("1"))
+    (withdrawn,) = [a for a in engine.evaluate(small) if a["rule"] == "large_trade"]
+    assert withdrawn["status"] == "withdrawn"
+    assert withdrawn["amends_alert_id"] == first[0]["alert_id"]
+    assert withdrawn["changes"]["shares"]["now"] == "1"
+    (gone,) = engine.withdraw(sales[1]["record_id"])
+    assert (gone["status"], gone["amends_alert_id"]) == ("withdrawn", first[1]["alert_id"])
+    assert gone["changes"] == {"line": "removed"}
+    assert engine.withdraw(sales[1]["record_id"]) == []
+
+
+def test_a_cluster_counts_each_trade_once_in_its_latest_version() -> None:
+    engine = AlertEngine(AlertRules())
+    start = dt.date(2024, 3, 1)
+    two = [insider_purchase(n, start + dt.timedelta(days=n)) for n in range(2)]
+    for record in two:
+        assert not [a for a in engine.evaluate(record) if a["rule"] == "cluster_buying"]
+    # an amendment of insider 0's purchase is the same trade: still two insiders
+    again = _amended(two[0], "0000000000-26-000004", transaction_date=start)
+    assert not [a for a in engine.evaluate(again) if a["rule"] == "cluster_buying"]
+    third = insider_purchase(2, start + dt.timedelta(days=2))
+    (cluster,) = [a for a in engine.evaluate(third) if a["rule"] == "cluster_buying"]
+    assert cluster["insiders"] == 3
+    assert len(cluster["record_ids"]) == 3 and again["record_id"] in cluster["record_ids"]
+
+
+def _plain(value: Decimal) -> str:
+    return format(value.normalize(), "f")

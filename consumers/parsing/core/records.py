@@ -38,6 +38,21 @@ def record_id(accession_number: str | None, table: str | None, line: int, fallba
     return f"{accession_number or fallback}:{_TABLE_TAG[table]}:{line}"
 
 
+def record_id_parts(record_id: str) -> tuple[str, str]:
+    """(accession or fallback, line tag) of a record id: "0001234567-26-000001:T1:3" gives
+    ("0001234567-26-000001", "T1:3")."""
+    accession, table, line = record_id.rsplit(":", 2)
+    return accession, f"{table}:{line}"
+
+
+def standing_key(record: dict[str, Any]) -> str:
+    """Where a line stands across its filing's versions: the original's accession (an
+    amendment linked by `form4 current` names it in amends_accession) and the line's tag.
+    The current view's Kafka key; an original's line keeps its record id as its key."""
+    accession, tag = record_id_parts(record["record_id"])
+    return f"{record.get('amends_accession') or accession}:{tag}"
+
+
 def filing_records(filing: Filing, fallback_id: str = "unknown") -> list[dict[str, Any]]:
     """Every record of a filing; `fallback_id` (a content hash) stands in for no accession."""
     context = {name: _context_value(filing, name) for name in FILING_CONTEXT_FIELDS}
