@@ -6,12 +6,13 @@
 A local fake EDGAR (tests/edgar_fake.py) lists real filings at known instants and serves their
 complete submission text from then on; `form4 watch-edgar` -> raw topic -> `form4 run`
 (2 workers) -> records -> `form4 current` -> the current view -> `form4 alerts` (a rule set
-that alerts on every filing) -> a local webhook receiver, each command a child process with its defaults. This process notes, on its
-own clock, when each filing became visible, when it was published on the raw topic and its
-first record committed (read_committed consumers), and when its first alert reached the
-webhook. Printed per load: p50 / p95 / p99 / max of each span, alerts lost and duplicated,
-the most requests the fake EDGAR saw in any one second, and the ratio of each span to the
-discovery floor (the span to the raw topic) so each stage's share is plain.
+that alerts on every filing) -> a local webhook receiver, each command a child process with
+its defaults. This process notes, on its own clock, when each filing became visible, when it
+was published on the raw topic and its first record committed (read_committed consumers), and
+when its first alert reached the webhook. Printed per load: p50 / p95 / p99 / max of each
+span, alerts lost and duplicated, the most requests the fake EDGAR saw in any one second, and
+the ratio of each span to the discovery floor (the span to the raw topic) so each stage's
+share is plain.
 
 Loads: steady, one filing a second (at a random instant within it) for --steady-seconds;
 burst, --burst-filings revealed at random instants over --burst-seconds (filing season).

@@ -172,16 +172,6 @@ class CurrentStage:
             self.codec.prepare_subjects({TRANSACTION: s.current_topic})
             producer = Producer(self._producer_config())
             retrying(lambda: producer.init_transactions(TXN_CALL_TIMEOUT_SECONDS))
-            self._restorer = Consumer(
-                s.client_config(
-                    **{
-                        "group.id": f"{s.group_id}-restore",
-                        "enable.auto.commit": False,
-                        "isolation.level": "read_committed",
-                        "fetch.wait.max.ms": FETCH_WAIT_MAX_MS,
-                    }
-                )
-            )
             consumer = Consumer(self._consumer_config())
             consumer.subscribe(
                 [s.input_topic],
@@ -380,7 +370,18 @@ class CurrentStage:
 
     def restore(self, partition: int) -> FilingStore:
         """One partition's store, read from its changelog partition to the end."""
-        assert self._restorer is not None
+        if self._restorer is None:
+            s = self.settings
+            self._restorer = Consumer(
+                s.client_config(
+                    **{
+                        "group.id": f"{s.group_id}-restore",  # assigned, never subscribed
+                        "enable.auto.commit": False,
+                        "isolation.level": "read_committed",
+                        "fetch.wait.max.ms": FETCH_WAIT_MAX_MS,
+                    }
+                )
+            )
         restorer = self._restorer
         started = time.perf_counter()
         store = FilingStore()
@@ -413,8 +414,14 @@ class CurrentStage:
         )
         return store
 
+    def close_restorer(self) -> None:
+        if self._restorer is not None:
+            self._restorer.close()
+            self._restorer = None
+
     def _close(self, consumer: Consumer | None, producer: Producer | None) -> None:
-        for client in (consumer, self._restorer):
+        self.close_restorer()
+        for client in (consumer,):
             if client is None:
                 continue
             try:

@@ -16,6 +16,7 @@ import yaml
 
 from consumers.alerts.settings import AlertsSettings
 from consumers.cli import main as cli
+from consumers.current.settings import CurrentSettings
 from consumers.edgar.settings import WatcherSettings
 from consumers.processor.settings import ProcessorSettings
 
@@ -32,7 +33,7 @@ def _options(command: str) -> set[str]:
 def _accepted_env() -> set[str]:
     names = {
         f"FORM4_{name.upper()}"
-        for settings in (ProcessorSettings, WatcherSettings, AlertsSettings)
+        for settings in (ProcessorSettings, WatcherSettings, AlertsSettings, CurrentSettings)
         for name in settings.model_fields
     }
     for command in cli.commands.values():
@@ -71,7 +72,7 @@ def test_compose_uses_only_real_flags_and_env() -> None:
     assert env <= _accepted_env(), env - _accepted_env()
     assert processor["deploy"]["replicas"] == 2
     assert _check_form4_invocations("\n".join(services["feeder"]["command"])) == 1
-    for name, command in (("watcher", "watch-edgar"), ("alerts", "alerts")):
+    for name, command in (("watcher", "watch-edgar"), ("alerts", "alerts"), ("current", "current")):
         service = services[name]
         assert service["command"][0] == command
         for flag in service["command"][1:]:
@@ -199,10 +200,20 @@ def _alerts_metrics():
     return AlertMetrics()
 
 
+def _current_metrics():
+    from consumers.current.metrics import CurrentMetrics
+
+    return CurrentMetrics()
+
+
 @pytest.mark.parametrize(
     ("prefix", "metrics"),
-    [("form4_watch_", _watcher_metrics), ("form4_alerts_", _alerts_metrics)],
-    ids=["watch-edgar", "alerts"],
+    [
+        ("form4_watch_", _watcher_metrics),
+        ("form4_alerts_", _alerts_metrics),
+        ("form4_current_", _current_metrics),
+    ],
+    ids=["watch-edgar", "alerts", "current"],
 )
 def test_every_series_of_the_side_commands_the_rules_query_is_exported(prefix, metrics) -> None:
     """The processor's series are checked on a running processor (tests/integration); the
@@ -233,5 +244,9 @@ def test_the_dashboard_covers_what_operators_need() -> None:
         "form4_watch_acceptance_to_publish_seconds_bucket",
         "form4_acceptance_to_commit_seconds_bucket",
         "form4_alerts_acceptance_to_alert_seconds_bucket",
+        # the current view: amendments, state, restore
+        "form4_current_amendment_links_total",
+        "form4_current_state_filings",
+        "form4_current_restore_seconds_bucket",
     ):
         assert needed in used

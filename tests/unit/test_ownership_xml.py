@@ -196,3 +196,37 @@ def test_a_relationship_the_xml_leaves_out_is_false_as_on_the_printed_form() -> 
     assert owner.is_other is False and owner.is_ten_percent_owner is False
     as_filed = parse_document(text.encode()).reporting_owners[0]
     assert as_filed.is_other is False and as_filed.is_ten_percent_owner is True
+
+
+def test_schema_x0609_foreign_trading_symbol_and_non_us_address_are_carried() -> None:
+    """X0609 (2026) adds issuerForeignTradingSymbol and rptOwnerNonUSAddressFlag; an older
+    filing has neither: null, not false (the form never said)."""
+    from consumers.avro_codec import decode_single_object, encode_single_object
+    from consumers.schemas import TRANSACTION
+
+    text = (FIXTURES / "xml" / "000120919113020995.xml").read_text()
+    older = filing_records(parse_document(text.encode(), DocumentHints("0001209191-13-020995")))
+    assert older[0]["issuer"]["foreign_trading_symbol"] is None
+    assert older[0]["reporting_owners"][0]["non_us_address"] is None
+    x0609 = (
+        text.replace("X0306", "X0609")
+        .replace(
+            "<issuerTradingSymbol>YELP</issuerTradingSymbol>",
+            "<issuerTradingSymbol>YELP</issuerTradingSymbol>"
+            "<issuerForeignTradingSymbol>YLP.L</issuerForeignTradingSymbol>",
+        )
+        .replace(
+            "<rptOwnerStateDescription></rptOwnerStateDescription>",
+            "<rptOwnerStateDescription></rptOwnerStateDescription>"
+            "<rptOwnerNonUSAddressFlag>1</rptOwnerNonUSAddressFlag>",
+        )
+    )
+    (record, *_) = filing_records(
+        parse_document(x0609.encode(), DocumentHints("0001209191-13-020995"))
+    )
+    assert record["schema_version"] == "X0609"
+    assert record["issuer"]["foreign_trading_symbol"] == "YLP.L"
+    assert record["reporting_owners"][0]["non_us_address"] is True
+    decoded = decode_single_object(encode_single_object(TRANSACTION, record))[1]
+    assert decoded["issuer"]["foreign_trading_symbol"] == "YLP.L"
+    assert decoded["reporting_owners"][0]["non_us_address"] is True
