@@ -36,6 +36,7 @@ from tests.integration.helpers import (
     run_until_consumed,
 )
 from tests.integration.test_alerts import ListSink
+from tests.integration.test_current import run_stage, stage_settings
 
 pytestmark = pytest.mark.kafka  # every test here talks to the real broker
 
@@ -91,7 +92,8 @@ def test_records_through_a_real_registry_over_the_previous_schema_version(
     assert client.get_compatibility(subject) == "BACKWARD"
     latest = client.get_latest_version(subject)
     assert latest.version == 2 and latest.schema_id != first
-    assert json.loads(latest.schema.schema_str)["fields"][-1]["name"] == "resolved_fields"
+    last_field = raw_schema(TRANSACTION)["fields"][-1]["name"]
+    assert json.loads(latest.schema.schema_str)["fields"][-1]["name"] == last_field
     failure_subject = value_subject(topics["dlq"])
     assert client.get_compatibility(failure_subject) == "BACKWARD"  # set by the processor
 
@@ -131,6 +133,15 @@ def test_records_through_a_real_registry_over_the_previous_schema_version(
     emitted = AlertSubscriber(config, AlertEngine(rules), [sink]).run()
     expected = AlertEngine(rules)
     assert emitted == len(sink.alerts) == sum(len(expected.evaluate(r)) for r in plain) > 0
+
+    # form4 current through the registry: its view in Confluent framing, its own subject.
+    suffix = uuid.uuid4().hex[:8]
+    current = stage_settings(bootstrap, topics, suffix)
+    current.schema_registry_url = registry_url
+    run_stage(current, len({r["accession_number"] for r in plain}))
+    view = _plain_confluent_read(bootstrap, current.current_topic, registry_url)
+    assert sorted(r["record_id"] for r in view) == sorted(r["record_id"] for r in plain)
+    assert client.get_compatibility(value_subject(current.current_topic)) == "BACKWARD"
 
 
 def test_an_incompatible_schema_is_refused_by_the_registry(
