@@ -64,7 +64,8 @@ def _templates(limit: int = 200) -> list[FilingVersion]:
                 continue
             records = filing_records(filing)
             content = pack_lines([encode_single_object(TRANSACTION, r) for r in records])
-            versions.append(version_of(records, content))
+            tags = [record_id_parts(r["record_id"])[1] for r in records]
+            versions.append(version_of(records[0], tags, content))
         if versions:
             return versions
     raise SystemExit("no XML filings found")

@@ -16,7 +16,13 @@ import fastavro
 from fastavro.schema import fingerprint, to_parsing_canonical_form
 
 from consumers.parsing.core.values import canonical_decimal
-from consumers.schemas import PARSE_FAILURE, TRANSACTION, parsed_schema, previous_schemas
+from consumers.schemas import (
+    PARSE_FAILURE,
+    TRANSACTION,
+    parsed_schema,
+    previous_schemas,
+    raw_schema,
+)
 
 SINGLE_OBJECT_MAGIC = b"\xc3\x01"
 CONFLUENT_MAGIC = b"\x00"
@@ -97,6 +103,52 @@ def decode_single_object(payload: bytes) -> tuple[str, dict[str, Any]]:
         raise UnknownSchemaError(f"unknown schema fingerprint {payload[2:10].hex()}")
     name, writer = known
     return name, decode_datum(name, payload[10:], writer)
+
+
+@cache
+def _link_encoder() -> Any:
+    from consumers.avro_compiled import record_encoder
+
+    fields = raw_schema(TRANSACTION)["fields"]
+    if [f["name"] for f in fields[-2:]] != ["amends_accession", "amendment_match"]:
+        raise RuntimeError("the transaction schema's last fields are not the amendment link")
+    return record_encoder({"type": "record", "name": "AmendmentLink", "fields": fields[-2:]})
+
+
+def with_amendment_link(payload: bytes, amends: str | None, match: str | None) -> bytes | None:
+    """A single-object encoded record of the current schema with its last two fields (the
+    amendment link) set, without decoding it: Avro's binary record is the concatenation of its
+    fields, and both null are the two bytes 00 00. None when the payload is of another schema
+    or already carries a link (decode it then)."""
+    if (
+        payload[:2] != SINGLE_OBJECT_MAGIC
+        or payload[2:10] != schema_fingerprint(TRANSACTION)
+        or payload[-2:] != b"\x00\x00"
+    ):
+        return None
+    return payload[:-2] + _link_encoder()({"amends_accession": amends, "amendment_match": match})
+
+
+def leading_record_id(payload: bytes) -> str:
+    """The record_id of a transaction record in the current schema's single-object encoding,
+    read without decoding the rest: it is the record's first field (a length, then UTF-8)."""
+    length, shift, at = 0, 0, 10
+    while True:
+        byte = payload[at]
+        length |= (byte & 0x7F) << shift
+        at += 1
+        if not byte & 0x80:
+            break
+        shift += 7
+    length = (length >> 1) ^ -(length & 1)  # zig-zag
+    if length < 0 or at + length > len(payload):
+        raise ValueError("no record_id at the start of the payload")
+    return payload[at : at + length].decode("utf-8")
+
+
+def is_current_transaction(payload: bytes) -> bool:
+    """Single-object encoded with the current transaction schema (kept as it came)."""
+    return payload[:2] == SINGLE_OBJECT_MAGIC and payload[2:10] == schema_fingerprint(TRANSACTION)
 
 
 def write_container(path: str, name: str, records: list[dict[str, Any]]) -> None:

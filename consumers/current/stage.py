@@ -35,7 +35,13 @@ from confluent_kafka import (
 )
 from confluent_kafka.admin import AdminClient
 
-from consumers.avro_codec import decode_single_object, encode_single_object
+from consumers.avro_codec import (
+    decode_single_object,
+    encode_single_object,
+    is_current_transaction,
+    leading_record_id,
+    with_amendment_link,
+)
 from consumers.current.metrics import CurrentMetrics
 from consumers.current.settings import CurrentSettings
 from consumers.current.store import FilingStore, decode_version, encode_version, pack_lines
@@ -72,13 +78,18 @@ class _Assembly:
     """One filing's records gathered so far on one partition."""
 
     first_offset: int
-    expected: int | None
-    records: dict[str, dict[str, Any]] = field(default_factory=dict)  # tag -> record
+    first: dict[str, Any]  # one decoded record: the filing context every line repeats
+    payloads: dict[str, bytes] = field(default_factory=dict)  # tag -> its single-object bytes
     since: float = field(default_factory=time.monotonic)
 
     @property
+    def expected(self) -> int | None:
+        count = self.first.get("filing_line_count")
+        return count if isinstance(count, int) else None
+
+    @property
     def complete(self) -> bool:
-        return self.expected is not None and len(self.records) >= self.expected
+        return self.expected is not None and len(self.payloads) >= self.expected
 
 
 class CurrentStage:
@@ -244,7 +255,7 @@ class CurrentStage:
             self.metrics.incomplete.inc()
             log.warning(
                 "filing applied without all its records",
-                extra={"accession": accession, "have": len(assembly.records)},
+                extra={"accession": accession, "have": len(assembly.payloads)},
             )
             self._apply(partition, assembly, writes)
         return writes, next_offsets
@@ -255,22 +266,29 @@ class CurrentStage:
         store = self.stores.get(partition)
         if value is None or store is None:
             return
+        ours = is_current_transaction(value)
         try:
-            record = self.decoder.decode(value, self.settings.input_topic)
-            accession, tag = record_id_parts(record["record_id"])
+            record = None if ours else self.decoder.decode(value, self.settings.input_topic)
+            record_id = leading_record_id(value) if record is None else record["record_id"]
+            accession, tag = record_id_parts(record_id)
+            key = (partition, accession)
+            if store.holds(accession, tag):
+                return  # read again after a restart or an abort
+            assembly = self._assemblies.get(key)
+            if assembly is None:  # only a filing's first record is decoded whole
+                if record is None:
+                    record = self.decoder.decode(value, self.settings.input_topic)
+                assembly = self._assemblies[key] = _Assembly(offset, record)
+                # Lines of a filing applied before without them (it waited too long): kept.
+                assembly.payloads.update(store.payloads_of(accession))
         except Exception as error:  # a reader skips what it cannot read, loudly
             self.metrics.undecodable.inc()
             log.error("undecodable record", extra={"offset": offset, "error": str(error)})
             return
-        if store.holds(accession, tag):
-            return  # read again after a restart or an abort
-        key = (partition, accession)
-        assembly = self._assemblies.get(key)
-        if assembly is None:
-            assembly = self._assemblies[key] = _Assembly(offset, record.get("filing_line_count"))
-            # Lines of a filing applied before without them (it waited too long): kept.
-            assembly.records.update(store.records_of(accession))
-        assembly.records[tag] = record
+        # kept as it came when it is ours already (re-encoding costs more than the rest)
+        assembly.payloads[tag] = (
+            value if ours or record is None else encode_single_object(TRANSACTION, record)
+        )
         if assembly.complete:
             del self._assemblies[key]
             self._apply(partition, assembly, writes)
@@ -278,33 +296,47 @@ class CurrentStage:
     def _apply(self, partition: int, assembly: _Assembly, writes: list[Write]) -> None:
         s = self.settings
         store = self.stores[partition]
-        records = list(assembly.records.values())
-        content = pack_lines([encode_single_object(TRANSACTION, r) for r in records])
-        version = version_of(records, content)
+        content = pack_lines(list(assembly.payloads.values()))
+        version = version_of(assembly.first, assembly.payloads, content)
         changes, links = store.apply(version)
         key = version.accession.encode()
         writes.append((s.changelog_topic, partition, key, encode_version(version), []))
-        writes.extend(self._view_write(partition, store, change) for change in changes)
+        # each version's lines unpacked once, not once per line written
+        lines = {version.accession: dict(assembly.payloads)}
+        for change in changes:
+            standing = change.standing
+            if standing is not None and standing.accession not in lines:
+                lines[standing.accession] = store.payloads_of(standing.accession)
+            writes.append(self._view_write(partition, lines, change))
         kind = "amendment" if version.is_amendment else "original"
         self.metrics.filings.labels(kind).inc()
         link = links.get(version.accession)
         if link is not None:
             self.metrics.links.labels(link.match).inc()
 
-    def _view_write(self, partition: int, store: FilingStore, change: Change) -> Write:
+    def _view_write(
+        self, partition: int, lines: dict[str, dict[str, bytes]], change: Change
+    ) -> Write:
         topic = self.settings.current_topic
         standing = change.standing
         if standing is None:
             return (topic, partition, change.key.encode(), None, [("change", b"tombstone")])
-        record = decode_single_object(store.payload(standing))[1]
-        record["amends_accession"] = standing.amends
-        record["amendment_match"] = str(standing.match) if standing.match else None
+        payload = lines[standing.accession][standing.tag]
+        match = str(standing.match) if standing.match else None
+        value = (
+            None
+            if self.codec.uses_registry
+            else with_amendment_link(payload, standing.amends, match)
+        )
+        if value is None:
+            record = decode_single_object(payload)[1]
+            record["amends_accession"] = standing.amends
+            record["amendment_match"] = match
+            value = self.codec.transaction_value(record, topic)
         headers: Headers = [
             ("change", b"upsert"),
-            ("record_id", record["record_id"].encode()),
-            ("accession_number", (record.get("accession_number") or "").encode()),
+            ("record_id", f"{standing.accession}:{standing.tag}".encode()),
         ]
-        value = self.codec.transaction_value(record, topic)
         return (topic, partition, change.key.encode(), value, headers)
 
     def _transact(

@@ -12,13 +12,11 @@ from typing import Any
 
 import fastavro
 
-from consumers.avro_codec import decode_single_object
 from consumers.current.view import (
     Change,
     FamilyKey,
     FilingVersion,
     Link,
-    Standing,
     family_view,
     links,
     view_changes,
@@ -133,21 +131,12 @@ class FilingStore:
     def family(self, key: FamilyKey) -> list[FilingVersion]:
         return [self.versions[a] for a in sorted(self._families.get(key, ()))]
 
-    def payload(self, standing: Standing) -> bytes:
-        """The encoded record of the line that stands."""
-        version = self.versions[standing.accession]
-        return unpack_lines(version.content)[version.tags.index(standing.tag)]
-
-    def records_of(self, accession: str) -> dict[str, dict[str, Any]]:
-        """The decoded records of a stored filing by tag (none when it is not stored)."""
+    def payloads_of(self, accession: str) -> dict[str, bytes]:
+        """The encoded records of a stored filing by tag (none when it is not stored)."""
         version = self.versions.get(accession)
         if version is None:
             return {}
-        payloads = unpack_lines(version.content)
-        return {
-            tag: decode_single_object(payload)[1]
-            for tag, payload in zip(version.tags, payloads, strict=True)
-        }
+        return dict(zip(version.tags, unpack_lines(version.content), strict=True))
 
     def commit(self) -> None:
         """The batch's transaction committed: nothing to put back any more."""

@@ -104,9 +104,9 @@ def filed_on(record: dict[str, Any]) -> dt.date | None:
     return None
 
 
-def version_of(records: list[dict[str, Any]], content: bytes) -> FilingVersion:
-    """A FilingVersion from all of one filing's decoded records (same accession)."""
-    first = records[0]
+def version_of(first: dict[str, Any], tags: Iterable[str], content: bytes) -> FilingVersion:
+    """A FilingVersion from one decoded record of a filing (the filing context every record
+    repeats) and the tags of all its lines."""
     accession = record_id_parts(first["record_id"])[0]
     accepted = first.get("filed_at")
     return FilingVersion(
@@ -116,7 +116,7 @@ def version_of(records: list[dict[str, Any]], content: bytes) -> FilingVersion:
         filed_on=filed_on(first),
         filed_at_ms=int(accepted.timestamp() * 1000) if isinstance(accepted, dt.datetime) else None,
         original_date=first.get("date_of_original_submission"),
-        tags=tuple(record_id_parts(r["record_id"])[1] for r in records),
+        tags=tuple(tags),
         content=content,
     )
 

@@ -134,3 +134,23 @@ def test_the_changelog_value_round_trips():
     amendment = filing("0001-26-000009", ("T1:1",), on=LATER, amends_day=DAY)
     assert decode_version(encode_version(amendment)) == amendment
     assert decode_version(encode_version(ORIGINAL)) == ORIGINAL
+
+
+def test_the_amendment_link_spliced_into_a_record_equals_encoding_it_whole():
+    """with_amendment_link writes the two last fields without decoding the record."""
+    from consumers.avro_codec import decode_single_object, encode_single_object, with_amendment_link
+    from consumers.parsing.core.records import filing_records
+    from consumers.parsing.document import DocumentHints, parse_document
+    from consumers.schemas import TRANSACTION
+    from tests.conftest import FIXTURES
+
+    document = (FIXTURES / "xml" / "000120919113020995.xml").read_bytes()
+    record = filing_records(parse_document(document, DocumentHints("0001209191-13-020995")))[0]
+    payload = encode_single_object(TRANSACTION, record)
+    linked = with_amendment_link(payload, "0001209191-13-000001", "exact")
+    assert linked == encode_single_object(
+        TRANSACTION,
+        {**record, "amends_accession": "0001209191-13-000001", "amendment_match": "exact"},
+    )
+    assert decode_single_object(linked)[1]["amendment_match"] == "exact"
+    assert with_amendment_link(linked, None, "ambiguous") is None  # already linked: decode
