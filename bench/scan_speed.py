@@ -1,18 +1,23 @@
 """Seconds per scanned filing and per page, with 1 and 2 workers, and the share that timed out.
 
-    python bench/scan_speed.py [DIR ...] [--limit N]
+    python bench/scan_speed.py [DIR ...] [--limit N] [--cold] [--workers 1,2]
 
 Defaults to ../shared/corpus/pdf-ocr; give the tiers of bench/make_ocr_tier.py and
 bench/make_scan_tier.py as more DIRs. Each filing goes through parse_document, budget and all,
 in worker processes (1, then 2 at once, as the stream runs them). The baseline, run in the
 same workers on the same pages: one plain tesseract read of each whole page image (what a
 scanner's own OCR costs), so the ratio says what reading a form cell by cell adds to it.
+
+--cold times what a user waits: each filing through its own `form4 parse` process, one at a
+time, start-up included (the issue's measure: one process per file on a quiet core), and
+prints the start-up's share against the warm worker's time of the same filings.
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -68,6 +73,25 @@ def ocr_pages_timed(path: Path) -> Timed:
     return Timed(time.perf_counter() - started, len(document), "emitted")
 
 
+def cold_timed(path: Path) -> Timed:
+    """`form4 parse FILE` in a fresh process: imports, tesseract's model load, the parse."""
+    import pypdfium2
+
+    pages = len(pypdfium2.PdfDocument(path.read_bytes()))
+    started = time.perf_counter()
+    run = subprocess.run(
+        [sys.executable, "-m", "consumers", "parse", "--jobs", "1", str(path)],
+        capture_output=True,
+        cwd=ROOT,
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    outcome = "emitted" if run.returncode == 0 else "failed"
+    if Reason.PARSE_TIMEOUT.value.encode() in run.stderr:
+        outcome = Reason.PARSE_TIMEOUT.value
+    return Timed(seconds, pages, outcome)
+
+
 def _warm(_: int) -> None:
     """A worker's engine loaded and imports done before any filing is timed."""
     from PIL import Image
@@ -104,6 +128,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dirs", nargs="*", type=Path, default=[CORPUS / "pdf-ocr"])
     parser.add_argument("--limit", type=int, default=25)
+    parser.add_argument("--cold", action="store_true", help="also one process per file")
+    parser.add_argument("--workers", default="1,2", help="warm worker counts, e.g. 1 or 1,2")
     args = parser.parse_args()
     for directory in args.dirs:
         paths = sorted(directory.glob("*.pdf"))[: args.limit]
@@ -111,8 +137,17 @@ def main() -> int:
             print(f"{directory}: no PDFs")
             continue
         baseline = sum(t.seconds for t in _run(paths, 1, ocr_pages_timed))
-        for workers in (1, 2):
-            _report(directory.name, workers, _run(paths, workers, parse_timed), baseline)
+        warm: list[Timed] = []
+        for workers in [int(w) for w in args.workers.split(",") if w]:
+            timed = _run(paths, workers, parse_timed)
+            warm = warm or timed
+            _report(directory.name, workers, timed, baseline)
+        if args.cold:
+            cold = [cold_timed(path) for path in paths]
+            _report(f"{directory.name} cold", 1, cold, baseline)
+            if warm:
+                share = 1 - sum(t.seconds for t in warm) / sum(t.seconds for t in cold)
+                print(f"{'':12} start-up (imports, model load) is {share:.0%} of the cold time")
     return 0
 
 
