@@ -12,7 +12,10 @@ from consumers.commands.options import load, service_options, stop_on_signals
 
 @click.command("alerts")
 @service_options
-@click.option("--topic")
+@click.option(
+    "--topic",
+    help="What to alert on: sec.form4.current (what stands, the default) or the records topic.",
+)
 @click.option(
     "--rules",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
