@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
 from typing import Any
@@ -112,6 +113,8 @@ class CurrentStage:
         # batches, and hold their partition's committed offset at their first record.
         self._assemblies: dict[tuple[int, str], _Assembly] = {}
         self._restorer: Consumer | None = None
+        # What the open batch applied, counted in the metrics once its transaction commits.
+        self._counted: Counter[tuple[str, str]] = Counter()
 
     # -- Kafka clients ------------------------------------------------------------------------
     def _consumer_config(self) -> dict[str, Any]:
@@ -252,7 +255,7 @@ class CurrentStage:
                 )
                 continue
             del self._assemblies[(partition, accession)]
-            self.metrics.incomplete.inc()
+            self._counted[("incomplete", "")] += 1
             log.warning(
                 "filing applied without all its records",
                 extra={"accession": accession, "have": len(assembly.payloads)},
@@ -308,11 +311,10 @@ class CurrentStage:
             if standing is not None and standing.accession not in lines:
                 lines[standing.accession] = store.payloads_of(standing.accession)
             writes.append(self._view_write(partition, lines, change))
-        kind = "amendment" if version.is_amendment else "original"
-        self.metrics.filings.labels(kind).inc()
+        self._counted[("filings", "amendment" if version.is_amendment else "original")] += 1
         link = links.get(version.accession)
         if link is not None:
-            self.metrics.links.labels(link.match).inc()
+            self._counted[("links", str(link.match))] += 1
 
     def _view_write(
         self, partition: int, lines: dict[str, dict[str, bytes]], change: Change
@@ -362,6 +364,7 @@ class CurrentStage:
         again from its committed offset (so a filing gathered over several batches is read
         whole again: waiting filings are dropped with the rest)."""
         self.metrics.transactions.labels("aborted").inc()
+        self._counted.clear()
         for store in self.stores.values():
             store.undo()
         self._assemblies.clear()
@@ -378,6 +381,14 @@ class CurrentStage:
     def _account(self, writes: list[Write]) -> None:
         m = self.metrics
         m.transactions.labels("committed").inc()
+        for (name, label), count in self._counted.items():
+            if name == "filings":
+                m.filings.labels(label).inc(count)
+            elif name == "links":
+                m.links.labels(label).inc(count)
+            else:
+                m.incomplete.inc(count)
+        self._counted.clear()
         for topic, _, _, value, _ in writes:
             if topic == self.settings.current_topic:
                 m.lines.labels("tombstone" if value is None else "upsert").inc()
