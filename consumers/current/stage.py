@@ -52,7 +52,13 @@ from consumers.kafka.http import ProbeState, serve
 from consumers.kafka.publish import Headers
 from consumers.kafka.serde import ValueCodec, ValueDecoder
 from consumers.kafka.topics import ensure_topics
-from consumers.kafka.txn import TXN_CALL_TIMEOUT_SECONDS, produce_waiting, retrying
+from consumers.kafka.txn import (
+    TXN_CALL_TIMEOUT_SECONDS,
+    abort_if_open,
+    commit_with_offsets,
+    produce_waiting,
+    retrying,
+)
 from consumers.parsing.core.records import record_id_parts
 from consumers.schemas import TRANSACTION
 
@@ -352,12 +358,7 @@ class CurrentStage:
         for topic, partition, key, value, headers in writes:
             produce_waiting(producer, topic, key, value, headers, partition=partition)
         positions = [TopicPartition(t, p, o) for (t, p), o in next_offsets.items()]
-        retrying(
-            lambda: producer.send_offsets_to_transaction(
-                positions, consumer.consumer_group_metadata(), TXN_CALL_TIMEOUT_SECONDS
-            )
-        )
-        retrying(lambda: producer.commit_transaction(TXN_CALL_TIMEOUT_SECONDS))
+        commit_with_offsets(producer, consumer, positions)
 
     def _abort(self, consumer: Consumer, producer: Producer) -> None:
         """The store as at the last commit, the transaction aborted, and every partition read
@@ -368,12 +369,9 @@ class CurrentStage:
         for store in self.stores.values():
             store.undo()
         self._assemblies.clear()
-        try:
-            retrying(lambda: producer.abort_transaction(TXN_CALL_TIMEOUT_SECONDS))
-        except KafkaException as exc:
-            error: KafkaError = exc.args[0]
-            if error.fatal() or error.code() != KafkaError._STATE:
-                raise FatalStageError(f"abort failed: {error}") from exc
+        failed = abort_if_open(producer)
+        if failed is not None:
+            raise FatalStageError(f"abort failed: {failed}")
         for tp in consumer.committed(consumer.assignment(), timeout=30):
             offset = tp.offset if tp.offset >= 0 else OFFSET_BEGINNING
             consumer.seek(TopicPartition(tp.topic, tp.partition, offset))

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from confluent_kafka import KafkaException, Producer
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 
 from consumers.kafka.publish import Headers
 
@@ -48,3 +48,31 @@ def produce_waiting(
             return
         except BufferError:  # local queue full: let deliveries drain, then go on
             producer.poll(0.1)
+
+
+def commit_with_offsets(
+    producer: Producer, consumer: Consumer, positions: list[TopicPartition]
+) -> float:
+    """The consumed `positions` added to the open transaction, then the commit; returns the
+    commit's seconds. The group metadata is fetched now, not cached: a stale generation is
+    KAFKA-9741."""
+    retrying(
+        lambda: producer.send_offsets_to_transaction(
+            positions, consumer.consumer_group_metadata(), TXN_CALL_TIMEOUT_SECONDS
+        )
+    )
+    started = time.perf_counter()
+    retrying(lambda: producer.commit_transaction(TXN_CALL_TIMEOUT_SECONDS))
+    return time.perf_counter() - started
+
+
+def abort_if_open(producer: Producer) -> KafkaError | None:
+    """Abort the open transaction. None when aborted, or when none was open (the error came
+    before begin_transaction); the error when the abort itself failed (the caller stops)."""
+    try:
+        retrying(lambda: producer.abort_transaction(TXN_CALL_TIMEOUT_SECONDS))
+    except KafkaException as exc:
+        error: KafkaError = exc.args[0]
+        if error.fatal() or error.code() != KafkaError._STATE:
+            return error
+    return None

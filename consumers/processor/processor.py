@@ -40,7 +40,13 @@ from consumers.kafka.http import ProbeState, serve
 from consumers.kafka.publish import Headers
 from consumers.kafka.serde import RegistryUnavailable, SchemaRefused, ValueCodec
 from consumers.kafka.topics import message_limit, topic_message_limits
-from consumers.kafka.txn import TXN_CALL_TIMEOUT_SECONDS, produce_waiting, retrying
+from consumers.kafka.txn import (
+    TXN_CALL_TIMEOUT_SECONDS,
+    abort_if_open,
+    commit_with_offsets,
+    produce_waiting,
+    retrying,
+)
 from consumers.limits import Limits
 from consumers.parsing import ParseError, Reason
 from consumers.processor.metrics import ProcessorMetrics
@@ -512,27 +518,15 @@ class FilingProcessor:
             topic, partition, offset = position(message)
             offsets[(topic, partition)] = offset + 1
         positions = [TopicPartition(t, p, o) for (t, p), o in offsets.items()]
-        # Group metadata fetched now, not cached: a stale generation is KAFKA-9741.
-        retrying(
-            lambda: producer.send_offsets_to_transaction(
-                positions, consumer.consumer_group_metadata(), TXN_CALL_TIMEOUT_SECONDS
-            )
-        )
-        started = time.perf_counter()
-        retrying(lambda: producer.commit_transaction(TXN_CALL_TIMEOUT_SECONDS))
-        self.metrics.commit_seconds.observe(time.perf_counter() - started)
+        self.metrics.commit_seconds.observe(commit_with_offsets(producer, consumer, positions))
 
     def _abort_and_rewind(
         self, messages: list[Message], consumer: Consumer, producer: Producer
     ) -> None:
         self.metrics.transactions.labels("aborted").inc()
-        try:
-            retrying(lambda: producer.abort_transaction(TXN_CALL_TIMEOUT_SECONDS))
-        except KafkaException as exc:
-            error: KafkaError = exc.args[0]
-            if error.fatal() or error.code() != KafkaError._STATE:
-                raise FatalProcessorError(f"abort failed: {error}") from exc
-            # _STATE: no transaction was open (the error came before begin_transaction)
+        failed = abort_if_open(producer)
+        if failed is not None:
+            raise FatalProcessorError(f"abort failed: {failed}")
         rewind(consumer, messages)
 
     def _account(self, batch: list[Message], outcomes: list[Outcome]) -> None:
