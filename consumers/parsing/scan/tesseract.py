@@ -82,9 +82,13 @@ def _engine(tessdata: str) -> Any:
 
     engines = _ENGINES.__dict__.setdefault("by_path", {})
     if tessdata not in engines:
-        engines[tessdata] = tesserocr.PyTessBaseAPI(
+        engine = tesserocr.PyTessBaseAPI(
             path=tessdata, lang=_LANGUAGE, psm=tesserocr.PSM.SINGLE_BLOCK
         )
+        # A line read with low confidence is read again inverted (white on black) by default;
+        # our crops are levelled to black ink on white paper, so that second read is waste.
+        engine.SetVariable("tessedit_do_invert", "0")
+        engines[tessdata] = engine
     return engines[tessdata]
 
 
