@@ -12,6 +12,7 @@ from typing import Any
 
 import fastavro
 
+from consumers import limits as bounds
 from consumers.current.view import (
     Change,
     FamilyKey,
@@ -35,7 +36,13 @@ def pack_lines(payloads: list[bytes]) -> bytes:
 
 
 def unpack_lines(content: bytes) -> list[bytes]:
-    data = zlib.decompress(content)
+    """The records of pack_lines, decompressed no further than a filing's records may reach
+    (limits.MAX_FILING_OUTPUT_BYTES, with room for the length prefixes): a changelog value
+    that would inflate past it is refused, not expanded."""
+    inflate = zlib.decompressobj()
+    data = inflate.decompress(content, 2 * bounds.MAX_FILING_OUTPUT_BYTES)
+    if inflate.unconsumed_tail:
+        raise ValueError("a filing's stored records inflate past their bound")
     payloads, at = [], 0
     while at < len(data):
         size = int.from_bytes(data[at : at + 4], "big")

@@ -154,3 +154,16 @@ def test_the_amendment_link_spliced_into_a_record_equals_encoding_it_whole():
     )
     assert decode_single_object(linked)[1]["amendment_match"] == "exact"
     assert with_amendment_link(linked, None, "ambiguous") is None  # already linked: decode
+
+
+def test_stored_records_that_would_inflate_past_a_filings_bound_are_refused():
+    import zlib
+
+    import pytest
+
+    from consumers import limits
+    from consumers.current.store import unpack_lines
+
+    bomb = zlib.compress(b"\0" * (2 * limits.MAX_FILING_OUTPUT_BYTES + 1), 9)
+    with pytest.raises(ValueError, match="past their bound"):
+        unpack_lines(bomb)
