@@ -86,11 +86,16 @@ def standing_key(original: str, tag: str) -> str:
 
 
 def family_of(record: dict[str, Any]) -> FamilyKey:
+    """What the record's filing is joined on. A filing without its issuer CIK or an owner's
+    CIK (a rendering that does not print them) is a family of its own: two such filings of
+    different insiders must never link, and a name read from a page is no key."""
     form = (record.get("form_type") or "").upper().removesuffix("/A").strip()
-    owners = tuple(sorted(o.get("cik") or "" for o in record.get("reporting_owners") or ()))
-    return FamilyKey(
-        (record.get("issuer") or {}).get("cik"), owners, form, record.get("period_of_report")
-    )
+    issuer = (record.get("issuer") or {}).get("cik")
+    ciks = [o.get("cik") for o in record.get("reporting_owners") or ()]
+    if issuer is None or not ciks or not all(ciks):
+        alone = record_id_parts(record["record_id"])[0]
+        return FamilyKey(issuer, (f"unlinkable:{alone}",), form, record.get("period_of_report"))
+    return FamilyKey(issuer, tuple(sorted(ciks)), form, record.get("period_of_report"))
 
 
 def filed_on(record: dict[str, Any]) -> dt.date | None:

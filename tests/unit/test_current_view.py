@@ -167,3 +167,20 @@ def test_stored_records_that_would_inflate_past_a_filings_bound_are_refused():
     bomb = zlib.compress(b"\0" * (2 * limits.MAX_FILING_OUTPUT_BYTES + 1), 9)
     with pytest.raises(ValueError, match="past their bound"):
         unpack_lines(bomb)
+
+
+def test_filings_without_owner_or_issuer_ciks_never_link():
+    from consumers.current.view import family_of
+
+    def record(accession: str, owner_cik: str | None, issuer_cik: str | None = "0000320193"):
+        return {
+            "record_id": f"{accession}:T1:1",
+            "form_type": "4/A",
+            "issuer": {"cik": issuer_cik},
+            "reporting_owners": [{"cik": owner_cik, "name": "Same Name"}],
+            "period_of_report": dt.date(2026, 3, 2),
+        }
+
+    assert family_of(record("a", "0001")) == family_of(record("b", "0001"))
+    assert family_of(record("a", None)) != family_of(record("b", None))
+    assert family_of(record("a", "0001", None)) != family_of(record("b", "0001", None))
