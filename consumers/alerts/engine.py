@@ -24,6 +24,7 @@ from typing import Any
 from consumers.alerts.rules import AlertRules
 from consumers.freshness import parse_instant
 from consumers.limits import SEEN_RECORD_IDS
+from consumers.parsing.core.model import DATE_LINE_FIELDS, DECIMAL_LINE_FIELDS
 from consumers.parsing.core.records import standing_key
 
 # The line values a follow-up compares ("what changed").
@@ -369,9 +370,9 @@ def _line_values(record: dict[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name in _COMPARED:
         value = record.get(name)
-        if name in ("shares", "price_per_share", "total_value", "shares_owned_following"):
+        if name in DECIMAL_LINE_FIELDS:
             values[name] = _plain(_decimal(value))
-        elif name == "transaction_date":
+        elif name in DATE_LINE_FIELDS:
             values[name] = _iso(_date(value))
         else:
             values[name] = value

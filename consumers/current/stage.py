@@ -170,7 +170,7 @@ class CurrentStage:
             extra=s.kafka,
             config={"cleanup.policy": "compact", "min.compaction.lag.ms": "60000"},
         )
-        topics = AdminClient(s.client_config()).list_topics(timeout=30).topics
+        topics = admin.list_topics(timeout=30).topics
         for name in (s.current_topic, s.changelog_topic):
             have = len(topics[name].partitions) if name in topics else 0
             if have != count:
@@ -390,8 +390,7 @@ class CurrentStage:
         for topic, _, _, value, _ in writes:
             if topic == self.settings.current_topic:
                 m.lines.labels("tombstone" if value is None else "upsert").inc()
-        m.state_filings.set(sum(len(store) for store in self.stores.values()))
-        m.state_bytes.set(sum(store.content_bytes for store in self.stores.values()))
+        self._account_state()
 
     # -- state: restored at assignment, dropped at revocation ---------------------------------
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:

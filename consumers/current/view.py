@@ -19,11 +19,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, NamedTuple
-from zoneinfo import ZoneInfo
 
 from consumers.parsing.core.records import record_id_parts
+from consumers.parsing.core.values import EDGAR_ZONE
 
-_EDGAR_ZONE = ZoneInfo("America/New_York")  # EDGAR's filing days
 NO_LINES_TABLE = "T0"  # the tag of a filing with no table line (records.py: table null, line 0)
 
 
@@ -105,7 +104,7 @@ def filed_on(record: dict[str, Any]) -> dt.date | None:
         return record["filing_date"]
     accepted = record.get("filed_at")
     if isinstance(accepted, dt.datetime) and accepted.tzinfo is not None:
-        return accepted.astimezone(_EDGAR_ZONE).date()
+        return accepted.astimezone(EDGAR_ZONE).date()
     return None
 
 

@@ -14,7 +14,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from confluent_kafka import KafkaError, KafkaException, Producer
 
@@ -38,13 +37,13 @@ from consumers.kafka.topics import ensure_topics, message_limit, topic_message_l
 from consumers.kafka.txn import TXN_CALL_TIMEOUT_SECONDS, retrying
 from consumers.limits import MAX_FEED_PAGES, MAX_GAP_DAYS
 from consumers.parsing.core.errors import ParseError
+from consumers.parsing.core.values import EDGAR_ZONE
 from consumers.parsing.sniff import sniff
 from consumers.parsing.xml.submission import parse_header
 
 log = logging.getLogger("form4.watch")
 
 FEED_PAGE_SIZE = 100
-_EDGAR_ZONE = ZoneInfo("America/New_York")  # EDGAR's filing days
 # A submission that 404s (the archive can trail the feed) is reported, then tried again on a
 # later poll after a pause that doubles from the first to the last figure, so a slow archive
 # never loses a filing, a filing that is seconds late costs seconds, and one that never comes
@@ -213,7 +212,7 @@ class EdgarWatcher:
         """Filings of the daily form indexes from the feed's oldest day back, until a day that
         lists a filing already published (the gap is closed) or MAX_GAP_DAYS."""
         stamps = [ref.listed_at for ref in listed if ref.listed_at is not None]
-        day = min(stamps).astimezone(_EDGAR_ZONE).date() if stamps else dt.date.today()
+        day = min(stamps).astimezone(EDGAR_ZONE).date() if stamps else dt.date.today()
         found: list[FilingRef] = []
         for _ in range(MAX_GAP_DAYS):
             refs = self._index_refs(day)

@@ -6,8 +6,11 @@ import datetime as dt
 import functools
 import re
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from consumers.parsing.core.errors import ParseError, Reason
+
+EDGAR_ZONE = ZoneInfo("America/New_York")  # EDGAR's clock and its filing days
 
 # Avro decimal(38, 10) carries every value the SEC schema admits in practice; a value with
 # more places would be rounded on the wire, so it is refused instead (exact or nothing).

@@ -10,12 +10,10 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from consumers.parsing.core.errors import ParseError, Reason
 from consumers.parsing.core.model import OWNERSHIP_FORM_TYPES
-
-_EASTERN = ZoneInfo("America/New_York")
+from consumers.parsing.core.values import EDGAR_ZONE
 
 _XML_OPEN = re.compile(rb"<XML>", re.I)
 _XML_CLOSE = re.compile(rb"</XML>", re.I)
@@ -77,7 +75,7 @@ def parse_header(data: bytes) -> SubmissionHeader:
     accepted = _first(_ACCEPTANCE, head)
     if accepted:
         try:
-            local = dt.datetime.strptime(accepted, "%Y%m%d%H%M%S").replace(tzinfo=_EASTERN)
+            local = dt.datetime.strptime(accepted, "%Y%m%d%H%M%S").replace(tzinfo=EDGAR_ZONE)
         except ValueError:
             raise ParseError(
                 Reason.MALFORMED_SUBMISSION, f"acceptance datetime {accepted!r} is not a time"
