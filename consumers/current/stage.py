@@ -56,8 +56,11 @@ from consumers.kafka.txn import (
     TXN_CALL_TIMEOUT_SECONDS,
     abort_if_open,
     commit_with_offsets,
+    exactly_once_consumer_config,
     produce_waiting,
     retrying,
+    transactional_producer_config,
+    usable,
 )
 from consumers.parsing.core.records import record_id_parts
 from consumers.schemas import TRANSACTION
@@ -126,30 +129,13 @@ class CurrentStage:
     def _consumer_config(self) -> dict[str, Any]:
         s = self.settings
         return s.client_config(
-            **{
-                "group.id": s.group_id,
-                # KIP-345: a restarted instance gets its partitions back at once, not after
-                # session.timeout.ms
-                "group.instance.id": s.transactional_id,
-                "enable.auto.commit": False,
-                "enable.auto.offset.store": False,
-                "auto.offset.reset": "earliest",
-                "isolation.level": "read_committed",
-                "max.poll.interval.ms": s.max_poll_interval_ms,
-                "fetch.wait.max.ms": FETCH_WAIT_MAX_MS,
-            }
+            **exactly_once_consumer_config(s.group_id, s.transactional_id, s.max_poll_interval_ms)
         )
 
     def _producer_config(self) -> dict[str, Any]:
         s = self.settings
         return s.client_config(
-            **{
-                "transactional.id": s.transactional_id,
-                "transaction.timeout.ms": s.transaction_timeout_ms,
-                "enable.idempotence": True,
-                "linger.ms": 5,
-                "compression.type": "lz4",
-            }
+            **transactional_producer_config(s.transactional_id, s.transaction_timeout_ms)
         )
 
     def prepare_topics(self) -> int:
@@ -204,7 +190,7 @@ class CurrentStage:
             while not self.stop.is_set():
                 self.state.beat()
                 messages = consume_ready(consumer, s.batch_size, s.batch_wait_ms / 1000)
-                batch = [m for m in messages if self._usable(m)]
+                batch = [m for m in messages if usable(m, FatalStageError)]
                 if batch:
                     self._process(batch, consumer, producer)
             return 0
@@ -214,15 +200,6 @@ class CurrentStage:
         finally:
             self.state.ready = False
             self._close(consumer, producer)
-
-    def _usable(self, message: Message) -> bool:
-        error = message.error()
-        if error is None:
-            return True
-        if error.fatal():
-            raise FatalStageError(f"consumer: {error}")
-        log.warning("consume error", extra={"error": str(error)})
-        return False
 
     def _process(self, batch: list[Message], consumer: Consumer, producer: Producer) -> None:
         try:

@@ -35,7 +35,7 @@ from consumers import PARSER_VERSION
 from consumers import limits as bounds
 from consumers.freshness import parse_instant, seconds_since
 from consumers.issuers.source import local_directory
-from consumers.kafka.batches import FETCH_WAIT_MAX_MS, consume_ready, position, rewind
+from consumers.kafka.batches import consume_ready, position, rewind
 from consumers.kafka.http import ProbeState, serve
 from consumers.kafka.publish import Headers
 from consumers.kafka.serde import RegistryUnavailable, SchemaRefused, ValueCodec
@@ -44,8 +44,11 @@ from consumers.kafka.txn import (
     TXN_CALL_TIMEOUT_SECONDS,
     abort_if_open,
     commit_with_offsets,
+    exactly_once_consumer_config,
     produce_waiting,
     retrying,
+    transactional_producer_config,
+    usable,
 )
 from consumers.limits import Limits
 from consumers.parsing import ParseError, Reason
@@ -148,20 +151,13 @@ class FilingProcessor:
     # -- Kafka clients ------------------------------------------------------------------------
     def _consumer_config(self) -> dict[str, Any]:
         s = self.settings
-        static = {"group.instance.id": s.transactional_id} if s.static_membership else {}
+        instance_id = s.transactional_id if s.static_membership else None
         return s.client_config(
-            **static,
+            **exactly_once_consumer_config(s.group_id, instance_id, s.max_poll_interval_ms),
             **{
-                "group.id": s.group_id,
-                "enable.auto.commit": False,
-                "enable.auto.offset.store": False,
-                "auto.offset.reset": "earliest",
-                "isolation.level": "read_committed",
                 "fetch.max.bytes": s.max_document_bytes * 2,
                 "max.partition.fetch.bytes": s.max_document_bytes,
-                "max.poll.interval.ms": s.max_poll_interval_ms,
                 "queued.max.messages.kbytes": 65536,
-                "fetch.wait.max.ms": FETCH_WAIT_MAX_MS,
                 "statistics.interval.ms": 5000,
                 "stats_cb": self.metrics.lag.update_from_stats,
                 "error_cb": self._on_client_error,
@@ -171,15 +167,11 @@ class FilingProcessor:
     def _producer_config(self) -> dict[str, Any]:
         s = self.settings
         return s.client_config(
+            **transactional_producer_config(s.transactional_id, s.transaction_timeout_ms),
             **{
-                "transactional.id": s.transactional_id,
-                "transaction.timeout.ms": s.transaction_timeout_ms,
-                "enable.idempotence": True,
-                "linger.ms": 5,
-                "compression.type": "lz4",
                 "message.max.bytes": bounds.PRODUCER_MESSAGE_MAX_BYTES,
                 "error_cb": self._on_client_error,
-            }
+            },
         )
 
     @property
@@ -287,7 +279,7 @@ class FilingProcessor:
                 messages = consume_ready(
                     consumer, s.batch_size, s.batch_wait_ms / 1000, s.batch_linger_ms / 1000
                 )
-                batch = [m for m in messages if self._usable(m)]
+                batch = [m for m in messages if usable(m, FatalProcessorError)]
                 if batch:
                     self._process(batch, consumer, producer, pool)
             return 0
@@ -313,15 +305,6 @@ class FilingProcessor:
             else:
                 self._registry_failures = 0  # ready is set once the consumer has subscribed
                 return
-
-    def _usable(self, message: Message) -> bool:
-        error = message.error()
-        if error is None:
-            return True
-        if error.fatal():
-            raise FatalProcessorError(f"consumer: {error}")
-        log.warning("consume error", extra={"error": str(error)})
-        return False
 
     def _process(
         self, batch: list[Message], consumer: Consumer, producer: Producer, pool: ParserPool
