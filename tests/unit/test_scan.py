@@ -15,8 +15,9 @@ from bench.scoring import compare_filings
 from consumers.parsing import ParseError, Reason, parse_document
 from consumers.parsing.core.model import TRANSACTION_CODES as CODES
 from consumers.parsing.core.model import Filing, Issuer, ReportingOwner, TableLine
+from consumers.parsing.core.printed import footnotes_in
+from consumers.parsing.scan import noisy, tesseract
 from consumers.parsing.scan import reader as scan_reader
-from consumers.parsing.scan import tesseract
 from consumers.parsing.scan.cells import Cell, Deadline
 from consumers.parsing.scan.checks import confirm_held, withhold_broken_chains
 from consumers.parsing.scan.layer import ScanPage
@@ -511,6 +512,38 @@ def test_a_text_cell_whose_re_read_lost_a_wrapped_line_is_not_taken() -> None:
     assert title("Common\nStock", strict=False) == ("Common", {"security_title"})  # unverified
     assert title("Common", strict=True) == ("Common", set())
     assert title("Common(2)", strict=True) == ("Common", set())  # the layer glues a mark
+
+
+def test_a_noisy_pages_title_of_the_forms_words_stands_on_the_layers_letters() -> None:
+    def title(whole: str, layer: str, field: str = "security_title") -> str | None:
+        cell = Cell(bbox=(0, 0, 1, 1), ink=(0, 0, 60, 30), layer=layer, whole=whole, strict=True)
+        return scan_reader.resolve_scan_cells([field], [cell]).texts[0] or None
+
+    # the layer dropped the space before the class letter: its letters agree, spacing aside
+    assert title("Class A\nCommon\nStock", "ClassA\nCommon\nStock") == "Class A\nCommon\nStock"
+    assert title("Class B Common Stock", "ClassB Common Stock", "underlying_security_title")
+    # any other letter, a word the form's titles are not made of, or another field: unread
+    assert title("Class A Common Stock", "ClassB Common Stock") is None
+    assert title("Class A Common Stock", "Class Common Stock") is None
+    warrant = "Common Stock Warrant (Right to buy)"
+    assert title(warrant, warrant.replace(" ", "", 1)) is None
+    assert title("See Footnote", "SeeFootnote", "nature_of_ownership") is None
+    assert not noisy.of_title_words("Class.A Common Stock")
+    assert noisy.of_title_words("Series B-1 Preferred Stock")
+
+
+def test_specks_before_a_footnotes_number_do_not_lose_it_and_every_note_after_it() -> None:
+    read = (
+        "Explanation of Responses:\n1. First note.\n.2. Second note.\n'3. Third note.\n"
+        "4. Fourth note, of 1.5 shares."
+    )
+    notes = footnotes_in(scan_reader.prose_text(read))
+    assert [(n.id, n.text) for n in notes] == [
+        ("F1", "First note."),
+        ("F2", "Second note."),
+        ("F3", "Third note."),
+        ("F4", "Fourth note, of 1.5 shares."),
+    ]
 
 
 def test_marks_specks_leave_in_a_text_cell_are_dropped() -> None:

@@ -42,7 +42,10 @@ _TITLE_WORDS = frozenset(
         " deferred phantom limited partnership interests membership award awards equity",
     )
 )
-_TITLE_FIELDS = ("security_title", "underlying_security_title")
+TITLE_FIELDS = ("security_title", "underlying_security_title")
+# A class or series letter ("Class A", "Series B-1"): the one word of a title that is no word.
+_CLASS_LETTER = re.compile(r"^[A-Z](?:-?\d)?$")
+_CLASSED = frozenset({"class", "series"})
 # A city the state or zip ran into ("PALO ALTO-CA", "PALO ALTO CA.94304").
 _CITY_RUN_ON = re.compile(r"\d|[-.,]\s*[A-Z]{2}$")
 # More decimals than a price is printed with: a footnote mark glued on ("1101.41207").
@@ -81,6 +84,17 @@ def _misspelt_title(text: str | None) -> bool:
     )
 
 
+def of_title_words(text: str) -> bool:
+    """`text` is made of nothing but the words security titles are made of (a class or series
+    letter after its word), with no mark between them: "Class A Common Stock"."""
+    words = text.split()
+    return bool(words) and all(
+        word.lower() in _TITLE_WORDS
+        or (index > 0 and words[index - 1].lower() in _CLASSED and bool(_CLASS_LETTER.match(word)))
+        for index, word in enumerate(words)
+    )
+
+
 def header_boxes(filing: Filing) -> list[tuple[str, Any, str]]:
     """The header boxes' text values, as (provenance path, holder, attribute)."""
     boxes: list[tuple[str, Any, str]] = [
@@ -106,7 +120,7 @@ def withhold_speckled(
     for line in filing.lines:
         for field in _LINE_TEXT_FIELDS:
             text = getattr(line, field)
-            if _speckled(text) or (field in _TITLE_FIELDS and _misspelt_title(text)):
+            if _speckled(text) or (field in TITLE_FIELDS and _misspelt_title(text)):
                 line.mark_unread(field)
         price = line.price_per_share
         exponent = price.as_tuple().exponent if price is not None else 0
@@ -148,7 +162,7 @@ def withhold_misreads(filing: Filing) -> None:
     for line in filing.lines:
         for field in _LINE_TEXT_FIELDS:
             text = getattr(line, field)
-            title = field in _TITLE_FIELDS  # no title has "!", a quote or a lowercase full stop
+            title = field in TITLE_FIELDS  # no title has "!", a quote or a lowercase full stop
             if _misread(text) or (title and (_speckled(text) or _misspelt_title(text))):
                 line.withhold(field)
     provenance = filing.provenance

@@ -72,6 +72,7 @@ _ROMAN = re.compile(r"\b(?=[IVXl]*[IVX])(?=[IVXl]*l)[IVXl]{2,}\b")  # "XIl" -> "
 _FORM_TITLE = re.compile(r"\bFORM\s*([345])(?=\s|/|$)")
 _SEPARATOR_IN_DOUBT = re.compile(r"^\d{1,3}\.\d{3}$")
 _PRINTED_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
+_MARKS_BEFORE_NUMBER = re.compile(r"^[.,:;'`‘’\"°•*]+\s*(?=\d{1,3}\.\s)", re.MULTILINE)
 _OPEN_TICKER = re.compile(r"(\[\s*[A-Z][A-Z.\-]{0,9})\s*[J|1l)}]?\s*$", re.MULTILINE)
 
 
@@ -124,8 +125,9 @@ _ALPHANUMERIC = re.compile(r"[A-Za-z0-9]")
 _LEFT_RULING = re.compile(r"^[|lI\[](?=[A-Z(])")  # a cell's left rule read as "I" or "l"
 
 
-def _layer_agrees(text: str, layer: str) -> bool:
-    """The re-read text is what the scan's own text layer says (ruling fragments aside)."""
+def _layer_agrees(text: str, layer: str, spaced: bool = True) -> bool:
+    """The re-read text is what the scan's own text layer says (ruling fragments aside; its
+    spaces too, unless `spaced`)."""
     if not text:
         return True
 
@@ -135,6 +137,8 @@ def _layer_agrees(text: str, layer: str) -> bool:
 
     # The layer glues a mark to the last word ("L.P2e)"): its final full stop may be lost.
     said, read = squeeze(layer), squeeze(text).rstrip(".")
+    if not spaced:
+        said, read = said.replace(" ", ""), read.replace(" ", "")
     # More words in the layer: the re-read lost a wrapped line ("Common" of "Common Stock").
     return said.startswith(read) and not _MORE_WORDS.search(said[len(read) :])
 
@@ -246,13 +250,24 @@ def _resolve_text(field: str, cell: Cell, resolved: ResolvedCells) -> str:
     column, or any on a noisy page), or kept and marked unverified."""
     text = cell_text(cell) or ""
     marks = ocr_values.clean_mark(cell.mark) if cell.tail is not None else []
-    if not _layer_agrees(text, cell.layer):
+    if not _layer_agrees(text, cell.layer) and not _title_agrees_unspaced(field, text, cell.layer):
         if field in _GATED_TEXT_FIELDS or cell.strict:
             text = ""
             resolved.unread.add(_value_name(field))
         else:
             resolved.unverified.add(_value_name(field))
     return text + _marks_text(marks)
+
+
+def _title_agrees_unspaced(field: str, text: str, layer: str) -> bool:
+    """A title of the form's own words ("Class A Common Stock") that the layer has letter for
+    letter but for a space: the layer's OCR of a noisy page most often drops the space before a
+    class letter ("ClassA"), and the re-read's spacing is the printed one."""
+    return (
+        field in noisy.TITLE_FIELDS
+        and noisy.of_title_words(" ".join(text.split()))
+        and _layer_agrees(text, layer, spaced=False)
+    )
 
 
 def _resolve_agreed(
@@ -358,7 +373,7 @@ def _read_page(page: ScanPage, reader: GridReader, deadline: Deadline) -> _PageR
     horizontal, vertical = page_image.find_rulings(ink, dpi)
     grey = page_image.without_underlines(grey, ink, dpi)  # found: now only in the way
     if len(horizontal) < 2 or len(vertical) < 2:
-        below = _prose_text(prose.reread_lines(grey, dpi, 0.0, chars, deadline))
+        below = prose_text(prose.reread_lines(grey, dpi, 0.0, chars, deadline))
         return _PageRead([below], layer_text, 0, speckled)
     # A row cut by a page break has walls but no floor (or roof): close it where its walls end
     # together. One wall ending alone is a ruling broken by noise, not a floor.
@@ -375,7 +390,7 @@ def _read_page(page: ScanPage, reader: GridReader, deadline: Deadline) -> _PageR
     above = [c for c in chars if (c["top"] + c["bottom"]) / 2 <= bottom]
     texts = [
         page_text(extract_text(above) if above else ""),
-        _prose_text(prose.reread_lines(grey, dpi, bottom, chars, deadline)),
+        prose_text(prose.reread_lines(grey, dpi, bottom, chars, deadline)),
     ]
     for row in read_page_cells(chars, tables, grey, dpi, deadline, strict=speckled):
         reader.feed_row([cell_text(c) for c in row], cells=row)
@@ -433,10 +448,12 @@ def _with_form_title(text: str) -> str:
     return text
 
 
-def _prose_text(read: str) -> str:
-    """The page below its grids (footnotes, remarks, signature) as re-read, its dates checked
-    and its headings restored."""
-    return page_text(ocr_labels.restore_headings(_PRINTED_DATE.sub(_checked_date, read)))
+def prose_text(read: str) -> str:
+    """The page below its grids (footnotes, remarks, signature) as re-read, its dates checked,
+    its headings restored, and the specks before a footnote's number dropped (".19. The
+    price": footnotes are numbered in order, so one number lost loses every note after it)."""
+    read = _MARKS_BEFORE_NUMBER.sub("", _PRINTED_DATE.sub(_checked_date, read))
+    return page_text(ocr_labels.restore_headings(read))
 
 
 def page_text(text: str) -> str:
