@@ -21,7 +21,7 @@ from consumers.parsing.scan import reader as scan_reader
 from consumers.parsing.scan.cells import Cell, Deadline
 from consumers.parsing.scan.checks import confirm_held, withhold_broken_chains
 from consumers.parsing.scan.layer import ScanPage
-from consumers.parsing.scan.noisy import withhold_speckled
+from consumers.parsing.scan.noisy import withhold_misreads, withhold_speckled
 from consumers.parsing.scan.ocr_labels import restore_headings, restore_labels
 from consumers.parsing.scan.ocr_values import (
     Agreement,
@@ -652,6 +652,32 @@ def test_on_a_noisy_scan_a_broken_chain_withholds_the_numbers_it_ties() -> None:
     assert third.shares is None and third.shares_owned_following is None
     assert "shares_owned_following" in second.unread_fields
     assert {"shares", "shares_owned_following"} <= set(third.unread_fields)
+
+
+def test_on_any_scan_a_title_misread_as_another_word_or_cut_to_its_tail_is_withheld() -> None:
+    misread = ["Comnion Stock", "Stock", "- ock", "Class A Comrnon Stock", "Cornmon Stock"]
+    kept = ["Common Stock", "Stock Option (right to buy)", "Preferred Stock", "Restricted Stock"]
+    kept += ["Limited Partnership Units", "Series B-1 Convertible Preferred Stock"]
+    titles = misread + kept
+    lines = [_sale(n, "1", "1") for n in range(1, len(titles) + 1)]
+    for line, title in zip(lines, titles, strict=True):
+        line.security_title = title
+    filing = Filing(source_format="pdf", lines=lines, reporting_owners=[ReportingOwner()])
+    withhold_misreads(filing)
+    assert [line.security_title for line in lines] == [None] * len(misread) + kept
+    assert all("security_title" in line.unread_fields for line in lines[: len(misread)])
+
+
+def test_a_long_amount_both_re_reads_lost_the_separators_of_is_not_taken() -> None:
+    # the layer has the separators: where the point was ("1,077.188" or "1,077,188") is unknown
+    assert agreed_amount(CellReads("|s1,077.188@", "$1077188", "$1077188", "")).value is None
+    assert agreed_amount(CellReads("1,102,064", "1102064", "1102064", "")).value is None
+    # a layer without separators says nothing against it; a short figure has none to lose
+    assert agreed_amount(CellReads("1102064", "1102064", "1102064", "")).value == "1102064"
+    assert agreed_amount(CellReads("9,211", "9211", "9211", "")).value == "9211"
+    assert agreed_amount(CellReads("$1,077.188", "$1,077.188", "$1,077.188", "")).value == (
+        "$1,077.188"
+    )
 
 
 def test_on_a_noisy_scan_text_the_specks_wrote_into_is_withheld() -> None:

@@ -27,8 +27,9 @@ _SPECKLED_TEXT = re.compile(
     r"|[a-z]{2}[A-Z]\b|\b(?:[Bb]y|[Ss]ee|of|for|the|and|in|to|as)\.(?=\s)|\.\.|\s\.$"
 )
 # On any scan: marks no title, name or city is printed with (unlike "!" in "YAHOO!" or the
-# apostrophe in "O'Brien"), words run together ("ClassA"), a doubled point, a lone mark.
-_MISREAD_TEXT = re.compile(r"[?@`;|=<>_{}\[\]~^\\“”]|[a-z]{2}[A-Z]\b|\.\.|\s[-.,:]\s")
+# apostrophe in "O'Brien"), words run together ("ClassA"), a doubled point, a lone mark (or
+# one the text starts with: "- ock").
+_MISREAD_TEXT = re.compile(r"[?@`;|=<>_{}\[\]~^\\“”]|[a-z]{2}[A-Z]\b|\.\.|\s[-.,:]\s|^[-.,:]\s")
 # A trading symbol: capitals (a class after a point or hyphen); a bracket read into it ("CMMB J",
 # "| MDB") is not one.
 _TICKER = re.compile(r"^[A-Z][A-Z0-9]*(?:[.-][A-Z0-9]+)?$")
@@ -43,6 +44,10 @@ _TITLE_WORDS = frozenset(
     )
 )
 TITLE_FIELDS = ("security_title", "underlying_security_title")
+# A title word this long or longer is misread when two letters off one ("Comnion").
+LONG_TITLE_WORD_LETTERS = 6
+# What no title is on its own: the last line of a wrapped title whose first line was lost.
+_TITLE_TAILS = frozenset({"Stock"})
 # A class or series letter ("Class A", "Series B-1"): the one word of a title that is no word.
 _CLASS_LETTER = re.compile(r"^[A-Z](?:-?\d)?$")
 _CLASSED = frozenset({"class", "series"})
@@ -65,21 +70,33 @@ def _read_twice(text: str) -> bool:
     return bool(half and words[:half] == words[half:])
 
 
-def _one_letter_off(word: str, known: str) -> bool:
-    if len(word) == len(known):
-        return sum(a != b for a, b in zip(word, known, strict=True)) == 1
-    short, long = sorted((word, known), key=len)
-    return len(long) - len(short) == 1 and any(
-        long[:i] + long[i + 1 :] == short for i in range(len(long))
-    )
+def _edits(word: str, known: str) -> int:
+    """Levenshtein distance: letters changed, added or dropped to make one word the other."""
+    previous = list(range(len(known) + 1))
+    for i, letter in enumerate(word, 1):
+        current = [i]
+        for j, other in enumerate(known, 1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (letter != other))
+            )
+        previous = current
+    return previous[-1]
+
+
+def _misread_of(word: str, known: str) -> bool:
+    """`word` is a misread of the title word `known`: one letter off, or two off a long word
+    ("Comnion": an "m" read as "ni")."""
+    edits = _edits(word, known)
+    return edits == 1 or (edits == 2 and min(len(word), len(known)) >= LONG_TITLE_WORD_LETTERS)
 
 
 def _misspelt_title(text: str | None) -> bool:
-    """A word of the title is one letter off a title word without being one."""
+    """A word of the title is a misread of a title word without being one; or the title is
+    a wrapped title's last line alone ("Stock" of "Common Stock")."""
     words = re.findall(r"[A-Za-z]{4,}", text or "")
-    return any(
+    return (text or "").strip() in _TITLE_TAILS or any(
         word.lower() not in _TITLE_WORDS
-        and any(_one_letter_off(word.lower(), known) for known in _TITLE_WORDS)
+        and any(_misread_of(word.lower(), known) for known in _TITLE_WORDS)
         for word in words
     )
 

@@ -96,6 +96,8 @@ def agreed_amount(reads: CellReads) -> Agreement:
     if not whole.startswith(bare) or _MORE_DIGITS.match(whole[len(bare) :]):
         return NO_AGREEMENT  # another value, or this one cut short by a mis-split mark
     layer = digits(reads.layer)
+    if _separators_lost(bare, wanted, reads.layer, layer):
+        return NO_AGREEMENT
     confirmed = (
         layer.startswith(wanted)
         and len(layer) - len(wanted) <= 2
@@ -103,6 +105,23 @@ def agreed_amount(reads: CellReads) -> Agreement:
     )
     marks = _mark_ids(reads, wanted) if reads.mark else []
     return Agreement(value, marks or [], confirmed)
+
+
+# An amount this many digits long is printed with thousands separators.
+_GROUPED_FROM_DIGITS = 5
+_SEPARATED = re.compile(r"\d[,.]\d")
+
+
+def _separators_lost(bare: str, wanted: str, layer_text: str, layer: str) -> bool:
+    """The scan's own text layer has the separators both re-reads lost from a long figure
+    ("1077188" where it reads "1,077.188"): where the point was is not known."""
+    whole_digits = bare.split(".")[0]
+    return (
+        len(whole_digits) >= _GROUPED_FROM_DIGITS
+        and whole_digits.isdigit()
+        and layer.startswith(wanted)
+        and bool(_SEPARATED.search(layer_text))
+    )
 
 
 # A point after thousands groups is a decimal point for certain (one alone may be a comma
