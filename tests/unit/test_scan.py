@@ -668,6 +668,14 @@ def test_on_any_scan_a_title_misread_as_another_word_or_cut_to_its_tail_is_withh
     assert all("security_title" in line.unread_fields for line in lines[: len(misread)])
 
 
+def test_a_zero_the_layer_read_as_the_letter_o_is_confirmed() -> None:
+    for layer in ("o", "|o", "fo", "[0", "O ."):
+        assert agreed_amount(CellReads(layer, "0", "0", "")).confirmed
+    for layer in ("", "6", "oz", "|o1"):
+        assert not agreed_amount(CellReads(layer, "0", "0", "")).confirmed
+    assert not agreed_amount(CellReads("o", "10", "10", "")).confirmed
+
+
 def test_a_long_amount_both_re_reads_lost_the_separators_of_is_not_taken() -> None:
     # the layer has the separators: where the point was ("1,077.188" or "1,077,188") is unknown
     assert agreed_amount(CellReads("|s1,077.188@", "$1077188", "$1077188", "")).value is None

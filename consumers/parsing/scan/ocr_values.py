@@ -102,11 +102,14 @@ def agreed_amount(reads: CellReads) -> Agreement:
         layer.startswith(wanted)
         and len(layer) - len(wanted) <= 2
         and _whole_digits(reads.layer) in (None, _whole_digits(bare))
-    )
+    ) or (bare == "0" and bool(_LONE_ZERO.match(reads.layer)))
     marks = _mark_ids(reads, wanted) if reads.mark else []
     return Agreement(value, marks or [], confirmed)
 
 
+# A lone zero as the layer's OCR reads it ("o", "O"), perhaps after the cell's left ruling
+# ("|o", "fo", "[0") and before a speck.
+_LONE_ZERO = re.compile(r"^\s*[|\[{(lIif]?\s*[0oO]\W*$")
 # An amount this many digits long is printed with thousands separators.
 _GROUPED_FROM_DIGITS = 5
 _SEPARATED = re.compile(r"\d[,.]\d")
