@@ -45,7 +45,7 @@ _TITLE_WORDS = frozenset(
 )
 TITLE_FIELDS = ("security_title", "underlying_security_title")
 # A title word this long or longer is misread when two letters off one ("Comnion").
-LONG_TITLE_WORD_LETTERS = 6
+_LONG_TITLE_WORD_LETTERS = 6
 # What no title is on its own: the last line of a wrapped title whose first line was lost.
 _TITLE_TAILS = frozenset({"Stock"})
 # A class or series letter ("Class A", "Series B-1"): the one word of a title that is no word.
@@ -87,7 +87,7 @@ def _misread_of(word: str, known: str) -> bool:
     """`word` is a misread of the title word `known`: one letter off, or two off a long word
     ("Comnion": an "m" read as "ni")."""
     edits = _edits(word, known)
-    return edits == 1 or (edits == 2 and min(len(word), len(known)) >= LONG_TITLE_WORD_LETTERS)
+    return edits == 1 or (edits == 2 and min(len(word), len(known)) >= _LONG_TITLE_WORD_LETTERS)
 
 
 def _misspelt_title(text: str | None) -> bool:
