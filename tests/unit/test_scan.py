@@ -668,6 +668,20 @@ def test_on_any_scan_a_title_misread_as_another_word_or_cut_to_its_tail_is_withh
     assert all("security_title" in line.unread_fields for line in lines[: len(misread)])
 
 
+def test_on_a_noisy_page_a_footnote_mark_read_once_is_unread() -> None:
+    def shares(whole: str, layer: str, strict: bool) -> tuple[str | None, bool]:
+        cell = Cell(bbox=(0, 0, 1, 1), ink=(0, 0, 60, 16), tail=(50, 0, 60, 8), layer=layer)
+        cell.whole, cell.value, cell.mark, cell.strict = whole, "31,026", "(2)", strict
+        resolved = scan_reader.resolve_scan_cells(["shares"], [cell])
+        return resolved.texts[0] or None, "footnote_ids.shares" in resolved.unread
+
+    # only the split read saw "(2)"; the layer read "0)": a speck may have made it
+    assert shares("31,026", "31,0260)", strict=True) == ("31,026", True)
+    assert shares("31,026", "31,0260)", strict=False) == ("31,026(2)", False)
+    # the whole re-read has it too: it stands
+    assert shares("31,026(2)", "31,026", strict=True) == ("31,026(2)", False)
+
+
 def test_a_zero_the_layer_read_as_the_letter_o_is_confirmed() -> None:
     for layer in ("o", "|o", "fo", "[0", "O ."):
         assert agreed_amount(CellReads(layer, "0", "0", "")).confirmed

@@ -61,11 +61,17 @@ def _mark_ids(reads: CellReads, value_digits: str) -> list[str] | None:
         return None
     if _CLEAN_MARK.match(_clean(reads.mark)):
         return [f"F{int(split[0])}"]  # both parens read: the raised glyphs were "(n)"
-    for other in (reads.whole, reads.layer):
-        rest = digits(other)
-        if rest.startswith(value_digits) and rest[len(value_digits) :] == split[0]:
-            return [f"F{int(split[0])}"]
-    return None
+    return [f"F{int(split[0])}"] if mark_read_again(reads, value_digits) else None
+
+
+def mark_read_again(reads: CellReads, value_digits: str) -> bool:
+    """The whole re-read or the text layer has the split read's mark number after the value's
+    digits ("787(2)"): on a noisy page a mark read alone may be a speck-spoilt other number."""
+    split = _MARK_DIGITS.findall(reads.mark)
+    return len(split) == 1 and any(
+        digits(other).startswith(value_digits) and digits(other)[len(value_digits) :] == split[0]
+        for other in (reads.whole, reads.layer)
+    )
 
 
 def clean_mark(mark: str) -> list[str]:

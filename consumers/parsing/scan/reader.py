@@ -51,6 +51,7 @@ from consumers.parsing.scan.cells import (
     read_page_cells,
 )
 from consumers.parsing.scan.layer import ScanPage
+from consumers.parsing.scan.ocr_values import digits
 
 _AMOUNT_FIELDS = DECIMAL_LINE_FIELDS | AMOUNT_COLUMN_FIELDS
 # What ruling pieces and specks leave in a line of text: marks before its first word, after its
@@ -285,16 +286,27 @@ def _resolve_agreed(
         cell.tail is not None or _MARK_TEXT.search(cell.whole) or _MARK_TEXT.search(cell.layer)
     ):
         resolved.unread.add(footnote_ids_path(name))  # a footnote mark is there, unread
-    if cell.strict and field not in LETTER_FIELDS and not _sure_on_a_noisy_page(agreement):
+    value, marks = agreement.value, agreement.marks
+    amount_or_date = field not in LETTER_FIELDS  # a letter's mark is its whole read's
+    if (
+        cell.strict
+        and amount_or_date
+        and marks
+        and not ocr_values.mark_read_again(cell.reads(), digits(value))
+    ):
+        # read once on a noisy page, where a speck turns a "(1)" into a "(2)"
+        resolved.unread.add(footnote_ids_path(name))
+        marks = []
+    if cell.strict and amount_or_date and not _sure_on_a_noisy_page(agreement):
         resolved.unread.add(name)
-        return _marks_text(agreement.marks)
+        return _marks_text(marks)
     # Two re-reads (different scales and alphabets) agreeing on a well-formed amount or
     # date were measured as safe as three; a letter needs the layer or the form's checks.
-    if agreement.confirmed or field not in LETTER_FIELDS:
-        return agreement.value + _marks_text(agreement.marks)
-    resolved.held[field] = agreement.value
+    if agreement.confirmed or amount_or_date:
+        return value + _marks_text(marks)
+    resolved.held[field] = value
     resolved.unread.add(field)  # until the form's checks confirm it
-    return _marks_text(agreement.marks)
+    return _marks_text(marks)
 
 
 def _sure_on_a_noisy_page(agreement: ocr_values.Agreement) -> bool:
