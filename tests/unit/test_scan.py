@@ -37,6 +37,7 @@ from consumers.parsing.scan.page_image import (
     estimate_skew,
     find_rulings,
     level,
+    normalise_levels,
     raised_tail,
     rotate_point,
     shared_ends,
@@ -80,6 +81,18 @@ def test_rulings_are_found_where_drawn_and_strokes_are_not(dpi: int) -> None:
             pytest.approx(20, abs=1),
             pytest.approx(100, abs=1),
         )
+
+
+def test_a_blurred_line_of_text_is_no_ruling_and_the_rulings_stay() -> None:
+    # a real Form 4's header boxes scanned at 150 dpi through the blur family (seed 41):
+    # three rulings cross the page; blur runs its lines of small type into dark bars
+    grey = normalise_levels(Image.open(FIXTURES / "scan" / "blurred-header-150dpi.png"))
+    ink = threshold(grey)
+    assert len(find_rulings(ink, 150)[0]) > 20  # thresholded alone, each bar passes
+    rulings = find_rulings(ink, 150, grey)[0]
+    across = [line for line in rulings if line["x1"] - line["x0"] > 500]
+    assert [round(line["top"]) for line in across] == [7, 99, 117]
+    assert len(rulings) <= 6
 
 
 @pytest.mark.parametrize("skew", [-1.7, -0.6, 0.0, 1.2, 2.0])

@@ -382,7 +382,7 @@ def _read_page(page: ScanPage, reader: GridReader, deadline: Deadline) -> _PageR
     chars = _leveled_chars(page, angle)
     layer_text = page_text(extract_text(chars) if chars else "")
     ink = page_image.threshold(grey)
-    horizontal, vertical = page_image.find_rulings(ink, dpi)
+    horizontal, vertical = page_image.find_rulings(ink, dpi, grey)
     grey = page_image.without_underlines(grey, ink, dpi)  # found: now only in the way
     if len(horizontal) < 2 or len(vertical) < 2:
         below = prose_text(prose.reread_lines(grey, dpi, 0.0, chars, deadline))
