@@ -147,7 +147,7 @@ def find_rulings(
         thickness = (run.last + 1 - run.first) * points
         if thickness > MAX_RULING_POINTS:
             continue
-        if grey is not None and not _paper_either_side(grey, run, resolution):
+        if grey is not None and not _paper_both_sides(grey, run, resolution):
             continue
         y = (run.first + run.last + 1) / 2 * points
         horizontal.append(ruling(run.start * points, run.end * points, y, y))
@@ -164,7 +164,7 @@ def find_rulings(
     )
 
 
-def _paper_either_side(grey: Image.Image, run: _Run, resolution: float) -> bool:
+def _paper_both_sides(grey: Image.Image, run: _Run, resolution: float) -> bool:
     """Within RULING_CLEARANCE_POINTS above and below the run, the page is lighter than the
     run by RULING_CONTRAST_LEVELS on average: a ruling is drawn across paper, while blur runs
     a line of text into a bar with grey ink on both sides of its darkest rows."""
