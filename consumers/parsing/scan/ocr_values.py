@@ -41,6 +41,9 @@ class Agreement:
     value: str | None
     marks: list[str] = field(default_factory=list)
     confirmed: bool = False
+    # The marks were read twice: the whole re-read or the layer has them after the value's
+    # digits too, not the split read alone (a noisy page needs it: see scan/reader.py).
+    marks_read_twice: bool = False
 
 
 NO_AGREEMENT = Agreement(None)
@@ -61,10 +64,19 @@ def _mark_ids(reads: CellReads, value_digits: str) -> list[str] | None:
         return None
     if _CLEAN_MARK.match(_clean(reads.mark)):
         return [f"F{int(split[0])}"]  # both parens read: the raised glyphs were "(n)"
-    return [f"F{int(split[0])}"] if mark_read_again(reads, value_digits) else None
+    return [f"F{int(split[0])}"] if _mark_read_again(reads, value_digits) else None
 
 
-def mark_read_again(reads: CellReads, value_digits: str) -> bool:
+def _split_marks(reads: CellReads, value_digits: str) -> tuple[list[str], bool]:
+    """An amount's or a date's footnote ids from its split-off mark, and whether they were
+    read twice (_mark_read_again)."""
+    if not reads.mark:
+        return [], False
+    marks = _mark_ids(reads, value_digits) or []
+    return marks, bool(marks) and _mark_read_again(reads, value_digits)
+
+
+def _mark_read_again(reads: CellReads, value_digits: str) -> bool:
     """The whole re-read or the text layer has the split read's mark number after the value's
     digits ("787(2)"): on a noisy page a mark read alone may be a speck-spoilt other number."""
     split = _MARK_DIGITS.findall(reads.mark)
@@ -109,8 +121,8 @@ def agreed_amount(reads: CellReads) -> Agreement:
         and len(layer) - len(wanted) <= 2
         and _whole_digits(reads.layer) in (None, _whole_digits(bare))
     ) or (bare == "0" and bool(_LONE_ZERO.match(reads.layer)))
-    marks = _mark_ids(reads, wanted) if reads.mark else []
-    return Agreement(value, marks or [], confirmed)
+    marks, read_twice = _split_marks(reads, wanted)
+    return Agreement(value, marks, confirmed, marks_read_twice=read_twice)
 
 
 # A lone zero as the layer's OCR reads it ("o", "O"), perhaps after the cell's left ruling
@@ -153,8 +165,8 @@ def agreed_date(reads: CellReads) -> Agreement:
     if not digits(reads.whole).startswith(wanted):
         return NO_AGREEMENT
     confirmed = digits(reads.layer).startswith(wanted)
-    marks = _mark_ids(reads, wanted) if reads.mark else []
-    return Agreement(value, marks or [], confirmed)
+    marks, read_twice = _split_marks(reads, wanted)
+    return Agreement(value, marks, confirmed, marks_read_twice=read_twice)
 
 
 _RULING_BITS = "[]|{}()!"

@@ -51,7 +51,6 @@ from consumers.parsing.scan.cells import (
     read_page_cells,
 )
 from consumers.parsing.scan.layer import ScanPage
-from consumers.parsing.scan.ocr_values import digits
 
 _AMOUNT_FIELDS = DECIMAL_LINE_FIELDS | AMOUNT_COLUMN_FIELDS
 # What ruling pieces and specks leave in a line of text: marks before its first word, after its
@@ -288,12 +287,7 @@ def _resolve_agreed(
         resolved.unread.add(footnote_ids_path(name))  # a footnote mark is there, unread
     value, marks = agreement.value, agreement.marks
     amount_or_date = field not in LETTER_FIELDS  # a letter's mark is its whole read's
-    if (
-        cell.strict
-        and amount_or_date
-        and marks
-        and not ocr_values.mark_read_again(cell.reads(), digits(value))
-    ):
+    if cell.strict and amount_or_date and marks and not agreement.marks_read_twice:
         # read once on a noisy page, where a speck turns a "(1)" into a "(2)"
         resolved.unread.add(footnote_ids_path(name))
         marks = []
