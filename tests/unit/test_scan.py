@@ -22,7 +22,11 @@ from consumers.parsing.scan.cells import Cell, Deadline
 from consumers.parsing.scan.checks import confirm_held, withhold_broken_chains
 from consumers.parsing.scan.layer import ScanPage
 from consumers.parsing.scan.noisy import withhold_misreads, withhold_speckled
-from consumers.parsing.scan.ocr_labels import restore_headings, restore_labels
+from consumers.parsing.scan.ocr_labels import (
+    restore_agreed_label,
+    restore_headings,
+    restore_labels,
+)
 from consumers.parsing.scan.ocr_values import (
     Agreement,
     CellReads,
@@ -235,6 +239,39 @@ def test_box_labels_are_restored_and_values_left_alone() -> None:
         assert restore_labels(value) == value
 
 
+def test_a_label_both_reads_name_is_restored() -> None:
+    """Blur garbles a label past the bar; the text layer, an independent read, names it."""
+    layer = "Name and Address of Reporting Person' ,\n(First) (Middle)"
+    box = "1 Name and 4-2 ess of =---iny Person\nWO SEQUOIA CAPITAL"
+    assert restore_agreed_label(box, layer) == (
+        "1. Name and Address of Reporting Person*\nWO SEQUOIA CAPITAL"
+    )
+    # The number unread and the label printed twice with it ("2." on a Form 4, "3." on a
+    # Form 5): the words alone, which say which box it is.
+    issuer = "issuer Name and 7--- or Trading Symbol Retaborstep\nenae"
+    assert restore_agreed_label(issuer, "issuer Name andt Ticker } or Trading Symbo!") == (
+        "Issuer Name and Ticker or Trading Symbol Retaborstep\nenae"
+    )
+    # The label's line lost by the re-read, read by the layer: the box is there.
+    lost = "Lash (Fas (Mackie)\n2029 STIERUIN"
+    assert restore_agreed_label(lost, "Name and Address of Reporting Person\ni Weceban") == (
+        f"1. Name and Address of Reporting Person*\n{lost}"
+    )
+
+
+def test_a_label_one_read_names_is_left_alone() -> None:
+    garbled = "1 Name and 4-2 ess of =---iny Person\nWO SEQUOIA CAPITAL"
+    assert restore_agreed_label(garbled, "SEQUOIA CAPITAL, 2800 SAND HILL") == garbled
+    # A value where the layer names a label: the re-read is not near it, and a label is in it.
+    name = "1. Name and Address of Reporting Person*\nJOHN SMITH"
+    assert restore_agreed_label(name, "Name and Address of Reporting Person") == name
+    # Two labels as near, not told apart by the re-read.
+    date = "3: Trans=== Date (Month/Day/Year)"
+    assert restore_agreed_label(date, "Transaction Date (Month/Day/Year)") == (
+        "Transaction Date (Month/Day/Year)"
+    )
+
+
 @pytest.fixture
 def needs_tesseract() -> None:
     """Not a skip: the scan path is the product, and .ci/run installs tesseract-ocr."""
@@ -261,6 +298,16 @@ def test_without_tesseract_a_scan_is_read_from_its_text_layer_strictly(monkeypat
     with pytest.raises(ParseError) as caught:
         parse_document(SCAN.read_bytes())
     assert caught.value.reason == Reason.OCR_LOW_CONFIDENCE
+
+
+@pytest.mark.usefixtures("needs_tesseract")
+def test_a_scanned_form_4_whose_tables_blur_took_is_refused_not_emitted_empty() -> None:
+    """Its boxes are found (the layer names the labels blur took from the re-read), but not
+    one of its five lines: emitted, it would say the insider reported nothing."""
+    with pytest.raises(ParseError) as caught:
+        parse_document((FIXTURES / "scan" / "blurred-form4-150dpi.pdf").read_bytes())
+    assert caught.value.reason == Reason.PDF_TABLE_UNREADABLE
+    assert "no table line read on a Form 4" in str(caught.value)
 
 
 def _scan_of_words(text: str) -> bytes:

@@ -52,17 +52,19 @@ _GARBLED_NUMBER = re.compile(r"^(?:[^\w\s]{1,3}|\w[^\w\s]{0,2})\s")
 _SEARCH_MARGIN = 0.2  # a label this far under the bar at the line's length is not it
 
 
-def _best_prefix(line: str) -> tuple[float, str, int]:
+def _best_prefix(
+    line: str, labels: tuple[str, ...] = LABELS, bar: float = _MIN_RATIO
+) -> tuple[float, str, int]:
     """(similarity, label prefix, chars of the line it replaces) of the closest label start.
 
     Each label is first compared at the line's own length; only those within reach of the
     bar are searched over nearby lengths (a wrapped label, a value after it on the line)."""
     best = (0.0, "", 0)
     low = line.lower()
-    for label in LABELS:
+    for label in labels:
         rough = min(len(label), len(line))
         if SequenceMatcher(None, low[:rough], label[:rough].lower(), autojunk=False).ratio() < (
-            _MIN_RATIO - _SEARCH_MARGIN
+            bar - _SEARCH_MARGIN
         ):
             continue
         for length in {min(len(label), len(line) + d) for d in (-2, -1, 0, 1, 2)}:
@@ -94,6 +96,89 @@ def restore_labels(text: str) -> str:
                 stripped = prefix + stripped[replaced:]
         lines.append(stripped if stripped != line.strip() else line)
     return "\n".join(lines)
+
+
+# A label's words after its number ("Name and Address of Reporting Person*").
+_LABEL_BODY = re.compile(r"^\d{1,2}A?\.\s*")
+# What precedes a label's first word in the text layer: its number, whole or in pieces.
+_BEFORE_FIRST_WORD = re.compile(r"^[^A-Za-z]*(?:[lI](?=[^A-Za-z]))?[^A-Za-z]*")
+_LAYER_LABEL_CHARS = 12  # the layer must show this much of a label's words to name it
+# A re-read this near a label the text layer names in the same place is that label: two
+# independent reads agree (blur leaves "1 Name and 4-2 ess of =---iny Person").
+_AGREED_RATIO = 0.55
+_WORD_REST = re.compile(r"\w*")
+_LABEL_END_CHARS = 2
+_TIE = 0.01  # two labels this close are not told apart ("2." or "3. Transaction Date")
+
+
+def _layer_labels(layer_line: str) -> tuple[str, ...]:
+    """The labels whose words the text layer's line starts with, its number lost or not."""
+    words = _BEFORE_FIRST_WORD.sub("", layer_line).lower()
+    named = []
+    for label in LABELS:
+        body = _LABEL_BODY.sub("", label).lower()
+        # Compared as printed, and without spaces: the layer often splits and joins words
+        # ("neNafm e and T}i cker").
+        for line, wording in ((words, body), (words.replace(" ", ""), body.replace(" ", ""))):
+            length = min(len(wording), len(line))
+            similar = SequenceMatcher(None, line[:length], wording[:length], autojunk=False)
+            if length >= _LAYER_LABEL_CHARS and similar.ratio() >= _MIN_RATIO:
+                named.append(label)
+                break
+    return tuple(named)
+
+
+def _agreed_match(line: str, label: str) -> tuple[float, str, int]:
+    """(similarity, label prefix, chars of the line) of the line against one label, read with
+    its number or without it ("Name and === <ss of Reporting Fe sur")."""
+    number = _LABEL_BODY.match(label)
+    numbered = _best_prefix(line, (label,), _AGREED_RATIO)
+    if number is None:
+        return numbered
+    ratio, body, replaced = _best_prefix(line, (label[number.end() :],), _AGREED_RATIO)
+    if ratio > numbered[0]:
+        return ratio, label[: number.end() + len(body)], replaced
+    return numbered
+
+
+def _word_end(text: str, start: int) -> int:
+    """Where the word that `start` falls in ends (`start` itself between words)."""
+    word = _WORD_REST.match(text, start)
+    return word.end() if word else start
+
+
+def restore_agreed_label(text: str, layer: str) -> str:
+    """A cell whose first line the re-read garbled past the bar gets the label the text layer
+    names there, when the re-read is still nearest that label and no other one as near."""
+    first, newline, rest = text.partition("\n")
+    line = first.strip()
+    named = _layer_labels(layer.strip().split("\n", 1)[0]) if len(line) >= _MIN_CHARS else ()
+    if not named:
+        return text
+    ranked = sorted(((*_agreed_match(line, label), label) for label in named), reverse=True)
+    ratio, prefix, replaced, label = ranked[0]
+    if ratio < _AGREED_RATIO:
+        bodies = {_LABEL_BODY.sub("", label) for label in named}
+        if len(bodies) > 1 or any(_best_prefix(read)[0] >= _MIN_RATIO for read in text.split("\n")):
+            return text
+        # The re-read lost the label's line, which the layer reads (blur takes small type
+        # first): the box is there, its values are the re-read's.
+        return f"{named[0] if len(named) == 1 else bodies.pop()}\n{text}"
+    if line.lower().startswith(prefix.lower()):
+        return text
+    # The match may end inside a word: carry label and line to that word's end.
+    prefix = label[: _word_end(label, len(prefix))]
+    tail = line[_word_end(line, replaced) :].lstrip()
+    if not tail and len(label) - len(prefix) <= _LABEL_END_CHARS:
+        prefix = label  # the whole line was the label, its closing marks unread ("Year")")
+    tied = {_LABEL_BODY.sub("", other) for near, *_, other in ranked[1:] if near > ratio - _TIE}
+    if tied:
+        body = _LABEL_BODY.sub("", label)
+        if tied != {body}:
+            return text  # two labels as near: neither is taken
+        # Twins but for the number ("2." or "3. Transaction Date"): the words alone.
+        prefix = _LABEL_BODY.sub("", prefix)
+    return f"{prefix}{' ' if tail else ''}{tail}{newline}{rest}"
 
 
 FOOTNOTES_HEADING = "Explanation of Responses:"

@@ -87,6 +87,7 @@ def cell_text(cell: Cell | None) -> str | None:
     read = _PRINTED_DATE.sub(_checked_date, read)
     lines = (" ".join(_TEXT_NOISE.sub("", line).split()) for line in read.splitlines())
     text = ocr_labels.restore_labels(_unmatched_close("\n".join(line for line in lines if line)))
+    text = ocr_labels.restore_agreed_label(text, cell.layer)
     text = _ROMAN.sub(lambda m: m[0].replace("l", "I"), text)
     text = _CHECKED.sub("[X]", text)
     text = _UNCHECKED.sub("[ ]", text)
@@ -322,6 +323,12 @@ def parse_scanned_pdf(pages: list[ScanPage], started: float, budget: float) -> F
     # a page had scanner speckle: its reads are trusted only with the layer's
     speckled = any(read.speckled for read in reads)
     filing = reader.finish(_with_form_title("\n".join(t for read in reads for t in read.texts)))
+    if not filing.lines and not (filing.form_type or "").startswith("3"):
+        # Only a Form 3 may report no securities. A scanned Form 4 or 5 without a line is one
+        # whose tables were not read (a heavily blurred scan), not a report of nothing.
+        raise ParseError(
+            Reason.PDF_TABLE_UNREADABLE, f"no table line read on a Form {filing.form_type}"
+        )
     checks.confirm_held(filing, reader.held)
     for line, held in reader.held:
         for field in held:
