@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from pdfplumber.utils import extract_text
 
@@ -337,10 +337,24 @@ def parse_scanned_pdf(pages: list[ScanPage], started: float, budget: float) -> F
     if speckled:
         checks.withhold_broken_chains(filing)
         noisy.withhold_speckled(filing, reader.unclear_boxes, reader.joint_owner_flag_cells)
-    layer_text = "\n".join(read.layer_text for read in reads)
-    _withhold_unverified(filing, layer_text, strict=speckled)
+    layer = LayerText(
+        "\n".join(read.layer.placed for read in reads),
+        "\n".join(read.layer.written for read in reads),
+    )
+    _withhold_unverified(filing, layer, strict=speckled)
     noisy.withhold_misreads(filing)
     return filing
+
+
+class LayerText(NamedTuple):
+    """A scan's text layer, as two strings: its characters by where they sit (`placed`: the
+    grid's and the boxes' checks) and in the order the scanner's OCR wrote them (`written`).
+    An OCR layer draws each word's letters at guessed places, so by place a line of prose can
+    read "the staoff fth e Securitieasnd" where in writing order it reads "the staff of the
+    Securities and"."""
+
+    placed: str
+    written: str
 
 
 @dataclass
@@ -349,7 +363,7 @@ class _PageRead:
     layer's above the grids, a re-read below) and the layer's whole text stay for the checks."""
 
     texts: list[str]
-    layer_text: str
+    layer: LayerText
     grids: int
     speckled: bool
 
@@ -381,13 +395,16 @@ def _read_page(page: ScanPage, reader: GridReader, deadline: Deadline) -> _PageR
     angle = page_image.estimate_skew(grey)
     grey, speckled = page_image.despeckle(page_image.level(grey, angle), dpi)
     chars = _leveled_chars(page, angle)
-    layer_text = page_text(extract_text(chars) if chars else "")
+    layer = LayerText(
+        page_text(extract_text(chars) if chars else ""),
+        page_text(extract_text(chars, use_text_flow=True) if chars else ""),
+    )
     ink = page_image.threshold(grey)
     horizontal, vertical = page_image.find_rulings(ink, dpi, grey)
     grey = page_image.without_underlines(grey, ink, dpi)  # found: now only in the way
     if len(horizontal) < 2 or len(vertical) < 2:
         below = prose_text(prose.reread_lines(grey, dpi, 0.0, chars, deadline))
-        return _PageRead([below], layer_text, 0, speckled)
+        return _PageRead([below], layer, 0, speckled)
     # A row cut by a page break has walls but no floor (or roof): close it where its walls end
     # together. One wall ending alone is a ruling broken by noise, not a floor.
     ends = page_image.shared_ends(vertical)
@@ -407,7 +424,7 @@ def _read_page(page: ScanPage, reader: GridReader, deadline: Deadline) -> _PageR
     ]
     for row in read_page_cells(chars, tables, grey, dpi, deadline, strict=speckled):
         reader.feed_row([cell_text(c) for c in row], cells=row)
-    return _PageRead(texts, layer_text, len(tables), speckled)
+    return _PageRead(texts, layer, len(tables), speckled)
 
 
 def scan_budget(pages: list[ScanPage], ceiling: float = SCAN_TIME_BUDGET_SECONDS) -> float:
@@ -478,48 +495,51 @@ def _same_text(first: str | None, second: str | None) -> bool:
     return first is not None and " ".join(first.split()) == " ".join((second or "").split())
 
 
-def _withhold_unverified(filing: Filing, layer_text: str, strict: bool) -> Filing:
+def _withhold_unverified(filing: Filing, layer: LayerText, strict: bool) -> Filing:
     """What a scan reads once, outside the grid's agreed cells, checked against the scan's own
     text layer: the prose below the grids, the footnote marks, and the header boxes."""
-    _withhold_prose(filing, layer_text)
-    _withhold_signatures(filing, layer_text)
+    _withhold_prose(filing, layer)
+    _withhold_signatures(filing, layer)
     known = {note.id for note in filing.footnotes}
     referenced = _keep_known_marks(filing, known)
     # A footnote marked in the tables, or a gap in the numbering, that was not found below.
     numbers = [int(i[1:]) for i in known | referenced if i[1:].isdigit()]
     expected = {f"F{n}" for n in range(1, max(numbers, default=0) + 1)} | referenced
     filing.provenance.unread.update(f"footnotes[{i}].text" for i in expected - known)
-    _mark_box_reads(filing, layer_text, strict)
+    _mark_box_reads(filing, layer.placed, strict)
     return filing
 
 
-def _withhold_prose(filing: Filing, layer_text: str) -> None:
-    """A footnote's text or the remarks stand only when the layer says exactly the same, else
-    they are null and marked unread."""
+def _withhold_prose(filing: Filing, layer: LayerText) -> None:
+    """A footnote's text or the remarks stand only when the layer says exactly the same, in
+    either of its orders, else they are null and marked unread."""
     unread = filing.provenance.unread
-    layer_notes = {note.id: note.text for note in footnotes_in(layer_text)}
+    layer_notes: dict[str, list[str | None]] = {}
+    for text in layer:
+        for note in footnotes_in(text):
+            layer_notes.setdefault(note.id, []).append(note.text)
     for note in filing.footnotes:
-        if not _same_text(note.text, layer_notes.get(note.id)):
+        if not any(_same_text(note.text, said) for said in layer_notes.get(note.id, [])):
             note.text = None
             unread.add(f"footnotes[{note.id}].text")
     remarks = filing.remarks
-    if not _same_text(remarks, remarks_in(layer_text)):
+    if not any(_same_text(remarks, remarks_in(text)) for text in layer):
         filing.remarks = None
         if remarks:
             unread.add("remarks")
 
 
-def _withhold_signatures(filing: Filing, layer_text: str) -> None:
+def _withhold_signatures(filing: Filing, layer: LayerText) -> None:
     """A signature's name stands when the layer has it; its date when it is plausible (within
     a year after the period of report). Every form is signed: none found is not blank."""
     unread = filing.provenance.unread
     if not filing.signatures:
         unread.update({"signatures[0].name", "signatures[0].date"})
-    layer_names = [s.name for s in signatures_in(layer_text)]
+    layer_names = [[s.name for s in signatures_in(text)] for text in layer]
     period = filing.period_of_report
     for index, signature in enumerate(filing.signatures):
-        layer_name = layer_names[index] if index < len(layer_names) else None
-        if not _same_text(signature.name, layer_name):
+        said = [names[index] for names in layer_names if index < len(names)]
+        if not any(_same_text(signature.name, name) for name in said):
             signature.name = None
             unread.add(f"signatures[{index}].name")
         signed = signature.date
