@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw, ImageFont
 from bench.scoring import compare_filings
 from consumers.parsing import ParseError, Reason, parse_document
 from consumers.parsing.core.model import TRANSACTION_CODES as CODES
-from consumers.parsing.core.model import Filing, Issuer, ReportingOwner, TableLine
+from consumers.parsing.core.model import Filing, Footnote, Issuer, ReportingOwner, TableLine
 from consumers.parsing.core.printed import footnotes_in
 from consumers.parsing.scan import noisy, tesseract
 from consumers.parsing.scan import reader as scan_reader
@@ -257,6 +257,25 @@ def test_a_label_both_reads_name_is_restored() -> None:
     assert restore_agreed_label(lost, "Name and Address of Reporting Person\ni Weceban") == (
         f"1. Name and Address of Reporting Person*\n{lost}"
     )
+
+
+def test_a_footnote_stands_when_the_layer_says_the_same_in_the_order_it_was_written() -> None:
+    """A tesseract layer places each word's letters at guesses: read by place, the second
+    print of a footnote is scrambled; read in writing order, it confirms the re-read."""
+    trust = "The Elon Musk Revocable Trust dated July 22, 2003, for which the person is trustee."
+    filing = Filing(source_format="pdf")
+    filing.footnotes = [Footnote(id="F1", text=trust), Footnote(id="F2", text="Held by a trust.")]
+    placed = (
+        "Explanation of Responses:\n1. The Elon Musk RevocTruast bdatled eJu ly 22, 2003, for"
+        " whichth e person is trustee.\n2. Held by a trust."
+    )
+    written = f"Explanation of Responses:\n1. {trust}\n2. Held by a tust."
+    scan_reader.withhold_unconfirmed_prose(filing, scan_reader.LayerText(placed, written))
+    assert filing.footnotes[0].text == trust
+    assert filing.footnotes[1].text == "Held by a trust."  # by place
+    scan_reader.withhold_unconfirmed_prose(filing, scan_reader.LayerText(written, written))
+    assert filing.footnotes[1].text is None  # neither order says "trust"
+    assert filing.provenance.unread == {"footnotes[F2].text"}
 
 
 def test_a_label_one_read_names_is_left_alone() -> None:

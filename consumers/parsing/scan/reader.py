@@ -498,7 +498,7 @@ def _same_text(first: str | None, second: str | None) -> bool:
 def _withhold_unverified(filing: Filing, layer: LayerText, strict: bool) -> Filing:
     """What a scan reads once, outside the grid's agreed cells, checked against the scan's own
     text layer: the prose below the grids, the footnote marks, and the header boxes."""
-    _withhold_prose(filing, layer)
+    withhold_unconfirmed_prose(filing, layer)
     _withhold_signatures(filing, layer)
     known = {note.id for note in filing.footnotes}
     referenced = _keep_known_marks(filing, known)
@@ -510,7 +510,7 @@ def _withhold_unverified(filing: Filing, layer: LayerText, strict: bool) -> Fili
     return filing
 
 
-def _withhold_prose(filing: Filing, layer: LayerText) -> None:
+def withhold_unconfirmed_prose(filing: Filing, layer: LayerText) -> None:
     """A footnote's text or the remarks stand only when the layer says exactly the same, in
     either of its orders, else they are null and marked unread."""
     unread = filing.provenance.unread
