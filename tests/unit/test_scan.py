@@ -9,7 +9,7 @@ import time
 from decimal import Decimal
 
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from bench.scoring import compare_filings
 from consumers.parsing import ParseError, Reason, parse_document
@@ -37,6 +37,7 @@ from consumers.parsing.scan.ocr_values import (
     clean_mark,
 )
 from consumers.parsing.scan.page_image import (
+    blurred,
     despeckle,
     estimate_skew,
     find_rulings,
@@ -45,6 +46,7 @@ from consumers.parsing.scan.page_image import (
     raised_tail,
     rotate_point,
     shared_ends,
+    sharpened,
     text_ink_box,
     text_lines,
     threshold,
@@ -97,6 +99,24 @@ def test_a_blurred_line_of_text_is_no_ruling_and_the_rulings_stay() -> None:
     across = [line for line in rulings if line["x1"] - line["x0"] > 500]
     assert [round(line["top"]) for line in across] == [7, 99, 117]
     assert len(rulings) <= 6
+
+
+def test_a_blurred_page_is_told_from_a_sharp_one_by_its_ink_edges() -> None:
+    real = normalise_levels(Image.open(FIXTURES / "scan" / "blurred-header-150dpi.png"))
+    assert blurred(real)
+    typed = Image.new("L", (1200, 400), 255)
+    draw = ImageDraw.Draw(typed)
+    for row in range(6):  # the form's small type, anti-aliased as a scanner's optics leave it
+        draw.text(
+            (20, 20 + 60 * row),
+            "1. Name and Address of Reporting Person*" * 2,
+            fill=0,
+            font=ImageFont.load_default(size=22),
+        )
+    assert not blurred(typed)
+    assert blurred(normalise_levels(typed.filter(ImageFilter.GaussianBlur(1.5))))
+    assert not blurred(threshold(typed))  # a 1-bit fax: no grey between ink and paper
+    assert sharpened(typed, 150).size == typed.size
 
 
 @pytest.mark.parametrize("skew", [-1.7, -0.6, 0.0, 1.2, 2.0])

@@ -394,6 +394,8 @@ def _read_page(page: ScanPage, reader: GridReader, deadline: Deadline) -> _PageR
     # characters with it, before the grid is looked for.
     angle = page_image.estimate_skew(grey)
     grey, speckled = page_image.despeckle(page_image.level(grey, angle), dpi)
+    if not speckled and page_image.blurred(grey):
+        grey = page_image.sharpened(grey, dpi)  # (a speckled page's would sharpen its specks)
     chars = _leveled_chars(page, angle)
     layer = LayerText(
         page_text(extract_text(chars) if chars else ""),
