@@ -16,7 +16,7 @@ from consumers.parsing import ParseError, Reason, parse_document
 from consumers.parsing.core.model import TRANSACTION_CODES as CODES
 from consumers.parsing.core.model import Filing, Footnote, Issuer, ReportingOwner, TableLine
 from consumers.parsing.core.printed import footnotes_in
-from consumers.parsing.scan import noisy, tesseract
+from consumers.parsing.scan import noisy, page_image, tesseract
 from consumers.parsing.scan import reader as scan_reader
 from consumers.parsing.scan.cells import Cell, Deadline
 from consumers.parsing.scan.checks import confirm_held, withhold_broken_chains
@@ -339,14 +339,34 @@ def test_without_tesseract_a_scan_is_read_from_its_text_layer_strictly(monkeypat
     assert caught.value.reason == Reason.OCR_LOW_CONFIDENCE
 
 
+BLURRED_FORM_4 = FIXTURES / "scan" / "blurred-form4-150dpi.pdf"  # seed 41, blur family
+
+
 @pytest.mark.usefixtures("needs_tesseract")
-def test_a_scanned_form_4_whose_tables_blur_took_is_refused_not_emitted_empty() -> None:
-    """Its boxes are found (the layer names the labels blur took from the re-read), but not
-    one of its five lines: emitted, it would say the insider reported nothing."""
+def test_a_scanned_form_4_whose_tables_blur_took_is_refused_not_emitted_empty(
+    monkeypatch,
+) -> None:
+    """Read as it is (not sharpened), its boxes are found (the layer names the labels blur took
+    from the re-read), but not one of its six lines: emitted, it would say the insider
+    reported nothing."""
+    monkeypatch.setattr(page_image, "blurred", lambda grey: False)
     with pytest.raises(ParseError) as caught:
-        parse_document((FIXTURES / "scan" / "blurred-form4-150dpi.pdf").read_bytes())
+        parse_document(BLURRED_FORM_4.read_bytes())
     assert caught.value.reason == Reason.PDF_TABLE_UNREADABLE
     assert "no table line read on a Form 4" in str(caught.value)
+
+
+@pytest.mark.usefixtures("needs_tesseract")
+def test_a_blurred_scan_is_sharpened_and_its_words_need_the_layer() -> None:
+    filing = parse_document(BLURRED_FORM_4.read_bytes())
+    truth = parse_document((FIXTURES / "scan" / "blurred-form4.xml").read_bytes())
+    assert len(filing.lines) == len(truth.lines) == 6
+    # the sharpened re-read alone reads the titles "CS Sears": unconfirmed, they are unread
+    assert all(line.security_title is None for line in filing.lines)
+    assert all("security_title" in line.unread_fields for line in filing.lines)
+    pairs = zip(filing.lines, truth.lines, strict=True)
+    right = {line.shares for line, wanted in pairs if line.shares == wanted.shares}
+    assert {Decimal(10447), Decimal(16853)} <= right
 
 
 def _scan_of_words(text: str) -> bytes:
@@ -603,7 +623,7 @@ def test_a_speckled_pages_values_need_the_text_layer_too() -> None:
 def test_a_text_cell_whose_re_read_lost_a_wrapped_line_is_not_taken() -> None:
     def title(layer: str, strict: bool) -> tuple[str | None, set[str]]:
         cell = Cell(bbox=(0, 0, 1, 1), ink=(0, 0, 60, 30), layer=layer, whole="Common")
-        cell.strict = strict
+        cell.strict = cell.needs_layer = strict
         resolved = scan_reader.resolve_scan_cells(["security_title"], [cell])
         return resolved.texts[0] or None, resolved.unread | resolved.unverified
 
@@ -616,6 +636,7 @@ def test_a_text_cell_whose_re_read_lost_a_wrapped_line_is_not_taken() -> None:
 def test_a_noisy_pages_title_of_the_forms_words_stands_on_the_layers_letters() -> None:
     def title(whole: str, layer: str, field: str = "security_title") -> str | None:
         cell = Cell(bbox=(0, 0, 1, 1), ink=(0, 0, 60, 30), layer=layer, whole=whole, strict=True)
+        cell.needs_layer = True
         return scan_reader.resolve_scan_cells([field], [cell]).texts[0] or None
 
     # the layer dropped the space before the class letter: its letters agree, spacing aside

@@ -38,7 +38,10 @@ class Cell:
     whole: str = ""
     value: str = ""
     mark: str = ""
-    strict: bool = False  # a noisy page's cell: its value needs the text layer's word too
+    strict: bool = False  # a speckled page's cell: its ink is looked for past the specks
+    # A noisy page's cell (speckled or blurred): its free text stands only with the text
+    # layer's word too (a blurred page's re-read alone gave "CS Sears" for "Common Stock").
+    needs_layer: bool = False
 
     def reads(self) -> ocr_values.CellReads:
         return ocr_values.CellReads(self.layer, self.whole, self.value, self.mark)
@@ -196,9 +199,11 @@ def read_page_cells(
     dpi: float,
     deadline: Deadline,
     strict: bool = False,
+    needs_layer: bool = False,
 ) -> list[list[Cell | None]]:
     """Every table row's cells, located in the page image and re-read by tesseract; `chars`
-    are the text layer's characters in the image's frame; `strict` marks a noisy page's."""
+    are the text layer's characters in the image's frame; `strict` marks a speckled page's,
+    `needs_layer` a noisy page's (Cell)."""
     ink = page_image.threshold(grey)
     rows: list[list[Cell | None]] = []
     for table in tables:
@@ -209,6 +214,7 @@ def read_page_cells(
                     cells.append(None)
                     continue
                 cell = _locate_ink(ink, bbox, dpi, strict)
+                cell.needs_layer = needs_layer
                 cell.layer = _layer_text(chars, bbox)
                 cells.append(cell)
             rows.append(cells)

@@ -252,7 +252,7 @@ def _resolve_text(field: str, cell: Cell, resolved: ResolvedCells) -> str:
     text = cell_text(cell) or ""
     marks = ocr_values.clean_mark(cell.mark) if cell.tail is not None else []
     if not _layer_agrees(text, cell.layer) and not _title_agrees_unspaced(field, text, cell.layer):
-        if field in _GATED_TEXT_FIELDS or cell.strict:
+        if field in _GATED_TEXT_FIELDS or cell.needs_layer:
             text = ""
             resolved.unread.add(_value_name(field))
         else:
@@ -341,7 +341,7 @@ def parse_scanned_pdf(pages: list[ScanPage], started: float, budget: float) -> F
         "\n".join(read.layer.placed for read in reads),
         "\n".join(read.layer.written for read in reads),
     )
-    _withhold_unverified(filing, layer, strict=speckled)
+    _withhold_unverified(filing, layer, strict=any(read.noisy for read in reads))
     noisy.withhold_misreads(filing)
     return filing
 
@@ -366,6 +366,7 @@ class _PageRead:
     layer: LayerText
     grids: int
     speckled: bool
+    noisy: bool  # speckled or blurred: its reads stand only with the layer's
 
 
 # pdfplumber's table finding over the rulings found in the image (points).
@@ -394,7 +395,8 @@ def _read_page(page: ScanPage, reader: GridReader, deadline: Deadline) -> _PageR
     # characters with it, before the grid is looked for.
     angle = page_image.estimate_skew(grey)
     grey, speckled = page_image.despeckle(page_image.level(grey, angle), dpi)
-    if not speckled and page_image.blurred(grey):
+    blurred = not speckled and page_image.blurred(grey)
+    if blurred:
         grey = page_image.sharpened(grey, dpi)  # (a speckled page's would sharpen its specks)
     chars = _leveled_chars(page, angle)
     layer = LayerText(
@@ -406,7 +408,7 @@ def _read_page(page: ScanPage, reader: GridReader, deadline: Deadline) -> _PageR
     grey = page_image.without_underlines(grey, ink, dpi)  # found: now only in the way
     if len(horizontal) < 2 or len(vertical) < 2:
         below = prose_text(prose.reread_lines(grey, dpi, 0.0, chars, deadline))
-        return _PageRead([below], layer, 0, speckled)
+        return _PageRead([below], layer, 0, speckled, speckled or blurred)
     # A row cut by a page break has walls but no floor (or roof): close it where its walls end
     # together. One wall ending alone is a ruling broken by noise, not a floor.
     ends = page_image.shared_ends(vertical)
@@ -424,9 +426,12 @@ def _read_page(page: ScanPage, reader: GridReader, deadline: Deadline) -> _PageR
         page_text(extract_text(above) if above else ""),
         prose_text(prose.reread_lines(grey, dpi, bottom, chars, deadline)),
     ]
-    for row in read_page_cells(chars, tables, grey, dpi, deadline, strict=speckled):
+    cells = read_page_cells(
+        chars, tables, grey, dpi, deadline, strict=speckled, needs_layer=speckled or blurred
+    )
+    for row in cells:
         reader.feed_row([cell_text(c) for c in row], cells=row)
-    return _PageRead(texts, layer, len(tables), speckled)
+    return _PageRead(texts, layer, len(tables), speckled, speckled or blurred)
 
 
 def scan_budget(pages: list[ScanPage], ceiling: float = SCAN_TIME_BUDGET_SECONDS) -> float:
