@@ -49,15 +49,16 @@ MIN_STRETCHED_CONTRAST = 32  # levels between paper and ink: less is a blank or 
 
 
 # A blurred scan's ink has soft edges: between ink and paper, the grey range across a pixel's
-# 3x3 neighbourhood averages 185 or more on the pages of every other noise family (clean,
-# JPEG, lighting, strokes, skew; 150 and 200 dpi) and mostly 107-185 on blurred ones.
-# Measured in strips across the page (a quarter of it): the rank filters cost about 0.4 s a
-# whole page.
+# 3x3 neighbourhood averages 185 or more on the pages of the other noise families measured
+# (clean, JPEG, speckle, strokes, skew, at 150 and 200 dpi; one unevenly lit page of ten read
+# 170) and mostly 107-185 on blurred ones. Measured in strips across the page (a quarter of
+# it): the rank filters cost about 0.4 s a whole page.
 SHARP_EDGE_LEVELS = 185
 EDGE_BAND = (64, 192)  # grey levels between ink and paper
 BLUR_SAMPLE_STRIPS = 8
-# Unsharp masking of a blurred page before anything is read: tesseract's reads of its small
-# type gain back what blur took (blur tiers: 57 -> 64% of fields right).
+# Unsharp masking of a blurred page before anything is read: tesseract's re-reads of its
+# small type get back much of what blur took (the blur tier's fields right 57 -> 64%, before
+# its words were made to need the layer too).
 SHARPEN_RADIUS_POINTS = 0.96  # 2 pixels at 150 dpi
 SHARPEN_PERCENT = 150
 SHARPEN_THRESHOLD_LEVELS = 2
