@@ -272,6 +272,12 @@ def test_a_label_both_reads_name_is_restored() -> None:
     assert restore_agreed_label(issuer, "issuer Name andt Ticker } or Trading Symbo!") == (
         "Issuer Name and Ticker or Trading Symbol Retaborstep\nenae"
     )
+    # Two labels as near ("2." and "3. Transaction Date"), told apart by no more than the
+    # garbled number: the words alone.
+    date = "3: Trans=== Date (Month/Day/Year)"
+    assert restore_agreed_label(date, "Transaction Date (Month/Day/Year)") == (
+        "Transaction Date (Month/Day/Year)"
+    )
     # The label's line lost by the re-read, read by the layer: the box is there.
     lost = "Lash (Fas (Mackie)\n2029 STIERUIN"
     assert restore_agreed_label(lost, "Name and Address of Reporting Person\ni Weceban") == (
@@ -304,11 +310,6 @@ def test_a_label_one_read_names_is_left_alone() -> None:
     # A value where the layer names a label: the re-read is not near it, and a label is in it.
     name = "1. Name and Address of Reporting Person*\nJOHN SMITH"
     assert restore_agreed_label(name, "Name and Address of Reporting Person") == name
-    # Two labels as near, not told apart by the re-read.
-    date = "3: Trans=== Date (Month/Day/Year)"
-    assert restore_agreed_label(date, "Transaction Date (Month/Day/Year)") == (
-        "Transaction Date (Month/Day/Year)"
-    )
 
 
 @pytest.fixture
