@@ -121,8 +121,15 @@ def _layer_labels(layer_line: str) -> tuple[str, ...]:
         # ("neNafm e and T}i cker").
         for line, wording in ((words, body), (words.replace(" ", ""), body.replace(" ", ""))):
             length = min(len(wording), len(line))
+            if length < _LAYER_LABEL_CHARS:
+                continue
             similar = SequenceMatcher(None, line[:length], wording[:length], autojunk=False)
-            if length >= _LAYER_LABEL_CHARS and similar.ratio() >= _MIN_RATIO:
+            # the quick ratios bound the ratio from above: most cells fail them at once
+            if (
+                similar.real_quick_ratio() >= _MIN_RATIO
+                and similar.quick_ratio() >= _MIN_RATIO
+                and similar.ratio() >= _MIN_RATIO
+            ):
                 named.append(label)
                 break
     return tuple(named)
@@ -147,9 +154,11 @@ def _word_end(text: str, start: int) -> int:
     return word.end() if word else start
 
 
+@functools.lru_cache(maxsize=4096)
 def restore_agreed_label(text: str, layer: str) -> str:
     """A cell whose first line the re-read garbled past the bar gets the label the text layer
-    names there, when the re-read is still nearest that label and no other one as near."""
+    names there, when the re-read is still nearest that label and no other one as near
+    (cached, as restore_labels is: each data cell's text is made twice)."""
     first, newline, rest = text.partition("\n")
     line = first.strip()
     named = _layer_labels(layer.strip().split("\n", 1)[0]) if len(line) >= _MIN_CHARS else ()

@@ -398,6 +398,7 @@ def _read_page(page: ScanPage, reader: GridReader, deadline: Deadline) -> _PageR
     blurred = not speckled and page_image.blurred(grey)
     if blurred:
         grey = page_image.sharpened(grey, dpi)  # (a speckled page's would sharpen its specks)
+    noisy = speckled or blurred
     chars = _leveled_chars(page, angle)
     layer = LayerText(
         page_text(extract_text(chars) if chars else ""),
@@ -408,7 +409,7 @@ def _read_page(page: ScanPage, reader: GridReader, deadline: Deadline) -> _PageR
     grey = page_image.without_underlines(grey, ink, dpi)  # found: now only in the way
     if len(horizontal) < 2 or len(vertical) < 2:
         below = prose_text(prose.reread_lines(grey, dpi, 0.0, chars, deadline))
-        return _PageRead([below], layer, 0, speckled, speckled or blurred)
+        return _PageRead([below], layer, 0, speckled, noisy)
     # A row cut by a page break has walls but no floor (or roof): close it where its walls end
     # together. One wall ending alone is a ruling broken by noise, not a floor.
     ends = page_image.shared_ends(vertical)
@@ -426,12 +427,10 @@ def _read_page(page: ScanPage, reader: GridReader, deadline: Deadline) -> _PageR
         page_text(extract_text(above) if above else ""),
         prose_text(prose.reread_lines(grey, dpi, bottom, chars, deadline)),
     ]
-    cells = read_page_cells(
-        chars, tables, grey, dpi, deadline, strict=speckled, needs_layer=speckled or blurred
-    )
-    for row in cells:
+    rows = read_page_cells(chars, tables, grey, dpi, deadline, strict=speckled, needs_layer=noisy)
+    for row in rows:
         reader.feed_row([cell_text(c) for c in row], cells=row)
-    return _PageRead(texts, layer, len(tables), speckled, speckled or blurred)
+    return _PageRead(texts, layer, len(tables), speckled, noisy)
 
 
 def scan_budget(pages: list[ScanPage], ceiling: float = SCAN_TIME_BUDGET_SECONDS) -> float:
