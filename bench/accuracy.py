@@ -76,14 +76,14 @@ def tier_pairs(tier: str, corpus: Path = CORPUS) -> list[tuple[Path, Path]]:
     raise ValueError(tier)
 
 
-def score_pair(pair: tuple[Path, Path]) -> tuple[str | None, Score | None]:
-    """(failure reason, None) or (None, the rendering's score against its XML)."""
+def score_pair(pair: tuple[Path, Path]) -> tuple[ParseError | None, Score | None]:
+    """(the failure, None) or (None, the rendering's score against its XML)."""
     rendering, xml = pair
     truth = parse_document(xml.read_bytes())
     try:
         got = parse_document(rendering.read_bytes())
     except ParseError as error:
-        return str(error.reason), None
+        return error, None
     return None, compare_filings(truth, got)
 
 
@@ -97,10 +97,13 @@ def run_tier(
             outcomes = list(pool.map(score_pair, pairs))
     else:
         outcomes = [score_pair(pair) for pair in pairs]
-    for (rendering, _), (reason, score) in zip(pairs, outcomes, strict=True):
+    for (rendering, _), (error, score) in zip(pairs, outcomes, strict=True):
         result.filings += 1
         if score is None:
-            result.failures[str(reason)] += 1
+            assert error is not None
+            result.failures[str(error.reason)] += 1
+            if show_wrong:
+                print(f"  {name} {rendering.name}: failed, {error}")
             continue
         result.emitted += 1
         result.score.merge(score)
@@ -111,7 +114,7 @@ def run_tier(
         if score.wrong == 0 and score.missing == 0 and score.unread == 0:
             result.perfect += 1
         if show_wrong and score.wrong_fields:
-            print(f"  {rendering.name}: " + "; ".join(score.wrong_fields[:6]))
+            print(f"  {name} {rendering.name}: " + "; ".join(score.wrong_fields[:6]))
     result.seconds = time.perf_counter() - started
     return result
 

@@ -15,11 +15,15 @@ from bench.scoring import compare_filings
 from consumers.parsing import ParseError, Reason, parse_document
 from consumers.parsing.core.model import TRANSACTION_CODES as CODES
 from consumers.parsing.core.model import Filing, Footnote, Issuer, ReportingOwner, TableLine
-from consumers.parsing.core.printed import footnotes_in
+from consumers.parsing.core.printed import footnotes_in, signatures_in
 from consumers.parsing.scan import noisy, page_image, tesseract
 from consumers.parsing.scan import reader as scan_reader
 from consumers.parsing.scan.cells import Cell, Deadline
-from consumers.parsing.scan.checks import confirm_held, withhold_broken_chains
+from consumers.parsing.scan.checks import (
+    confirm_held,
+    withhold_broken_chains,
+    withhold_points_read_as_commas,
+)
 from consumers.parsing.scan.layer import ScanPage
 from consumers.parsing.scan.noisy import withhold_misreads, withhold_speckled
 from consumers.parsing.scan.ocr_labels import (
@@ -35,6 +39,8 @@ from consumers.parsing.scan.ocr_values import (
     agreed_letter,
     agreed_marks_only,
     clean_mark,
+    layer_contradicts,
+    separator_in_doubt,
 )
 from consumers.parsing.scan.page_image import (
     blurred,
@@ -616,9 +622,11 @@ def test_a_speckled_pages_values_need_the_text_layer_too() -> None:
         resolved = scan_reader.resolve_scan_cells(["shares_owned_following"], [cell])
         return resolved.texts[0] or None, "shares_owned_following" in resolved.unread
 
-    assert shares("1,284", strict=False) == ("1,234", False)  # two re-reads agree: taken
-    assert shares("1,284", strict=True) == (None, True)  # noisy: the layer must agree too
+    assert shares("1,2B4", strict=False) == ("1,234", False)  # two re-reads agree: taken
+    assert shares("1,2B4", strict=True) == (None, True)  # noisy: the layer must agree too
     assert shares("1,234", strict=True) == ("1,234", False)
+    # on any page, a layer that read another figure of the same shape says they may be wrong
+    assert shares("1,284", strict=False) == (None, True)
 
 
 def test_a_text_cell_whose_re_read_lost_a_wrapped_line_is_not_taken() -> None:
@@ -898,3 +906,88 @@ def test_a_speckled_pages_row_the_scanners_ocr_found_nothing_in_is_blank() -> No
     fields = ["security_title", "transaction_date"]
     resolved = scan_reader.resolve_scan_cells(fields, [title, speck])
     assert resolved.texts == ["buy", ""] and resolved.unread == set()
+
+
+def test_a_mark_read_into_the_values_digits_puts_the_value_in_doubt() -> None:
+    # the mark's "(" lost and its number read as digits: "$1,110.234(24)" -> "$1,110.23424)"
+    glued = CellReads("Ig1110.234@4", "$1,110.23424)", "$1,110.23424)", "")
+    assert agreed_amount(glued).value is None
+    # the mark read alone is only its ")": its "(1" stayed in the value ("2,453(1)" -> "2.4530")
+    assert agreed_amount(CellReads("basa", "2.4530)", "2.4530.", ")")).value is None
+    # the value's read lost a digit the whole read has, with no mark split off ("809" -> "80")
+    assert agreed_amount(CellReads("aos", "809", "80", "")).value is None
+    # a ")" left of a mark that was split off and read is no doubt
+    assert agreed_amount(CellReads("", "$69.35)", "$69.35)", "(3)")).value == "$69.35"
+
+
+def test_a_layer_figure_of_the_same_shape_with_other_digits_contradicts() -> None:
+    assert layer_contradicts("10,711", "10,741")
+    assert layer_contradicts("[1.655.720", "1,685,720")  # a point and a comma alike
+    assert layer_contradicts("[22/21/2021", "12/24/2021")
+    assert not layer_contradicts("[12/21/2021", "12/21/2021")
+    assert not layer_contradicts("890.495", "$890,495")  # same digits: the re-reads decide
+    # the value without its first digit: the re-reads took the cell's ruling for a 1, or the
+    # layer lost the 1; either way one of them is wrong
+    assert layer_contradicts("[7,072,285", "17,072,285")
+    assert not layer_contradicts("7,070)", "17,270")  # lost a digit and misread another
+    assert not layer_contradicts("11,600)", "1,600")  # the layer's extra 1 is its own
+    assert not layer_contradicts("2,6330)", "2,633")  # its mark glued on: no figure alike
+    assert agreed_amount(CellReads("10,711", "10,741", "10,741", "")).value is None
+    assert agreed_date(CellReads("|32/21/2021", "12/24/2021.", "12/24/2021", "")).value is None
+
+
+def test_on_a_page_that_groups_thousands_a_figure_that_lost_a_separator_is_unread() -> None:
+    assert separator_in_doubt("1093018") and separator_in_doubt("$1077.188")
+    assert separator_in_doubt("28.220")  # 28,220 shares, or 28.22?
+    assert not separator_in_doubt("$131.356")  # a price: three decimals are common
+    assert not separator_in_doubt("1,093,018") and not separator_in_doubt("400")
+
+    def price(value: str, groups: bool) -> str | None:
+        cell = Cell(bbox=(0, 0, 1, 1), ink=(0, 0, 60, 16), layer="", whole=value, value=value)
+        cell.page_groups_thousands = groups
+        return scan_reader.resolve_scan_cells(["price_per_share"], [cell]).texts[0] or None
+
+    assert price("$1093018", groups=True) is None
+    assert price("$1093018", groups=False) == "$1093018"  # a form that prints no separators
+    assert price("$1,093.018", groups=True) == "$1,093.018"
+
+
+def test_on_a_noisy_page_a_letters_mark_read_once_is_unread() -> None:
+    def code(whole: str, layer: str) -> tuple[str | None, bool]:
+        cell = Cell(bbox=(0, 0, 1, 1), ink=(0, 0, 30, 16), tail=(20, 0, 30, 8), layer=layer)
+        cell.whole, cell.value, cell.mark, cell.strict = whole, "S", "(2)", True
+        resolved = scan_reader.resolve_scan_cells(["transaction_code"], [cell])
+        return resolved.texts[0] or None, "footnote_ids.transaction_code" in resolved.unread
+
+    assert code("s®", "is®") == ("S", True)  # only the split read has a number
+    assert code("s(2)", "is®") == ("S(2)", False)  # the whole read has it too
+
+
+def test_a_price_a_thousand_times_its_neighbours_had_its_point_read_as_a_comma() -> None:
+    prices = ["1,077.984", "1,077,188", "1,078.5", "1,079.01"]
+    lines = []
+    for number, price in enumerate(prices, start=1):
+        line = _sale(number, "100", str(1000 - number))
+        line.price_per_share = Decimal(price.replace(",", ""))
+        lines.append(line)
+    filing = Filing(source_format="pdf", lines=lines)
+    withhold_points_read_as_commas(filing)
+    assert [line.price_per_share for line in lines] == [
+        Decimal("1077.984"),
+        None,
+        Decimal("1078.5"),
+        Decimal("1079.01"),
+    ]
+    assert "price_per_share" in lines[1].unread_fields
+    # two prices are no neighbourhood: which of them is off cannot be told
+    pair = Filing(source_format="pdf", lines=lines[:2])
+    lines[1].price_per_share = Decimal("1077188")
+    withhold_points_read_as_commas(pair)
+    assert lines[1].price_per_share == Decimal("1077188")
+
+
+def test_a_date_the_text_layer_misread_is_no_reason_to_refuse_the_filing() -> None:
+    text = "/s/ Jane Roe 94/28/2022\n** Signature of Reporting Person"
+    with pytest.raises(ParseError):
+        signatures_in(text)  # as printed text, an impossible date is an invalid document
+    assert signatures_in(scan_reader.layer_text(text)) == []  # as OCR's, a date not read

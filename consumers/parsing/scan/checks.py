@@ -12,9 +12,10 @@ filing confirms it independently:
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from typing import Any
 
-from consumers.parsing.core.model import ACQUIRED_DISPOSED, Filing, TableLine
+from consumers.parsing.core.model import ACQUIRED_DISPOSED, Filing, TableLine, TableName
 from consumers.parsing.core.validation import owned_after_follows
 
 _DISPOSES = frozenset("SFD")  # codes that can only dispose ("D" is a disposition to the issuer)
@@ -86,6 +87,35 @@ def withhold_broken_chains(filing: Filing) -> None:
             before.line.mark_unread("shares_owned_following")
             entry.line.mark_unread("shares")
             entry.line.mark_unread("shares_owned_following")
+
+
+# A price that is among the filing's other prices of its table once a thousand times smaller
+# had its decimal point read as a comma.
+_POINT_AS_COMMA = Decimal(1000)
+_AMONG = (Decimal("0.5"), Decimal(2))  # "among them": within this factor of their median
+_PRICES_TO_COMPARE = 2  # fewer others than this say nothing about where the prices lie
+
+
+def withhold_points_read_as_commas(filing: Filing) -> None:
+    """A price whose decimal point two re-reads took for a thousands comma ("$1,077,188" for
+    "$1,077.188", which a JPEG scan's blocks make look alike) is a thousand times the prices
+    around it: the lines of a filing that reports many sales at weighted average prices lie
+    close together, and a price a thousand times theirs that is otherwise among them is no
+    coincidence. Such a price is withheld (null, unread), not mended."""
+    by_table: dict[TableName | None, list[tuple[TableLine, Decimal]]] = {}
+    for line in filing.lines:
+        price = line.price_per_share
+        if price is not None and price > 0:
+            by_table.setdefault(line.table, []).append((line, price))
+    low, high = _AMONG
+    for priced in by_table.values():
+        for index, (line, price) in enumerate(priced):
+            others = sorted(p for i, (_, p) in enumerate(priced) if i != index)
+            if len(others) < _PRICES_TO_COMPARE:
+                continue
+            median = others[len(others) // 2]
+            if median * low <= price / _POINT_AS_COMMA <= median * high:
+                line.mark_unread("price_per_share")
 
 
 def _confirm_chains(filing: Filing, by_line: dict[int, _Held]) -> None:

@@ -103,8 +103,46 @@ def agreed_marks_only(reads: CellReads) -> str:
 _WHOLE_MARK = re.compile(r"^\((\d{1,2})\)$")
 
 
+def _mark_in_value(reads: CellReads) -> bool:
+    """The value's read holds its footnote mark's ")" but not the mark apart: the mark's "(" and
+    number were read as digits of the value ("$1,110.234(24)" as "$1,110.23424)", "3,262(2)" as
+    "3.26242)"), or the mark read alone is only that ")" and its number stayed in the value."""
+    mark = _clean(reads.mark)
+    if mark:
+        return mark.startswith(")") and not _MARK_DIGITS.search(mark)
+    value = _clean(reads.value)
+    return value.endswith(")") and "(" not in value
+
+
+_FIGURE = re.compile(r"\d[\d,./]*\d|\d")
+
+
+def layer_contradicts(layer: str, value: str) -> bool:
+    """The text layer read a figure of the same shape (digits and separators by place) with
+    other digits ("10,711" or "1.655.720" where both re-reads say "10,741" or "1,685,720";
+    "22/21/2021" for "12/24/2021"): an independent read that disagrees digit for digit puts the
+    value in doubt. So does the layer's figure being the value without its first digit
+    ("[7,072,285" for "17,072,285": a ruling the re-reads took for a 1, or the layer lost it).
+    A layer that lost another digit, gained one, or glued on a mark says nothing."""
+    bare = value.lstrip("$")
+    for figure in _FIGURE.findall(layer):
+        if _shape(figure) == _shape(bare):
+            return digits(figure) != digits(bare)
+        if _shape(figure) == _shape(bare)[1:] and digits(figure) == digits(bare)[1:]:
+            return True  # the re-reads have a first digit more: the cell's left ruling, as a 1?
+    return False
+
+
+def _shape(figure: str) -> str:
+    """A figure's digits and separators by place, a point and a comma alike (the layer's OCR
+    confuses them as the re-reads do, and which one it is the re-reads decide)."""
+    return re.sub(r"\d", "9", figure.replace(",", "."))
+
+
 def agreed_amount(reads: CellReads) -> Agreement:
     """The amount the split read and the whole read agree on; confirmed by the text layer."""
+    if _mark_in_value(reads):
+        return NO_AGREEMENT
     value = _clean(reads.value).rstrip("().")
     if not _AMOUNT.match(value):
         return NO_AGREEMENT
@@ -113,6 +151,10 @@ def agreed_amount(reads: CellReads) -> Agreement:
     whole = _DOLLAR.sub("", _clean(reads.whole))
     if not whole.startswith(bare) or _MORE_DIGITS.match(whole[len(bare) :]):
         return NO_AGREEMENT  # another value, or this one cut short by a mis-split mark
+    if not reads.mark and whole[len(bare) : len(bare) + 1].isdigit():
+        return NO_AGREEMENT  # the whole read has a digit more, and no mark was split off
+    if layer_contradicts(reads.layer, bare):
+        return NO_AGREEMENT
     layer = digits(reads.layer)
     if _separators_lost(bare, wanted, reads.layer, layer):
         return NO_AGREEMENT
@@ -123,6 +165,28 @@ def agreed_amount(reads: CellReads) -> Agreement:
     ) or (bare == "0" and bool(_LONE_ZERO.match(reads.layer)))
     marks, read_twice = _split_marks(reads, wanted)
     return Agreement(value, marks, confirmed, marks_read_twice=read_twice)
+
+
+_GROUPED = re.compile(r"\d,\d{3}(?!\d)")
+_GROUPED_FROM = 4  # a form that groups thousands groups every amount of this many digits
+
+
+def grouped(text: str) -> bool:
+    """The text has a figure printed with a thousands separator ("2,633", "$1,077.188")."""
+    return bool(_GROUPED.search(_clean(text)))
+
+
+_POINT_OR_COMMA = re.compile(r"^\d{1,3}\.\d{3}$")
+
+
+def separator_in_doubt(value: str) -> bool:
+    """On a form that groups thousands, an amount whose separators the reads may have lost or
+    changed: a whole part long enough to be grouped but read without a separator (was the
+    lost one a comma or the point? "1093018" for "$1,093.018"), or a lone point before three
+    digits in a figure without a "$" ("28.220" for 28,220 shares; prices print "$", and three
+    decimals are common in them)."""
+    whole = value.lstrip("$").split(".")[0]
+    return (len(whole) >= _GROUPED_FROM and whole.isdigit()) or bool(_POINT_OR_COMMA.match(value))
 
 
 # A lone zero as the layer's OCR reads it ("o", "O"), perhaps after the cell's left ruling
@@ -162,7 +226,7 @@ def agreed_date(reads: CellReads) -> Agreement:
     if not _DATE.match(value):
         return NO_AGREEMENT
     wanted = digits(value)
-    if not digits(reads.whole).startswith(wanted):
+    if not digits(reads.whole).startswith(wanted) or layer_contradicts(reads.layer, value):
         return NO_AGREEMENT
     confirmed = digits(reads.layer).startswith(wanted)
     marks, read_twice = _split_marks(reads, wanted)
@@ -189,10 +253,13 @@ def agreed_letter(reads: CellReads, allowed: frozenset[str]) -> Agreement:
         return NO_AGREEMENT
     if reads.mark:
         marks = _mark_ids(reads, "") or []
+        read_twice = bool(marks) and _mark_read_again(reads, "")
     else:  # a mark too small to stand out as raised, read whole as "S(5)"
         mark = _WHOLE_MARK.match(_clean(reads.whole).lstrip("[|")[1:])
         marks = [f"F{int(mark[1])}"] if mark else []
+        read_twice = mark is not None and digits(reads.layer) == mark[1]
     # Only the whole read saw a letter, and more than a letter ("eit)" for "G(1)"): the layer's
     # agreement is no confirmation (it read "em"); the letter is held for the form's checks.
     garbled = not reads.value and not _LONE_LETTER.match(_clean(reads.whole))
-    return Agreement(letter, marks, _first_letter(reads.layer) == letter and not garbled)
+    confirmed = _first_letter(reads.layer) == letter and not garbled
+    return Agreement(letter, marks, confirmed, marks_read_twice=read_twice)

@@ -287,11 +287,14 @@ def _resolve_agreed(
     ):
         resolved.unread.add(footnote_ids_path(name))  # a footnote mark is there, unread
     value, marks = agreement.value, agreement.marks
-    amount_or_date = field not in LETTER_FIELDS  # a letter's mark is its whole read's
-    if cell.strict and amount_or_date and marks and not agreement.marks_read_twice:
+    amount_or_date = field not in LETTER_FIELDS
+    if cell.strict and marks and not agreement.marks_read_twice:
         # read once on a noisy page, where a speck turns a "(1)" into a "(2)"
         resolved.unread.add(footnote_ids_path(name))
         marks = []
+    if _figure_in_doubt(field, cell, value):
+        resolved.unread.add(name)
+        return _marks_text(marks)
     if cell.strict and amount_or_date and not _sure_on_a_noisy_page(agreement):
         resolved.unread.add(name)
         return _marks_text(marks)
@@ -302,6 +305,21 @@ def _resolve_agreed(
     resolved.held[field] = value
     resolved.unread.add(field)  # until the form's checks confirm it
     return _marks_text(marks)
+
+
+# Counts of shares, which no form prints with a "$".
+_COUNT_FIELDS = frozenset({"shares", "shares_owned_following", "underlying_shares"})
+
+
+def _figure_in_doubt(field: str, cell: Cell, value: str) -> bool:
+    """An amount both re-reads agree on that still cannot be right as read: a "$" in a count of
+    shares is a misread digit ("$9,031" for 59,031); on a page that groups thousands, a
+    separator lost or changed (ocr_values.separator_in_doubt)."""
+    if field_kind(field) is not FieldKind.AMOUNT:
+        return False
+    if value.startswith("$") and _value_name(field) in _COUNT_FIELDS:
+        return True
+    return cell.page_groups_thousands and ocr_values.separator_in_doubt(value)
 
 
 def _sure_on_a_noisy_page(agreement: ocr_values.Agreement) -> bool:
@@ -334,6 +352,7 @@ def parse_scanned_pdf(pages: list[ScanPage], started: float, budget: float) -> F
         for field in held:
             if getattr(line, field) is not None:
                 line.clear_unread(field)  # confirmed by the form's own checks
+    checks.withhold_points_read_as_commas(filing)
     if speckled:
         checks.withhold_broken_chains(filing)
         noisy.withhold_speckled(filing, reader.unclear_boxes, reader.joint_owner_flag_cells)
@@ -401,8 +420,8 @@ def _read_page(page: ScanPage, reader: GridReader, deadline: Deadline) -> _PageR
     noisy = speckled or blurred
     chars = _leveled_chars(page, angle)
     layer = LayerText(
-        page_text(extract_text(chars) if chars else ""),
-        page_text(extract_text(chars, use_text_flow=True) if chars else ""),
+        layer_text(extract_text(chars) if chars else ""),
+        layer_text(extract_text(chars, use_text_flow=True) if chars else ""),
     )
     ink = page_image.threshold(grey)
     horizontal, vertical = page_image.find_rulings(ink, dpi, grey)
@@ -424,7 +443,7 @@ def _read_page(page: ScanPage, reader: GridReader, deadline: Deadline) -> _PageR
     bottom = max((t.bbox[3] for t in tables), default=0.0)
     above = [c for c in chars if (c["top"] + c["bottom"]) / 2 <= bottom]
     texts = [
-        page_text(extract_text(above) if above else ""),
+        layer_text(extract_text(above) if above else ""),
         prose_text(prose.reread_lines(grey, dpi, bottom, chars, deadline)),
     ]
     rows = read_page_cells(chars, tables, grey, dpi, deadline, strict=speckled, needs_layer=noisy)
@@ -490,6 +509,12 @@ def prose_text(read: str) -> str:
     price": footnotes are numbered in order, so one number lost loses every note after it)."""
     read = _MARKS_BEFORE_NUMBER.sub("", _PRINTED_DATE.sub(_checked_date, read))
     return page_text(ocr_labels.restore_headings(read))
+
+
+def layer_text(text: str) -> str:
+    """The text layer as page text, its dates checked: the layer confirms what the re-reads
+    found, and a date it misread ("94/28/2022") is no date, not a reason to refuse the filing."""
+    return page_text(_PRINTED_DATE.sub(_checked_date, text))
 
 
 def page_text(text: str) -> str:
