@@ -6,6 +6,7 @@ import io
 import shutil
 import subprocess
 import time
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -930,9 +931,16 @@ def test_a_layer_figure_of_the_same_shape_with_other_digits_contradicts() -> Non
     # layer lost the 1; either way one of them is wrong
     assert layer_contradicts("[7,072,285", "17,072,285")
     assert not layer_contradicts("7,070)", "17,270")  # lost a digit and misread another
+    assert not layer_contradicts("|gg27.08)", "$827.08")  # the layer read "$8" as "gg"
     assert not layer_contradicts("11,600)", "1,600")  # the layer's extra 1 is its own
     assert not layer_contradicts("2,6330)", "2,633")  # its mark glued on: no figure alike
     assert agreed_amount(CellReads("10,711", "10,741", "10,741", "")).value is None
+    # the tie-break: the value's crop read again at other scales; kept only if all agree
+    layer_wrong = CellReads("[168,454,202", "168,454,292", "168,454,292", "")
+    kept = agreed_amount(replace(layer_wrong, tie_breaks=("168,454,292", "168,454,292")))
+    assert kept.value == "168,454,292"
+    reads_wrong = CellReads("10,711", "10,741", "10,741", "", tie_breaks=("10,711", "10,741"))
+    assert agreed_amount(reads_wrong).value is None
     assert agreed_date(CellReads("|32/21/2021", "12/24/2021.", "12/24/2021", "")).value is None
 
 
@@ -991,3 +999,22 @@ def test_a_date_the_text_layer_misread_is_no_reason_to_refuse_the_filing() -> No
     with pytest.raises(ParseError):
         signatures_in(text)  # as printed text, an impossible date is an invalid document
     assert signatures_in(scan_reader.layer_text(text)) == []  # as OCR's, a date not read
+
+
+def test_a_noisy_pages_amounts_the_layer_did_not_confirm_stand_when_the_arithmetic_holds() -> None:
+    first = _sale(1, "100", "900")
+    second, third = _sale(2, "50", "850"), _sale(3, "25", "825")
+    for line in (first, second, third):
+        line.acquired_disposed = "D"
+    for line in (second, third):
+        line.shares = line.shares_owned_following = None  # held: read twice, not by the layer
+    filing = Filing(source_format="pdf", lines=[first, second, third])
+    confirm_held(
+        filing,
+        [
+            (second, {"shares": "50", "shares_owned_following": "850"}),  # 900 - 50 = 850
+            (third, {"shares": "25", "shares_owned_following": "852"}),  # 850 - 25 is not 852
+        ],
+    )
+    assert (second.shares, second.shares_owned_following) == (Decimal(50), Decimal(850))
+    assert (third.shares, third.shares_owned_following) == (None, None)

@@ -30,6 +30,7 @@ INK_MARGIN_PIXELS = 2  # a cell's ink box is its glyphs' box grown by this on ev
 _INSET_POINTS = 1.5  # stay inside the ruling that bounds a cell
 _DIGITISH = re.compile(r"\d")
 _CODE_LETTERS = "".join(sorted(TRANSACTION_CODES | ACQUIRED_DISPOSED | DIRECT_INDIRECT))
+_FIGURE_LETTERS = "$0123456789,./()"  # an amount's or a date's, its mark's too
 
 
 @dataclass(eq=False)
@@ -47,9 +48,12 @@ class Cell:
     needs_layer: bool = False
     # Its page prints thousands separators: some amount on it was read grouped ("2,633").
     page_groups_thousands: bool = False
+    tie_breaks: tuple[str, ...] = ()  # ocr_values.CellReads.tie_breaks
 
     def reads(self) -> ocr_values.CellReads:
-        return ocr_values.CellReads(self.layer, self.whole, self.value, self.mark)
+        return ocr_values.CellReads(
+            self.layer, self.whole, self.value, self.mark, tie_breaks=self.tie_breaks
+        )
 
 
 def _locate_ink(
@@ -233,13 +237,22 @@ def read_page_cells(
         if cell.tail is None:
             cell.tail = _after_first_glyph(ink, cell)
     numeric = [c for c in short if not _looks_letter(c.whole) and _looks_numeric(c.whole)]
-    for group, whitelist in ((numeric, "$0123456789,./()"), (letters, _CODE_LETTERS)):
+    for group, whitelist in ((numeric, _FIGURE_LETTERS), (letters, _CODE_LETTERS)):
         reads = deadline.read([crops.value(c) for c in group], whitelist=whitelist)
         for cell, read in zip(group, reads, strict=True):
             cell.value = read.text
     grouped = any(ocr_values.grouped(c.value) for c in numeric)
     for cell in numeric:
         cell.page_groups_thousands = grouped
+    contradicted = [
+        c for c in numeric if ocr_values.layer_contradicts(c.layer, ocr_values.figure_read(c.value))
+    ]
+    breaks = [
+        deadline.read([crops.value(c, dpi) for c in contradicted], whitelist=_FIGURE_LETTERS)
+        for dpi in ocr_values.TIE_BREAK_DPIS
+    ]
+    for cell, *tie_breaks in zip(contradicted, *breaks, strict=True):
+        cell.tie_breaks = tuple(read.text for read in tie_breaks)
     valued = {id(c) for c in numeric + letters}
     worded = [c for c in inked if c.tail is not None and id(c) not in valued]
     reads = deadline.read([crops.value(c, TEXT_DPI) for c in worded])

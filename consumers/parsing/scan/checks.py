@@ -1,8 +1,9 @@
 """Confirming held-back scan values with what the form itself says, beyond the reads.
 
 A letter two re-reads of the cell agree on, but the scan's text layer does not, is held back
-(two-way agreement on codes was measured wrong too often: S/G, G/E). It is used only when the
-filing confirms it independently:
+(two-way agreement on codes was measured wrong too often: S/G, G/E); so is a noisy page's
+amount (shares, owned after) that the layer does not confirm. It is used only when the filing
+confirms it independently:
 - arithmetic: owned-after of a line = owned-after of the previous line of the same security and
   ownership, plus (A) or minus (D) its amount; numbers read apart that add up fix the direction;
 - the direction a code implies (S, F sell: D; P buys: A); a code confirmed elsewhere in the same
@@ -11,23 +12,40 @@ filing confirms it independently:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
+from consumers.parsing.core.errors import ParseError
 from consumers.parsing.core.model import ACQUIRED_DISPOSED, Filing, TableLine, TableName
+from consumers.parsing.core.printed import parse_printed_number
 from consumers.parsing.core.validation import owned_after_follows
 
 _DISPOSES = frozenset("SFD")  # codes that can only dispose ("D" is a disposition to the issuer)
 _ACQUIRES = frozenset("PA")
 
 
-class _Held:
-    """A line's held letters (field -> letter), set on the line once confirmed."""
+# Amounts a noisy page's layer did not confirm, held for the arithmetic to (see module doc).
+HELD_AMOUNTS = frozenset({"shares", "shares_owned_following"})
 
-    def __init__(self, line: TableLine, letters: dict[str, str]) -> None:
+
+class _Held:
+    """A line's held values (field -> letter, or amount as printed), set once confirmed."""
+
+    def __init__(self, line: TableLine, held: dict[str, str]) -> None:
         self.line = line
-        self.values = dict(letters)
+        self.values: dict[str, Any] = {}
+        self.update(held)
+
+    def update(self, held: dict[str, str]) -> None:
+        for field, text in held.items():
+            if field not in HELD_AMOUNTS:
+                self.values[field] = text
+                continue
+            try:
+                self.values[field] = parse_printed_number(text, field)
+            except ParseError:
+                continue
 
     def get(self, field: str) -> Any:
         value = getattr(self.line, field)
@@ -44,7 +62,7 @@ def confirm_held(filing: Filing, held: list[tuple[TableLine, dict[str, str]]]) -
     by_line: dict[int, _Held] = {}
     for line, texts in held:
         if id(line) in by_line:
-            by_line[id(line)].values.update(texts)
+            by_line[id(line)].update(texts)
         else:
             by_line[id(line)] = _Held(line, texts)
     _confirm_chains(filing, by_line)
@@ -57,12 +75,14 @@ def _key(entry: _Held) -> tuple[Any, ...]:
     return (line.table, (line.security_title or "").lower(), entry.get("direct_indirect"), nature)
 
 
-def _links(entries: Iterable[_Held]) -> Iterator[tuple[_Held, _Held, bool]]:
-    """Each line and the previous line of its holding, where the amount, both owned-after
-    values and the direction are all known; and whether the form's arithmetic holds there."""
+def _links(
+    entries: Iterable[_Held], key_of: Callable[[_Held], tuple[Any, ...]] = _key
+) -> Iterator[tuple[_Held, _Held, bool]]:
+    """Each line and the previous line of its holding (`key_of`), where the amount, both
+    owned-after values and the direction are all known; and whether the arithmetic holds."""
     last: dict[tuple[Any, ...], _Held] = {}
     for entry in entries:
-        key = _key(entry)
+        key = key_of(entry)
         before = last.get(key)
         last[key] = entry
         if before is None:
@@ -118,12 +138,21 @@ def withhold_points_read_as_commas(filing: Filing) -> None:
                 line.mark_unread("price_per_share")
 
 
+def _table_of(entry: _Held) -> tuple[Any, ...]:
+    return (entry.line.table,)
+
+
 def _confirm_chains(filing: Filing, by_line: dict[int, _Held]) -> None:
-    entries = (by_line.get(id(line)) or _Held(line, {}) for line in filing.lines)
-    for before, entry, holds in _links(entries):
-        if holds:
-            before.confirm(["shares_owned_following"])
-            entry.confirm(["shares_owned_following", "shares", "acquired_disposed"])
+    """Values the arithmetic confirms between two lines of a holding, or between a line and the
+    one above it in its table, whatever their titles and natures read as (a noisy page leaves
+    them unread): misread digits that add up exactly are no coincidence, but for a zero amount,
+    which leaves any misread owned-after value "adding up"."""
+    entries = [by_line.get(id(line)) or _Held(line, {}) for line in filing.lines]
+    for key_of in (_key, _table_of):
+        for before, entry, holds in _links(entries, key_of):
+            if holds and entry.get("shares"):
+                before.confirm(["shares_owned_following"])
+                entry.confirm(["shares_owned_following", "shares", "acquired_disposed"])
 
 
 def _confirm_letters(filing: Filing, entries: Iterable[_Held]) -> None:

@@ -30,6 +30,9 @@ class CellReads:
     whole: str  # the crop re-read, no whitelist
     value: str  # the crop left of the raised mark, whitelisted
     mark: str  # the raised mark alone, whitelisted
+    # The value's crop read again at other scales, when the layer contradicts the value read
+    # (layer_contradicts): the tie-break (TIE_BREAK_DPIS).
+    tie_breaks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -121,16 +124,42 @@ def layer_contradicts(layer: str, value: str) -> bool:
     """The text layer read a figure of the same shape (digits and separators by place) with
     other digits ("10,711" or "1.655.720" where both re-reads say "10,741" or "1,685,720";
     "22/21/2021" for "12/24/2021"): an independent read that disagrees digit for digit puts the
-    value in doubt. So does the layer's figure being the value without its first digit
-    ("[7,072,285" for "17,072,285": a ruling the re-reads took for a 1, or the layer lost it).
+    value in doubt. So does the layer's figure being the value without its leading 1
+    ("[7,072,285" for "17,072,285": a ruling the re-reads took for a 1, or the layer lost it;
+    not after a "$", which the layer often reads into the digit after it: "|gg27.08" for
+    "$827.08").
     A layer that lost another digit, gained one, or glued on a mark says nothing."""
     bare = value.lstrip("$")
     for figure in _FIGURE.findall(layer):
         if _shape(figure) == _shape(bare):
             return digits(figure) != digits(bare)
-        if _shape(figure) == _shape(bare)[1:] and digits(figure) == digits(bare)[1:]:
-            return True  # the re-reads have a first digit more: the cell's left ruling, as a 1?
+        if (
+            value.startswith("1")
+            and _shape(figure) == _shape(value)[1:]
+            and (digits(figure) == digits(value)[1:])
+        ):
+            return True  # the re-reads have a 1 more: the cell's left ruling, or the layer lost it
     return False
+
+
+# Scales a contradicted value's crop is read at again (the re-reads are at 450 dpi): measured on
+# JPEG scans, where the two re-reads agreed on a misread digit ("10,741", "12/24/2021") that
+# the read at 600 dpi had as printed, as the layer did; where the layer was the one wrong
+# ("[168,454,202"), every scale read the value alike.
+TIE_BREAK_DPIS = (600, 375)
+
+
+def figure_read(text: str) -> str:
+    """A whitelisted read of a figure, its ruling bits, spaces and trailing mark pieces off."""
+    return _clean(text).rstrip("().")
+
+
+def _contradicted(reads: CellReads, value: str) -> bool:
+    """The layer contradicts the value (layer_contradicts), and the tie-break reads do not all
+    read it as the re-reads did."""
+    return layer_contradicts(reads.layer, value) and not (
+        reads.tie_breaks and all(figure_read(read) == value for read in reads.tie_breaks)
+    )
 
 
 def _shape(figure: str) -> str:
@@ -143,7 +172,7 @@ def agreed_amount(reads: CellReads) -> Agreement:
     """The amount the split read and the whole read agree on; confirmed by the text layer."""
     if _mark_in_value(reads):
         return NO_AGREEMENT
-    value = _clean(reads.value).rstrip("().")
+    value = figure_read(reads.value)
     if not _AMOUNT.match(value):
         return NO_AGREEMENT
     bare = value.lstrip("$")
@@ -153,7 +182,7 @@ def agreed_amount(reads: CellReads) -> Agreement:
         return NO_AGREEMENT  # another value, or this one cut short by a mis-split mark
     if not reads.mark and whole[len(bare) : len(bare) + 1].isdigit():
         return NO_AGREEMENT  # the whole read has a digit more, and no mark was split off
-    if layer_contradicts(reads.layer, bare):
+    if _contradicted(reads, value):
         return NO_AGREEMENT
     layer = digits(reads.layer)
     if _separators_lost(bare, wanted, reads.layer, layer):
@@ -226,7 +255,7 @@ def agreed_date(reads: CellReads) -> Agreement:
     if not _DATE.match(value):
         return NO_AGREEMENT
     wanted = digits(value)
-    if not digits(reads.whole).startswith(wanted) or layer_contradicts(reads.layer, value):
+    if not digits(reads.whole).startswith(wanted) or _contradicted(reads, value):
         return NO_AGREEMENT
     confirmed = digits(reads.layer).startswith(wanted)
     marks, read_twice = _split_marks(reads, wanted)

@@ -296,6 +296,8 @@ def _resolve_agreed(
         resolved.unread.add(name)
         return _marks_text(marks)
     if cell.strict and amount_or_date and not _sure_on_a_noisy_page(agreement):
+        if field in checks.HELD_AMOUNTS:
+            resolved.held[field] = value  # for the form's arithmetic to confirm (checks)
         resolved.unread.add(name)
         return _marks_text(marks)
     # Two re-reads (different scales and alphabets) agreeing on a well-formed amount or
