@@ -784,6 +784,26 @@ def test_on_a_noisy_scan_a_broken_chain_withholds_the_numbers_it_ties() -> None:
     assert {"shares", "shares_owned_following"} <= set(third.unread_fields)
 
 
+def test_a_line_whose_ownership_was_not_read_is_not_linked_past() -> None:
+    # 900 -> 850 (by Trust) -> 830 (nature unread: may be the trust's) -> 800 (by Trust)
+    lines = [_sale(1, "100", "900"), _sale(2, "50", "850"), _sale(3, "20", "830")]
+    lines.append(_sale(4, "30", "800"))
+    for line in lines:
+        line.acquired_disposed, line.direct_indirect = "D", "I"
+        line.nature_of_ownership = "by Trust"
+    lines[2].nature_of_ownership = None
+    filing = Filing(source_format="pdf", lines=lines)
+    withhold_broken_chains(filing)  # linking 850 to 800 past the unread line would break
+    assert [line.shares_owned_following for line in lines] == [
+        Decimal(n) for n in (900, 850, 830, 800)
+    ]
+    lines[2].nature_of_ownership = "by Trust"
+    lines[3].nature_of_ownership = "by LLC"  # another holding: its chain starts over
+    lines[3].shares_owned_following = Decimal(5000)
+    withhold_broken_chains(filing)
+    assert lines[3].shares_owned_following == Decimal(5000)
+
+
 def test_on_any_scan_a_title_misread_as_another_word_or_cut_to_its_tail_is_withheld() -> None:
     misread = ["Comnion Stock", "Stock", "- ock", "Class A Comrnon Stock", "Cornmon Stock"]
     kept = ["Common Stock", "Stock Option (right to buy)", "Preferred Stock", "Restricted Stock"]

@@ -12,7 +12,7 @@ confirms it independently:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -69,24 +69,49 @@ def confirm_held(filing: Filing, held: list[tuple[TableLine, dict[str, str]]]) -
     _confirm_letters(filing, by_line.values())
 
 
-def _key(entry: _Held) -> tuple[Any, ...]:
+def _holding(entry: _Held) -> tuple[Any, ...]:
+    """What tells a line's holding apart: its title, direct or indirect, and nature, each None
+    when it was not read."""
     line = entry.line
     nature = " ".join((line.nature_of_ownership or "").split()).lower()
-    return (line.table, (line.security_title or "").lower(), entry.get("direct_indirect"), nature)
+    return (
+        (line.security_title or "").lower() or None,
+        entry.get("direct_indirect"),
+        nature or None,
+    )
 
 
-def _links(
-    entries: Iterable[_Held], key_of: Callable[[_Held], tuple[Any, ...]] = _key
-) -> Iterator[tuple[_Held, _Held, bool]]:
-    """Each line and the previous line of its holding (`key_of`), where the amount, both
-    owned-after values and the direction are all known; and whether the arithmetic holds."""
-    last: dict[tuple[Any, ...], _Held] = {}
-    for entry in entries:
-        key = key_of(entry)
-        before = last.get(key)
-        last[key] = entry
-        if before is None:
-            continue
+def _may_be_one_holding(entry: _Held, other: _Held) -> bool:
+    """Same table, and nothing read that tells them apart (what was not read tells nothing)."""
+    return entry.line.table == other.line.table and all(
+        a is None or b is None or a == b
+        for a, b in zip(_holding(entry), _holding(other), strict=True)
+    )
+
+
+def _same_holding(entries: list[_Held]) -> Iterator[tuple[_Held, _Held]]:
+    """Each line and the nearest line above it that may be of its holding: a line between them
+    whose ownership was not read may be of it, so the line above it is not linked past it."""
+    for index, entry in enumerate(entries):
+        before = next((e for e in reversed(entries[:index]) if _may_be_one_holding(entry, e)), None)
+        if before is not None:
+            yield before, entry
+
+
+def _above_in_table(entries: list[_Held]) -> Iterator[tuple[_Held, _Held]]:
+    """Each line and the line above it in its table, whatever their holdings read as."""
+    for index, entry in enumerate(entries):
+        before = next(
+            (e for e in reversed(entries[:index]) if e.line.table == entry.line.table), None
+        )
+        if before is not None:
+            yield before, entry
+
+
+def _links(pairs: Iterable[tuple[_Held, _Held]]) -> Iterator[tuple[_Held, _Held, bool]]:
+    """Each linked pair of lines where the amount, both owned-after values and the direction
+    are all known; and whether the form's arithmetic holds between them."""
+    for before, entry in pairs:
         owned_before = before.get("shares_owned_following")
         owned = entry.get("shares_owned_following")
         shares, direction = entry.get("shares"), entry.get("acquired_disposed")
@@ -101,7 +126,7 @@ def withhold_broken_chains(filing: Filing) -> None:
     values it ties are withheld (null, unread), since the reads cannot say which is wrong.
     (Filers break the chain too, 11% of such pairs in the corpus XML: those values are
     withheld needlessly, never wrongly.)"""
-    links = list(_links(_Held(line, {}) for line in filing.lines))
+    links = list(_links(_same_holding([_Held(line, {}) for line in filing.lines])))
     for before, entry, holds in links:
         if not holds:
             before.line.mark_unread("shares_owned_following")
@@ -138,18 +163,14 @@ def withhold_points_read_as_commas(filing: Filing) -> None:
                 line.mark_unread("price_per_share")
 
 
-def _table_of(entry: _Held) -> tuple[Any, ...]:
-    return (entry.line.table,)
-
-
 def _confirm_chains(filing: Filing, by_line: dict[int, _Held]) -> None:
     """Values the arithmetic confirms between two lines of a holding, or between a line and the
     one above it in its table, whatever their titles and natures read as (a noisy page leaves
     them unread): misread digits that add up exactly are no coincidence, but for a zero amount,
     which leaves any misread owned-after value "adding up"."""
     entries = [by_line.get(id(line)) or _Held(line, {}) for line in filing.lines]
-    for key_of in (_key, _table_of):
-        for before, entry, holds in _links(entries, key_of):
+    for pairs in (_same_holding(entries), _above_in_table(entries)):
+        for before, entry, holds in _links(pairs):
             if holds and entry.get("shares"):
                 before.confirm(["shares_owned_following"])
                 entry.confirm(["shares_owned_following", "shares", "acquired_disposed"])

@@ -127,16 +127,14 @@ def layer_contradicts(layer: str, value: str) -> bool:
     value in doubt. So does the layer's figure being the value without its leading 1
     ("[7,072,285" for "17,072,285": a ruling the re-reads took for a 1, or the layer lost it;
     not after a "$", which the layer often reads into the digit after it: "|gg27.08" for
-    "$827.08").
-    A layer that lost another digit, gained one, or glued on a mark says nothing."""
+    "$827.08"). A layer that lost another digit, gained one, or glued on a mark says nothing."""
     bare = value.lstrip("$")
     for figure in _FIGURE.findall(layer):
         if _shape(figure) == _shape(bare):
             return digits(figure) != digits(bare)
-        if (
-            value.startswith("1")
-            and _shape(figure) == _shape(value)[1:]
-            and (digits(figure) == digits(value)[1:])
+        if value.startswith("1") and (_shape(figure), digits(figure)) == (
+            _shape(value)[1:],
+            digits(value)[1:],
         ):
             return True  # the re-reads have a 1 more: the cell's left ruling, or the layer lost it
     return False
