@@ -19,7 +19,7 @@ from consumers.parsing.core.model import Filing, Footnote, Issuer, ReportingOwne
 from consumers.parsing.core.printed import footnotes_in, signatures_in
 from consumers.parsing.scan import noisy, page_image, tesseract
 from consumers.parsing.scan import reader as scan_reader
-from consumers.parsing.scan.cells import Cell, Deadline
+from consumers.parsing.scan.cells import MARK_DPI, Cell, Deadline, rescale
 from consumers.parsing.scan.checks import (
     confirm_held,
     withhold_broken_chains,
@@ -1038,3 +1038,11 @@ def test_a_noisy_pages_amounts_the_layer_did_not_confirm_stand_when_the_arithmet
     )
     assert (second.shares, second.shares_owned_following) == (Decimal(50), Decimal(850))
     assert (third.shares, third.shares_owned_following) == (None, None)
+
+
+@pytest.mark.usefixtures("needs_tesseract")
+def test_a_raised_mark_is_read_at_the_scale_its_small_print_needs() -> None:
+    # the "(1)" after "2,633" on a clean 150 dpi scan, as the cell reader crops it
+    mark = Image.open(FIXTURES / "scan" / "raised-mark-1-150dpi.png")
+    assert tesseract.read_crops([rescale(mark, 150, 450)], "0123456789()")[0].text == "(2)"
+    assert tesseract.read_crops([rescale(mark, 150, MARK_DPI)], "0123456789()")[0].text == "(1)"
