@@ -1046,3 +1046,13 @@ def test_a_raised_mark_is_read_at_the_scale_its_small_print_needs() -> None:
     mark = Image.open(FIXTURES / "scan" / "raised-mark-1-150dpi.png")
     assert tesseract.read_crops([rescale(mark, 150, 450)], "0123456789()")[0].text == "(2)"
     assert tesseract.read_crops([rescale(mark, 150, MARK_DPI)], "0123456789()")[0].text == "(1)"
+
+
+def test_a_fields_marks_stand_whole_or_not_at_all() -> None:
+    line = _sale(1, "100", "900")
+    line.footnote_ids = {"exercise_date": ["F3", "F4"], "shares": ["F3"]}
+    filing = Filing(source_format="pdf", lines=[line])
+    referenced = scan_reader.keep_known_marks(filing, {"F3"})  # no footnote 4 found below
+    assert referenced == {"F3", "F4"}
+    assert line.footnote_ids == {"shares": ["F3"]}  # not a part of exercise_date's list
+    assert "footnote_ids.exercise_date" in line.unread_fields

@@ -534,7 +534,8 @@ def _withhold_unverified(filing: Filing, layer: LayerText, strict: bool) -> Fili
     withhold_unconfirmed_prose(filing, layer)
     _withhold_signatures(filing, layer)
     known = {note.id for note in filing.footnotes}
-    referenced = _keep_known_marks(filing, known)
+    listed = {note.id for text in layer for note in footnotes_in(text)}  # by the layer's OCR
+    referenced = keep_known_marks(filing, known | listed)
     # A footnote marked in the tables, or a gap in the numbering, that was not found below.
     numbers = [int(i[1:]) for i in known | referenced if i[1:].isdigit()]
     expected = {f"F{n}" for n in range(1, max(numbers, default=0) + 1)} | referenced
@@ -581,19 +582,16 @@ def _withhold_signatures(filing: Filing, layer: LayerText) -> None:
             unread.add(f"signatures[{index}].date")
 
 
-def _keep_known_marks(filing: Filing, known: set[str]) -> set[str]:
-    """Footnote marks in the tables must name a footnote found below; one that does not is
-    dropped and the field's marks are unread. Returns every id the tables referenced."""
+def keep_known_marks(filing: Filing, known: set[str]) -> set[str]:
+    """Footnote marks in the tables must name a footnote found below (by the re-read or the
+    layer); a field with one that does not loses all its marks, which are unread (a part of
+    its list would be a wrong list). Returns every id the tables referenced."""
     referenced: set[str] = set()
     for line in filing.lines:
         for field, ids in list(line.footnote_ids.items()):
             referenced.update(ids)
-            kept = [i for i in ids if i in known]
-            if len(kept) < len(ids):
+            if not set(ids) <= known:
                 line.note_unread(footnote_ids_path(field))  # a mark not confirmed
-            if kept:
-                line.footnote_ids[field] = kept
-            else:
                 del line.footnote_ids[field]
     return referenced
 
