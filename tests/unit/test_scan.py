@@ -832,6 +832,12 @@ def test_on_a_noisy_page_a_footnote_mark_read_once_is_unread() -> None:
     assert shares("31,026(2)", "31,026", strict=True) == ("31,026(2)", False)
 
 
+def test_a_mark_the_whole_read_has_as_another_number_is_unread() -> None:
+    assert agreed_amount(CellReads("", "$11.1596(9)", "$11.1596", "(3)")).marks == []
+    assert agreed_amount(CellReads("", "$11.1596(3)", "$11.1596", "(3)")).marks == ["F3"]
+    assert agreed_amount(CellReads("", "$11.1596", "$11.1596", "(3)")).marks == ["F3"]
+
+
 def test_a_zero_the_layer_read_as_the_letter_o_is_confirmed() -> None:
     for layer in ("o", "|o", "fo", "[0", "O ."):
         assert agreed_amount(CellReads(layer, "0", "0", "")).confirmed
@@ -1056,3 +1062,10 @@ def test_a_fields_marks_stand_whole_or_not_at_all() -> None:
     assert referenced == {"F3", "F4"}
     assert line.footnote_ids == {"shares": ["F3"]}  # not a part of exercise_date's list
     assert "footnote_ids.exercise_date" in line.unread_fields
+
+
+def test_table_iis_amount_not_read_leaves_its_direction_unread_not_blank() -> None:
+    fields = ["security_title", "shares_acquired", "shares_disposed"]
+    amount = Cell(bbox=(0, 0, 1, 1), ink=(0, 0, 60, 16), layer="", whole="1,2B4", value="1,2B4")
+    resolved = scan_reader.resolve_scan_cells(fields, [None, amount, None])
+    assert {"shares", "acquired_disposed"} <= resolved.unread

@@ -171,6 +171,11 @@ def resolve_scan_cells(fields: list[str | None], cells: Sequence[Cell | None]) -
         resolved.texts = ["" if c is not None else None for c in cells]
         return resolved
     resolved.texts = [_resolve_cell(f, c, resolved) for f, c in zip(fields, cells, strict=False)]
+    if "shares" in resolved.unread and AMOUNT_COLUMN_FIELDS & set(fields):
+        # Table II's amount goes in the acquired or the disposed column, which says the
+        # direction: an amount not read leaves the direction unread too (unless the other
+        # column was read).
+        resolved.unread.add("acquired_disposed")
     held = resolved.held
     ownership = held.get("direct_indirect")
     if ownership is not None:
