@@ -832,12 +832,6 @@ def test_on_a_noisy_page_a_footnote_mark_read_once_is_unread() -> None:
     assert shares("31,026(2)", "31,026", strict=True) == ("31,026(2)", False)
 
 
-def test_a_mark_the_whole_read_has_as_another_number_is_unread() -> None:
-    assert agreed_amount(CellReads("", "$11.1596(9)", "$11.1596", "(3)")).marks == []
-    assert agreed_amount(CellReads("", "$11.1596(3)", "$11.1596", "(3)")).marks == ["F3"]
-    assert agreed_amount(CellReads("", "$11.1596", "$11.1596", "(3)")).marks == ["F3"]
-
-
 def test_a_zero_the_layer_read_as_the_letter_o_is_confirmed() -> None:
     for layer in ("o", "|o", "fo", "[0", "O ."):
         assert agreed_amount(CellReads(layer, "0", "0", "")).confirmed

@@ -18,7 +18,6 @@ _MARK_DIGITS = re.compile(r"\d{1,2}")
 _MORE_DIGITS = re.compile(r"[,.]?\d{3}")
 _MARKS_ONLY = re.compile(r"^(?:\(\d{1,2}\))+$")
 _CLEAN_MARK = re.compile(r"^\(\d{1,2}\)$")
-_WHOLE_MARKS = re.compile(r"\((\d{1,2})\)")  # marks read whole, both parens
 _DOLLAR = re.compile(r"^[\\lI]?[$S§s]+")  # "$", also read as "S", "s", "\s" or "ls" at low dpi
 _NOISE = str.maketrans({"[": "", "]": "", "|": "", "{": "", "}": "", "‘": "", "’": "", "“": ""})
 
@@ -66,9 +65,6 @@ def _mark_ids(reads: CellReads, value_digits: str) -> list[str] | None:
     split = _MARK_DIGITS.findall(reads.mark)
     if len(split) != 1:
         return None
-    whole = _WHOLE_MARKS.findall(_clean(reads.whole))
-    if whole and int(whole[-1]) != int(split[0]):
-        return None  # the whole read has its own "(n)" there, another number
     if _CLEAN_MARK.match(_clean(reads.mark)):
         return [f"F{int(split[0])}"]  # both parens read: the raised glyphs were "(n)"
     return [f"F{int(split[0])}"] if _mark_read_again(reads, value_digits) else None
