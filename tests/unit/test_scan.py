@@ -952,6 +952,7 @@ def test_a_layer_figure_of_the_same_shape_with_other_digits_contradicts() -> Non
     assert layer_contradicts("[7,072,285", "17,072,285")
     assert not layer_contradicts("7,070)", "17,270")  # lost a digit and misread another
     assert not layer_contradicts("|gg27.08)", "$827.08")  # the layer read "$8" as "gg"
+    assert not layer_contradicts("n77@)", "177")  # the layer saw the 1, as an "n"
     assert not layer_contradicts("11,600)", "1,600")  # the layer's extra 1 is its own
     assert not layer_contradicts("2,6330)", "2,633")  # its mark glued on: no figure alike
     assert agreed_amount(CellReads("10,711", "10,741", "10,741", "")).value is None
@@ -965,10 +966,11 @@ def test_a_layer_figure_of_the_same_shape_with_other_digits_contradicts() -> Non
 
 
 def test_on_a_page_that_groups_thousands_a_figure_that_lost_a_separator_is_unread() -> None:
-    assert separator_in_doubt("1093018") and separator_in_doubt("$1077.188")
-    assert separator_in_doubt("28.220")  # 28,220 shares, or 28.22?
-    assert not separator_in_doubt("$131.356")  # a price: three decimals are common
-    assert not separator_in_doubt("1,093,018") and not separator_in_doubt("400")
+    assert separator_in_doubt("1093018", "") and separator_in_doubt("$1077.188", "")
+    assert separator_in_doubt("28.220", "a.220")  # 28,220 shares, or 28.22?
+    assert not separator_in_doubt("201.785", "201.785]")  # the layer read the point too
+    assert not separator_in_doubt("$131.356", "")  # a price: three decimals are common
+    assert not separator_in_doubt("1,093,018", "") and not separator_in_doubt("400", "")
 
     def price(value: str, groups: bool) -> str | None:
         cell = Cell(bbox=(0, 0, 1, 1), ink=(0, 0, 60, 16), layer="", whole=value, value=value)

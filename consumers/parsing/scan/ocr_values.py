@@ -127,14 +127,18 @@ def layer_contradicts(layer: str, value: str) -> bool:
     value in doubt. So does the layer's figure being the value without its leading 1
     ("[7,072,285" for "17,072,285": a ruling the re-reads took for a 1, or the layer lost it;
     not after a "$", which the layer often reads into the digit after it: "|gg27.08" for
-    "$827.08"). A layer that lost another digit, gained one, or glued on a mark says nothing."""
+    "$827.08"; nor after a letter, where the layer saw the 1 and misread it: "n77" for "177").
+    A layer that lost another digit, gained one, or glued on a mark says nothing."""
     bare = value.lstrip("$")
-    for figure in _FIGURE.findall(layer):
+    for found in _FIGURE.finditer(layer):
+        figure = found[0]
         if _shape(figure) == _shape(bare):
             return digits(figure) != digits(bare)
-        if value.startswith("1") and (_shape(figure), digits(figure)) == (
-            _shape(value)[1:],
-            digits(value)[1:],
+        after_letter = layer[: found.start()][-1:].isalpha()  # "n77": the layer saw a glyph
+        if (
+            value.startswith("1")
+            and not after_letter
+            and (_shape(figure), digits(figure)) == (_shape(value)[1:], digits(value)[1:])
         ):
             return True  # the re-reads have a 1 more: the cell's left ruling, or the layer lost it
     return False
@@ -153,10 +157,12 @@ def figure_read(text: str) -> str:
 
 
 def _contradicted(reads: CellReads, value: str) -> bool:
-    """The layer contradicts the value (layer_contradicts), and the tie-break reads do not all
-    read it as the re-reads did."""
+    """The layer contradicts the value (layer_contradicts), and the tie-break reads that read
+    anything (a short figure may come back empty at 600 dpi) do not all read it as the
+    re-reads did."""
+    read = [figure_read(text) for text in reads.tie_breaks if figure_read(text)]
     return layer_contradicts(reads.layer, value) and not (
-        reads.tie_breaks and all(figure_read(read) == value for read in reads.tie_breaks)
+        read and all(text == value for text in read)
     )
 
 
@@ -206,14 +212,16 @@ def grouped(text: str) -> bool:
 _POINT_OR_COMMA = re.compile(r"^\d{1,3}\.\d{3}$")
 
 
-def separator_in_doubt(value: str) -> bool:
+def separator_in_doubt(value: str, layer: str) -> bool:
     """On a form that groups thousands, an amount whose separators the reads may have lost or
     changed: a whole part long enough to be grouped but read without a separator (was the
     lost one a comma or the point? "1093018" for "$1,093.018"), or a lone point before three
     digits in a figure without a "$" ("28.220" for 28,220 shares; prices print "$", and three
-    decimals are common in them)."""
+    decimals are common in them) unless the layer read that point too ("201.785" shares)."""
     whole = value.lstrip("$").split(".")[0]
-    return (len(whole) >= _GROUPED_FROM and whole.isdigit()) or bool(_POINT_OR_COMMA.match(value))
+    if len(whole) >= _GROUPED_FROM and whole.isdigit():
+        return True
+    return bool(_POINT_OR_COMMA.match(value)) and value not in _FIGURE.findall(layer)
 
 
 # A lone zero as the layer's OCR reads it ("o", "O"), perhaps after the cell's left ruling

@@ -326,7 +326,7 @@ def _figure_in_doubt(field: str, cell: Cell, value: str) -> bool:
         return False
     if value.startswith("$") and _value_name(field) in _COUNT_FIELDS:
         return True
-    return cell.page_groups_thousands and ocr_values.separator_in_doubt(value)
+    return cell.page_groups_thousands and ocr_values.separator_in_doubt(value, cell.layer)
 
 
 def _sure_on_a_noisy_page(agreement: ocr_values.Agreement) -> bool:
