@@ -4,8 +4,10 @@ A letter two re-reads of the cell agree on, but the scan's text layer does not, 
 (two-way agreement on codes was measured wrong too often: S/G, G/E); so is a noisy page's
 amount (shares, owned after) that the layer does not confirm. It is used only when the filing
 confirms it independently:
-- arithmetic: owned-after of a line = owned-after of the previous line of the same security and
-  ownership, plus (A) or minus (D) its amount; numbers read apart that add up fix the direction;
+- arithmetic: owned-after of a line = owned-after of the line above it of the same holding
+  (title, direct or indirect, nature: what was not read tells nothing), or simply the line above
+  it in its table, plus (A) or minus (D) its amount; numbers read apart that add up fix the
+  direction and confirm the amounts;
 - the direction a code implies (S, F sell: D; P buys: A); a code confirmed elsewhere in the same
   table. (Direct/indirect is checked against the nature column's ink as the row is read.)
 """
@@ -30,7 +32,7 @@ HELD_AMOUNTS = frozenset({"shares", "shares_owned_following"})
 
 
 class _Held:
-    """A line's held values (field -> letter, or amount as printed), set once confirmed."""
+    """A line's held values (field -> letter, or amount as a number), set once confirmed."""
 
     def __init__(self, line: TableLine, held: dict[str, str]) -> None:
         self.line = line
