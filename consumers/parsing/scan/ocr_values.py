@@ -3,7 +3,8 @@
 Each value cell of a scanned form is read three ways: the PDF's own OCR text layer, a
 re-read of the cell's crop, and a re-read of the crop split at its raised footnote mark with
 a character whitelist. A value is taken only when the two re-reads agree on a well-formed
-value; whether the layer agrees too is reported (`confirmed`) for the caller to weigh.
+value that the layer does not contradict (or tie-break reads at other scales overrule it);
+whether the layer agrees too is reported (`confirmed`) for the caller to weigh.
 Otherwise the field stays null (sent for review), because a wrong number is worse than none.
 """
 
