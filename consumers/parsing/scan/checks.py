@@ -14,7 +14,7 @@ confirms it independently:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -91,23 +91,25 @@ def _may_be_one_holding(entry: _Held, other: _Held) -> bool:
     )
 
 
+def _nearest_above(
+    entries: list[_Held], linked: Callable[[_Held, _Held], bool]
+) -> Iterator[tuple[_Held, _Held]]:
+    """Each line and the nearest line above it that `linked` allows."""
+    for index, entry in enumerate(entries):
+        before = next((e for e in reversed(entries[:index]) if linked(entry, e)), None)
+        if before is not None:
+            yield before, entry
+
+
 def _same_holding(entries: list[_Held]) -> Iterator[tuple[_Held, _Held]]:
     """Each line and the nearest line above it that may be of its holding: a line between them
     whose ownership was not read may be of it, so the line above it is not linked past it."""
-    for index, entry in enumerate(entries):
-        before = next((e for e in reversed(entries[:index]) if _may_be_one_holding(entry, e)), None)
-        if before is not None:
-            yield before, entry
+    return _nearest_above(entries, _may_be_one_holding)
 
 
 def _above_in_table(entries: list[_Held]) -> Iterator[tuple[_Held, _Held]]:
     """Each line and the line above it in its table, whatever their holdings read as."""
-    for index, entry in enumerate(entries):
-        before = next(
-            (e for e in reversed(entries[:index]) if e.line.table == entry.line.table), None
-        )
-        if before is not None:
-            yield before, entry
+    return _nearest_above(entries, lambda entry, other: entry.line.table == other.line.table)
 
 
 def _links(pairs: Iterable[tuple[_Held, _Held]]) -> Iterator[tuple[_Held, _Held, bool]]:

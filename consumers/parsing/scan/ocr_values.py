@@ -213,6 +213,12 @@ def grouped(text: str) -> bool:
 _POINT_OR_COMMA = re.compile(r"^\d{1,3}\.\d{3}$")
 
 
+def point_may_be_comma(value: str) -> bool:
+    """A lone point before three digits, no "$" ("83.334"): a thousands comma read as a point
+    would look the same."""
+    return bool(_POINT_OR_COMMA.match(value))
+
+
 def separator_in_doubt(value: str, layer: str) -> bool:
     """On a form that groups thousands, an amount whose separators the reads may have lost or
     changed: a whole part long enough to be grouped but read without a separator (was the
@@ -222,7 +228,7 @@ def separator_in_doubt(value: str, layer: str) -> bool:
     whole = value.lstrip("$").split(".")[0]
     if len(whole) >= _GROUPED_FROM and whole.isdigit():
         return True
-    return bool(_POINT_OR_COMMA.match(value)) and value not in _FIGURE.findall(layer)
+    return point_may_be_comma(value) and value not in _FIGURE.findall(layer)
 
 
 # A lone zero as the layer's OCR reads it ("o", "O"), perhaps after the cell's left ruling

@@ -70,7 +70,6 @@ _UNCHECKED = re.compile(
 )
 _ROMAN = re.compile(r"\b(?=[IVXl]*[IVX])(?=[IVXl]*l)[IVXl]{2,}\b")  # "XIl" -> "XII"
 _FORM_TITLE = re.compile(r"\bFORM\s*([345])(?=\s|/|$)")
-_SEPARATOR_IN_DOUBT = re.compile(r"^\d{1,3}\.\d{3}$")
 _PRINTED_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
 _MARKS_BEFORE_NUMBER = re.compile(r"^[.,:;'`‘’\"°•*]+\s*(?=\d{1,3}\.\s)", re.MULTILINE)
 _OPEN_TICKER = re.compile(r"(\[\s*[A-Z][A-Z.\-]{0,9})\s*[J|1l)}]?\s*$", re.MULTILINE)
@@ -334,7 +333,7 @@ def _sure_on_a_noisy_page(agreement: ocr_values.Agreement) -> bool:
     blurred thousands comma for a point ("83.334" for 83,334): only a value the layer
     confirms, with no separator in doubt, stands."""
     value = agreement.value or ""
-    return agreement.confirmed and not _SEPARATOR_IN_DOUBT.match(value)
+    return agreement.confirmed and not ocr_values.point_may_be_comma(value)
 
 
 def parse_scanned_pdf(pages: list[ScanPage], started: float, budget: float) -> Filing:
