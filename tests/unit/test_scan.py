@@ -28,6 +28,8 @@ from consumers.parsing.scan.checks import (
 from consumers.parsing.scan.layer import ScanPage
 from consumers.parsing.scan.noisy import withhold_misreads, withhold_speckled
 from consumers.parsing.scan.ocr_labels import (
+    column_label_alone,
+    form_by_heading,
     restore_agreed_label,
     restore_headings,
     restore_labels,
@@ -59,7 +61,7 @@ from consumers.parsing.scan.page_image import (
     threshold,
     without_underlines,
 )
-from consumers.parsing.scan.prose import reread_lines
+from consumers.parsing.scan.prose import FORM_FOOTER, reread_lines
 from tests.conftest import FIXTURES
 
 SCAN = FIXTURES / "pdf" / "ocr-000089924319028183.pdf"
@@ -617,15 +619,17 @@ def test_an_underline_is_painted_out_and_the_letters_on_it_kept() -> None:
 
 
 def test_a_speckled_pages_values_need_the_text_layer_too() -> None:
-    def shares(layer: str, strict: bool) -> tuple[str | None, bool]:
+    def shares(layer: str, strict: bool, blurred: bool = False) -> tuple[str | None, bool]:
         cell = Cell(bbox=(0, 0, 1, 1), ink=(0, 0, 60, 16), layer=layer, whole="1,234")
-        cell.value, cell.strict = "1,234", strict
+        cell.value, cell.strict, cell.needs_layer = "1,234", strict, strict or blurred
         resolved = scan_reader.resolve_scan_cells(["shares_owned_following"], [cell])
         return resolved.texts[0] or None, "shares_owned_following" in resolved.unread
 
     assert shares("1,2B4", strict=False) == ("1,234", False)  # two re-reads agree: taken
     assert shares("1,2B4", strict=True) == (None, True)  # noisy: the layer must agree too
     assert shares("1,234", strict=True) == ("1,234", False)
+    # blur, as specks, makes both re-reads agree on a misread digit ("656,279" for 456,279)
+    assert shares("se279", strict=False, blurred=True) == (None, True)
     # on any page, a layer that read another figure of the same shape says they may be wrong
     assert shares("1,284", strict=False) == (None, True)
 
@@ -1065,3 +1069,127 @@ def test_table_iis_amount_not_read_leaves_its_direction_unread_not_blank() -> No
     amount = Cell(bbox=(0, 0, 1, 1), ink=(0, 0, 60, 16), layer="", whole="1,2B4", value="1,2B4")
     resolved = scan_reader.resolve_scan_cells(fields, [None, amount, None])
     assert {"shares", "acquired_disposed"} <= resolved.unread
+
+
+def test_blur_running_a_label_into_a_bar_is_no_underline_to_paint_out() -> None:
+    """Sharpened, blurred small type thresholds into bars as thin as an underline, but with
+    ink above or below them; painted out, they took "1. Name and Address" with them."""
+    grey = sharpened(
+        normalise_levels(Image.open(FIXTURES / "scan" / "blurred-header-150dpi.png")), 150
+    )
+    read = without_underlines(grey, threshold(grey), 150, blurred=True)
+    label = (60, 15, 450, 35)  # "1. Name and Address of Reporting Person*"
+    assert _dark(read, label) == _dark(grey, label) > 0
+    underline = (60, 46, 200, 48)  # below "Hoffman Reid"
+    assert _dark(read, underline) < _dark(grey, underline)
+
+
+def test_a_label_whose_number_blur_took_is_restored_by_its_words() -> None:
+    assert restore_labels("Name and Adress of Reporting Person*\nBOTHA") == (
+        "1. Name and Address of Reporting Person*\nBOTHA"
+    )
+    # twins but for the number ("2." on a Form 4, "3." on a Form 3): the words alone
+    assert restore_labels("issuer Name and Ticker or Trading Symbol\nNatera, Inc. [NTRA]") == (
+        "Issuer Name and Ticker or Trading Symbol\nNatera, Inc. [NTRA]"
+    )
+    assert restore_labels("2. issuer Name and Ticker or Trading Symbol") == (
+        "2. Issuer Name and Ticker or Trading Symbol"
+    )
+    for value in ("MENLO PARK CA 94025", "Common Stock, par value", "Ownership (Instr. 4)"):
+        assert restore_labels(value) == value
+
+
+def test_a_forms_heading_names_it_though_misread_and_annual_is_no_form_4() -> None:
+    heading = "{fdondnenn cnet STATEMENT OF CHANGES IN BENEFICIAL OWNERSIOP"
+    assert form_by_heading(f"UNITED STATES\n{heading}") == "4"
+    assert form_by_heading("ANNUL STATEMENT OF CHANGES IN BENEFICIAL OWNERSHIP") == "5"
+    assert form_by_heading("INITIAL STATEMENT OF BENEFICIAL OWNERSIOP") == "3"
+    # too misread for a Form 5's heading, but "ANNUAL" is still near: not a Form 4 either
+    assert form_by_heading("ANXXAL STATEMENT OF CHANGES IN BENEFICIAL OWNERSIOP") is None
+    assert form_by_heading("STATEMENT OF CHANGES IN OWNERSHIP") is None
+    assert form_by_heading("Washington, D.C. 20549") is None
+
+
+@pytest.mark.usefixtures("needs_tesseract")
+def test_a_blurred_scan_whose_layer_lost_the_title_is_named_by_its_re_read_heading() -> None:
+    """The layer reads the heading "STATOF CEHANGMES EIN NBENETFICI AL OWNERSHIP" and no
+    "FORM 4"; the header re-read finds the heading, and blur no longer costs box 1's label."""
+    path = FIXTURES / "scan" / "blurred-untitled-000089924319022340.pdf"
+    filing = parse_document(path.read_bytes())
+    assert filing.form_type == "4"
+    truth = parse_document((FIXTURES / "scan" / "blurred-untitled.xml").read_bytes())
+    score = compare_filings(truth, filing)
+    assert score.wrong == 0, score.wrong_fields
+    assert len(filing.lines) == len(truth.lines)
+
+
+@pytest.mark.usefixtures("needs_tesseract")
+def test_the_forms_footer_below_its_signature_is_not_read_and_the_rest_is() -> None:
+    footer = [
+        line.replace("respond", "resp0nd")  # a noisy layer's reading still names it
+        for line in FORM_FOOTER[:2] + FORM_FOOTER[-1:]
+    ]
+    signature = "/s/ Jane Roe, Attorney-in-Fact 10/31/2023"
+    page, chars = _prose_page(["1. Held by a family trust.", signature, *footer])
+    seen: list[Image.Image] = []
+
+    class Recorded(Deadline):
+        def read(self, crops, whitelist=None):
+            seen.extend(crops)
+            return super().read(crops, whitelist)
+
+    read = reread_lines(page, 150.0, 0.0, chars, Recorded(time.monotonic(), 60.0))
+    assert read.splitlines()[0].startswith("1. Held by") and "10/31/2023" in read
+    assert "Reminder" not in read and "OMB" not in read
+    assert len(seen) == 1 and seen[0].height < 3 * 34 * 300 / 150  # two lines, not five
+    # a footer line that is not last (a signature below it) is read as it was
+    page, chars = _prose_page([footer[0], signature])
+    read = reread_lines(page, 150.0, 0.0, chars, Deadline(time.monotonic(), 60.0))
+    assert "Reminder" in read and "10/31/2023" in read
+
+
+def test_a_header_cell_the_layer_reads_as_its_label_alone_is_that_label() -> None:
+    said = "4, Securities Acquired | (A) or Disposed Of (D) (Instr. 3, 4 and 5)"
+    assert column_label_alone(said) == (
+        "4. Securities Acquired (A) or Disposed Of (D) (Instr. 3, 4 and 5)"
+    )
+    owned = "5. Amoouf Snecurtiti es Beneficially Owned Following Reported | Transaction(s)"
+    assert column_label_alone(f"{owned} (Instr. 3 and 4)") == (
+        "5. Amount of Securities Beneficially Owned Following Reported Transaction(s)"
+    )
+    for other in (
+        "LTitle off Derivative| Security (instr. 3) }",  # its number lost: re-read
+        "4. Conversion or Exercise Price of Derivative Security",  # a Form 3's number
+        "2. Amount of Securities Beneficially Owned (Instr. 4)",  # a Form 3's label
+        "1. Name and Address of Reporting Person*",  # a box, which holds values
+        "3. Transaction Date (Month/Day/Year) 01/02/2023",  # more than the label
+    ):
+        assert column_label_alone(other) is None
+
+
+def test_a_comma_a_wrapped_line_ends_in_is_kept_and_a_ruling_piece_is_not() -> None:
+    def nature(whole: str) -> str | None:
+        cell = Cell(bbox=(0, 0, 1, 1), ink=(0, 0, 60, 30), layer=whole, whole=whole)
+        return scan_reader.resolve_scan_cells(["nature_of_ownership"], [cell]).texts[0]
+
+    assert nature("By Sequoia\nPartners Fund,\nLP") == "By Sequoia\nPartners Fund,\nLP"
+    assert nature("By Sequoia\nPartners Fund |\nLP") == "By Sequoia\nPartners Fund\nLP"
+    assert nature("By Sequoia\nPartners Fund, LP,") == "By Sequoia\nPartners Fund, LP"
+
+
+def test_a_re_read_far_from_the_layers_letters_is_unread_not_unverified() -> None:
+    def underlying(whole: str, layer: str) -> tuple[str | None, set[str], set[str]]:
+        cell = Cell(bbox=(0, 0, 1, 1), ink=(0, 0, 60, 30), layer=layer, whole=whole)
+        resolved = scan_reader.resolve_scan_cells(["underlying_security_title"], [cell])
+        return resolved.texts[0] or None, resolved.unread, resolved.unverified
+
+    # thinned strokes: "Common Stock" in a narrow cell re-read as "Soo"
+    assert underlying("Soo", "|Common|2\n[Stock") == (None, {"underlying_security_title"}, set())
+    # a variant of the layer's reading stays, marked unverified
+    assert underlying("Common Stock", "Comnion Stock") == (
+        "Common Stock",
+        set(),
+        {"underlying_security_title"},
+    )
+    # nothing in the layer to be far from: unverified as before
+    assert underlying("Common Stock", "")[0] == "Common Stock"

@@ -403,3 +403,43 @@ def test_a_relationship_box_read_with_nothing_checked_is_unread_not_no(
     else:
         assert all(getattr(owner, flag) is None for flag in flags)
         assert {f"reporting_owners[0].{flag}" for flag in flags} <= filing.provenance.unread
+
+
+def test_a_title_printed_but_unread_is_null_not_the_title_above() -> None:
+    def resolver(fields: list[str | None], cells: Sequence[Any]) -> ResolvedCells:
+        texts = [c if c != "?" else "" for c in cells]
+        return ResolvedCells(
+            texts, unread={f for f, c in zip(fields, cells, strict=True) if c == "?" and f}
+        )
+
+    reader = GridReader("pdf", resolve_cells=resolver)
+    reader.feed([_BOXES, _TABLE_I, _SUB])
+    reader.feed_row(_SALE, cells=_SALE)
+    spanned = ["", *_SALE[1:]]  # a title cell spanning this row and the one above
+    reader.feed_row(spanned, cells=spanned)
+    unread_title = ["?", *_SALE[1:]]
+    reader.feed_row(unread_title, cells=unread_title)
+    first, second, third = reader.finish("FORM 4").lines
+    assert first.security_title == second.security_title == "Common Stock"
+    assert third.security_title is None and "security_title" in third.unread_fields
+
+
+def test_an_unread_title_read_as_the_title_above_is_that_title() -> None:
+    def resolver(fields: list[str | None], cells: Sequence[Any]) -> ResolvedCells:
+        title = cells[0]
+        if not title.startswith("?"):
+            return ResolvedCells(list(cells))
+        # read as what follows the "?", but not confirmed
+        return ResolvedCells(
+            ["", *cells[1:]], unread={"security_title"}, withheld={"security_title": title[1:]}
+        )
+
+    reader = GridReader("pdf", resolve_cells=resolver)
+    reader.feed([_BOXES, _TABLE_I, _SUB])
+    for title in ("Common Stock", "?Common  Stock", "?Class B Common Stock"):
+        row = [title, *_SALE[1:]]
+        reader.feed_row(row, cells=row)
+    first, second, third = reader.finish("FORM 4").lines
+    assert first.security_title == second.security_title == "Common Stock"
+    assert "security_title" not in second.unread_fields
+    assert third.security_title is None and "security_title" in third.unread_fields

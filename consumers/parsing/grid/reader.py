@@ -61,7 +61,7 @@ _CLEAR_BOXES = {
 }
 # The ticker's brackets as printed, or as OCR reads them ("{ NTRA ]").
 _ISSUER = re.compile(
-    r"[23]\. Issuer Name and Ticker or Trading Symbol\s*(\S.*?)\s*[\[{]\s*([^\]}]*?)\s*[\]}]"
+    r"(?:[23]\. )?Issuer Name and Ticker or Trading Symbol\s*(\S.*?)\s*[\[{]\s*([^\]}]*?)\s*[\]}]"
 )
 # Form 3: "2. Date of Event Requiring Statement", Form 4: "3. Date of Earliest Transaction",
 # Form 5: "3. Statement for Issuer's Fiscal Year Ended".
@@ -601,6 +601,9 @@ class ResolvedCells:
     held: dict[str, str] = dataclass_field(default_factory=dict)
     unread: set[str] = dataclass_field(default_factory=set)
     unverified: set[str] = dataclass_field(default_factory=set)
+    # Free text read but withheld (unread) for want of confirmation, by field: a title the
+    # line above prints the same confirms it (GridReader._place_row).
+    withheld: dict[str, str] = dataclass_field(default_factory=dict)
 
 
 class CellResolver(Protocol):
@@ -780,7 +783,8 @@ class GridReader:
             resolved = self._resolve_cells(table.fields, cells)
             row = resolved.texts
         unread = resolved.unread if resolved else set()
-        target = self._place_row(table, row, frozenset(unread & _LINE_FIELDS))
+        withheld_title = resolved.withheld.get("security_title") if resolved else None
+        target = self._place_row(table, row, frozenset(unread & _LINE_FIELDS), withheld_title)
         if target is None or resolved is None:
             return
         if resolved.held:
@@ -795,11 +799,16 @@ class GridReader:
                 target.note_unverified(field)
 
     def _place_row(
-        self, table: _Table, row: Row, unread: frozenset[str] = frozenset()
+        self,
+        table: _Table,
+        row: Row,
+        unread: frozenset[str] = frozenset(),
+        withheld_title: str | None = None,
     ) -> TableLine | None:
         """The line a data row's values went into: a new line, or the one above it continues.
         `unread` are the row's cells printed but not read: a row with an unread value holds a
-        line's values, so it is never taken for the wrapped text or spill of the line above."""
+        line's values, so it is never taken for the wrapped text or spill of the line above.
+        `withheld_title` is what an unread title cell was read as, unconfirmed."""
         filled = {table.fields[i] for i, c in enumerate(row) if c not in (None, "")} | unread
         first_titled = "security_title" in filled and self._last_line(table) is None
         if filled and filled <= _TEXT_COLUMNS and not first_titled:
@@ -822,7 +831,14 @@ class GridReader:
         if line is None:
             return None
         if line.security_title is None and last is not None:
-            line.security_title = last.security_title
+            # A title cell spanning this row and the one above. A title printed but not read
+            # (a scan's) is the one above only when it was read as that, unconfirmed: the
+            # title above is another security's as often as not.
+            above = last.security_title
+            if "security_title" not in unread or (
+                above is not None and one_line(withheld_title or "") == one_line(above)
+            ):
+                line.security_title = above
         for field in table.cut_off:
             line.mark_unread(field)
         self._numbers[table.table] = number

@@ -19,7 +19,7 @@ from PIL import Image
 from consumers.parsing.core.errors import ParseError, Reason
 from consumers.parsing.core.model import ACQUIRED_DISPOSED, DIRECT_INDIRECT, TRANSACTION_CODES
 from consumers.parsing.grid.text import normalise
-from consumers.parsing.scan import ocr_values, page_image, tesseract
+from consumers.parsing.scan import ocr_labels, ocr_values, page_image, tesseract
 
 TARGET_DPI = 450  # value crops are scaled to this before tesseract reads them
 TEXT_DPI = 300  # text crops (labels, names, titles) need less
@@ -229,7 +229,14 @@ def read_page_cells(
             rows.append(cells)
     crops = _Crops(grey, dpi)
     inked = [c for row in rows for c in row if c is not None and c.ink is not None]
-    for cell, read in zip(inked, deadline.read([crops.whole(c) for c in inked]), strict=True):
+    to_read = []
+    for cell in inked:
+        label = ocr_labels.column_label_alone(cell.layer)
+        if label is None:
+            to_read.append(cell)
+        else:
+            cell.whole = label
+    for cell, read in zip(to_read, deadline.read([crops.whole(c) for c in to_read]), strict=True):
         cell.whole = normalise(read.text)
     short = [c for c in inked if len(c.whole) <= 24 and "\n" not in c.whole]
     letters = [c for c in short if _looks_letter(c.whole)]

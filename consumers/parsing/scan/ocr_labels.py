@@ -11,7 +11,7 @@ import functools
 import re
 from difflib import SequenceMatcher
 
-LABELS = (
+BOX_LABELS = (
     "1. Name and Address of Reporting Person*",
     "2. Issuer Name and Ticker or Trading Symbol",
     "3. Issuer Name and Ticker or Trading Symbol",
@@ -23,6 +23,8 @@ LABELS = (
     "4. Relationship of Reporting Person(s) to Issuer",
     "5. Relationship of Reporting Person(s) to Issuer",
     "6. Individual or Joint/Group Filing (Check Applicable Line)",
+)
+COLUMN_LABELS = (
     "1. Title of Security (Instr. 3)",
     "1. Title of Derivative Security (Instr. 3)",
     "2. Transaction Date (Month/Day/Year)",
@@ -44,6 +46,7 @@ LABELS = (
     "10. Ownership Form: Direct (D) or Indirect (I) (Instr. 4)",
     "11. Nature of Indirect Beneficial Ownership (Instr. 4)",
 )
+LABELS = BOX_LABELS + COLUMN_LABELS
 _MIN_CHARS = 8  # shorter lines ("Code", "(A)") are left to the grid reader's own matching
 _MIN_RATIO = 0.85
 # A label's number as OCR garbles it on a noisy scan: one letter or a few marks, then a space
@@ -92,10 +95,39 @@ def restore_labels(text: str) -> str:
             stripped[0].isdigit() or stripped[0] in "lI|L" or _GARBLED_NUMBER.match(stripped)
         ):
             ratio, prefix, replaced = _best_prefix(stripped)
-            if ratio >= _MIN_RATIO and prefix.lower() != stripped[:replaced].lower():
+            if ratio >= _MIN_RATIO and prefix != stripped[:replaced]:
                 stripped = prefix + stripped[replaced:]
+        elif len(stripped) >= _MIN_BODY_CHARS and stripped[:1].isalpha():
+            stripped = _with_lost_number(stripped)
         lines.append(stripped if stripped != line.strip() else line)
     return "\n".join(lines)
+
+
+# Blur takes a label's small number first ("issuer Name and Ticker or Trading Symbol"): a line
+# that starts with this much of a label's words, nearly as printed, is that label.
+_MIN_BODY_CHARS = 20
+
+
+@functools.cache
+def _bodies() -> dict[str, str]:
+    """Each label's words -> the label, or the words alone where two labels differ only in
+    their number ("2." or "3. Issuer Name": which one depends on the form)."""
+    numbers: dict[str, set[str]] = {}
+    for label in LABELS:
+        numbers.setdefault(_LABEL_BODY.sub("", label), set()).add(label)
+    return {body: labels.pop() if len(labels) == 1 else body for body, labels in numbers.items()}
+
+
+def _with_lost_number(line: str) -> str:
+    """The line with the label its words start with restored, number and all when only one
+    label has those words; the line unchanged when it starts like no label's words."""
+    bodies = _bodies()
+    ratio, prefix, replaced = _best_prefix(line, tuple(bodies), _MIN_RATIO)
+    if ratio < _MIN_RATIO or len(prefix) < _MIN_BODY_CHARS:
+        return line
+    label = bodies[next(body for body in bodies if body.startswith(prefix))]
+    restored = label[: len(label) - len(_LABEL_BODY.sub("", label)) + len(prefix)]
+    return restored + line[replaced:]
 
 
 # A label's words after its number ("Name and Address of Reporting Person*").
@@ -191,6 +223,10 @@ def restore_agreed_label(text: str, layer: str) -> str:
 
 
 FOOTNOTES_HEADING = "Explanation of Responses:"
+# The caption under each signature, which the reader finds signatures by; OCR may lose or
+# misread its two small stars ("™ Signature of Reporting Person", "Signature of ...").
+SIGNATURE_CAPTION = "** Signature of Reporting Person"
+_SIGNATURE_CAPTION = re.compile(r"^\s*[^A-Za-z\s]{0,3}\s*Signature of Reporting Person")
 REMARKS_HEADING = "Remarks:"
 # A numbered line opens the footnotes: the first of them, where the heading above was lost.
 _FIRST_FOOTNOTE = re.compile(r"^[ \t]*1\.\s", re.MULTILINE)
@@ -200,7 +236,7 @@ def restore_headings(text: str) -> str:
     """The prose below a scan's grids with its two headings restored, which the reader finds
     footnotes and remarks by: a line starting nearly like one ("Explanation of Rusponses:",
     "Remarks;") gets its exact wording, and a lost footnotes heading is put back above the
-    first footnote ("1. ...")."""
+    first footnote ("1. "); and the signature's caption with its stars (SIGNATURE_CAPTION)."""
     lines = text.split("\n")
     for index, line in enumerate(lines):
         stripped = line.strip()
@@ -215,8 +251,93 @@ def restore_headings(text: str) -> str:
                 if similar.ratio() >= _MIN_RATIO:
                     lines[index] = heading + stripped[length:]
                     break
+    for index, line in enumerate(lines):
+        caption = _SIGNATURE_CAPTION.match(line)
+        if caption is not None and not line.lstrip().startswith(SIGNATURE_CAPTION):
+            lines[index] = SIGNATURE_CAPTION + line[caption.end() :]
     restored = "\n".join(lines)
     first = _FIRST_FOOTNOTE.search(restored)
     if FOOTNOTES_HEADING not in restored and first is not None:
         restored = f"{restored[: first.start()]}{FOOTNOTES_HEADING}\n{restored[first.start() :]}"
     return restored
+
+
+# The heading each form prints under its title, longest first.
+STATEMENTS = (
+    ("ANNUAL STATEMENT OF CHANGES IN BENEFICIAL OWNERSHIP", "5"),
+    ("INITIAL STATEMENT OF BENEFICIAL OWNERSHIP", "3"),
+    ("STATEMENT OF CHANGES IN BENEFICIAL OWNERSHIP", "4"),
+)
+# Letters a re-read may get wrong in a heading and still name its form: the three headings
+# are at least nine letters apart, and "ANNUAL" before the Form 4 heading is six.
+_HEADING_EDITS = 3
+_ANNUAL = "ANNUAL"
+
+
+def form_by_heading(text: str) -> str | None:
+    """The form whose heading a line of a re-read nearly spells (blur reads "OWNERSHIP" as
+    "OWNERSIOP"), or None: no heading, or a Form 4 heading after letters nearly "ANNUAL" (a
+    Form 5 whose first word was misread further)."""
+    for line in text.split("\n"):
+        letters = re.sub(r"[^A-Z]", "", line.upper())
+        for heading, form in STATEMENTS:
+            wanted = heading.replace(" ", "")
+            edits, start = _nearest_substring(wanted, letters)
+            if edits > _HEADING_EDITS:
+                continue
+            before = letters[max(0, start - len(_ANNUAL)) : start]
+            if form == "4" and _nearest_substring(_ANNUAL, before)[0] <= _HEADING_EDITS:
+                return None
+            return form
+    return None
+
+
+def _nearest_substring(pattern: str, text: str) -> tuple[int, int]:
+    """(edits, start): the fewest edits turning some substring of `text` into `pattern`, and
+    where the first such substring starts (approximate matching, Sellers' algorithm)."""
+    # costs[j], starts[j]: best edits and start of a match of the pattern so far ending at j
+    costs, starts = [0] * (len(text) + 1), list(range(len(text) + 1))
+    for index, wanted in enumerate(pattern, 1):
+        next_costs, next_starts = [index] + [0] * len(text), [0] * (len(text) + 1)
+        for j, seen in enumerate(text, 1):
+            options = (
+                (costs[j - 1] + (seen != wanted), starts[j - 1]),  # kept or replaced
+                (costs[j] + 1, starts[j]),  # a letter the text lost
+                (next_costs[j - 1] + 1, next_starts[j - 1]),  # a letter the text added
+            )
+            next_costs[j], next_starts[j] = min(options)
+        costs, starts = next_costs, next_starts
+    best = min(range(len(text) + 1), key=lambda j: (costs[j], starts[j]))
+    return costs[best], starts[best]
+
+
+# Pieces of the cell's rulings the text layer reads into it.
+_RULING_PIECES = str.maketrans("", "", "|[]{}")
+_LABEL_NUMBER = re.compile(r"(\d{1,2}A?)[.,]\s")
+_ALONE_RATIO = 0.9
+_CUT_REACH = 3  # the layer's text may be this many characters longer or shorter
+# What a column's label may print after the words kept in COLUMN_LABELS: "(Instr. 3 and 4)".
+_INSTRUCTION_TAIL = re.compile(r"^\(?\s*[Il1i]nstr\b.{0,16}$")
+
+
+def column_label_alone(layer: str) -> str | None:
+    """The column label a table's header cell prints, when the text layer reads the cell as
+    nearly that label, its number exact, and nothing more ("4, Securities Acquired | (A) or
+    Disposed Of (D) (Instr. 3, 4 and 5)"). A re-read of such a cell would only be restored to
+    the same label, so it is not made: the header's labels were a tenth of a page's reads."""
+    flat = " ".join(layer.translate(_RULING_PIECES).split())
+    number = _LABEL_NUMBER.match(flat)
+    if number is None:
+        return None
+    low = flat.lower()
+    for label in COLUMN_LABELS:
+        if not label.startswith(f"{number[1]}."):
+            continue
+        for cut in range(len(label) - _CUT_REACH, len(label) + _CUT_REACH + 1):
+            tail = flat[cut:].strip()
+            if tail and not _INSTRUCTION_TAIL.match(tail):
+                continue
+            similar = SequenceMatcher(None, low[:cut], label.lower(), autojunk=False)
+            if similar.ratio() >= _ALONE_RATIO:
+                return label
+    return None

@@ -128,13 +128,20 @@ def despeckle(grey: Image.Image, resolution: float) -> tuple[Image.Image, bool]:
     return cleaned, True
 
 
-def without_underlines(grey: Image.Image, ink: Image.Image, resolution: float) -> Image.Image:
+def without_underlines(
+    grey: Image.Image, ink: Image.Image, resolution: float, blurred: bool = False
+) -> Image.Image:
     """The page for reading: long thin dark runs of `ink` (its threshold: underlined names, a
     signature line, pieces of rulings) painted paper, row by row, so OCR neither drops the line
-    of text sitting on them nor reads them as characters. Only the run's own rows are painted."""
+    of text sitting on them nor reads them as characters. Only the run's own rows are painted.
+    On a `blurred` page a run needs paper above and below it: blur runs small type into bars
+    (elsewhere, a grey scanned ruling's lower rows are no paper, and it is painted all the
+    same)."""
     cleaned = grey
     for run in _runs(ink, round(UNDERLINE_MIN_POINTS * resolution / 72.0)):
-        if run.last - run.first < UNDERLINE_MAX_PIXELS:
+        if run.last - run.first < UNDERLINE_MAX_PIXELS and (
+            not blurred or _paper_beside(grey, run, resolution)
+        ):
             if cleaned is grey:
                 cleaned = grey.copy()
             cleaned.paste(255, (run.start, run.first, run.end, run.last + 1))
@@ -191,7 +198,7 @@ def find_rulings(
         thickness = (run.last + 1 - run.first) * points
         if thickness > MAX_RULING_POINTS:
             continue
-        if grey is not None and not _paper_both_sides(grey, run, resolution):
+        if grey is not None and not _paper_beside(grey, run, resolution):
             continue
         y = (run.first + run.last + 1) / 2 * points
         horizontal.append(ruling(run.start * points, run.end * points, y, y))
@@ -208,10 +215,11 @@ def find_rulings(
     )
 
 
-def _paper_both_sides(grey: Image.Image, run: _Run, resolution: float) -> bool:
+def _paper_beside(grey: Image.Image, run: _Run, resolution: float) -> bool:
     """Within RULING_CLEARANCE_POINTS above and below the run, the page is lighter than the
-    run by RULING_CONTRAST_LEVELS on average: a ruling is drawn across paper, while blur runs
-    a line of text into a bar with grey ink on both sides of its darkest rows."""
+    run by RULING_CONTRAST_LEVELS on average: a ruling or an underline is drawn across paper,
+    while blur (and the sharpening of it) runs a line of text into a bar with ink on one side
+    of its darkest rows or both."""
     reach = max(1, round(RULING_CLEARANCE_POINTS * resolution / 72.0))
     core = ImageStat.Stat(grey.crop((run.start, run.first, run.end, run.last + 1))).mean[0]
     above = (run.start, max(0, run.first - reach), run.end, run.first)

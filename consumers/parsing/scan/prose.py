@@ -13,6 +13,7 @@ to a pixel: two different lines would need the layer's OCR to misread one into t
 from __future__ import annotations
 
 from bisect import bisect_left
+from difflib import SequenceMatcher
 from typing import Any
 
 from pdfplumber.utils import extract_text
@@ -22,8 +23,31 @@ from consumers.parsing.grid.text import normalise
 from consumers.parsing.scan import page_image
 from consumers.parsing.scan.cells import TEXT_DPI, Deadline, rescale
 
+# The lines every Form 3, 4 and 5 prints last, below its signature: they say nothing about
+# the filing, and at about 600 characters they were a fifth of a one-page filing's prose read.
+FORM_FOOTER = (
+    "Reminder: Report on a separate line for each class of securities beneficially owned "
+    "directly or indirectly.",
+    "* If the form is filed by more than one reporting person, see Instruction 4 (b)(v).",
+    "** Intentional misstatements or omissions of facts constitute Federal Criminal Violations "
+    "See 18 U.S.C. 1001 and 15 U.S.C. 78ff(a).",
+    "Note: File three copies of this Form, one of which must be manually signed. If space is "
+    "insufficient, see Instruction 6 for procedure.",
+    "Persons who respond to the collection of information contained in this form are not "
+    "required to respond unless the form displays a currently valid OMB Number.",
+)
+FOOTER_LIKENESS = 0.7  # a noisy layer's "Reminder: Reponoa rsentat e ine fr each class of..."
 MIN_REPEATED_LETTERS = 20  # a shorter line ("this footnote.") is cheap to read again anyway
 SAME_SIZE_PIXELS = 1  # two prints of one line differ in width and height by at most this
+
+
+def _footer(said: str) -> bool:
+    """Whether the layer's line is one of the form's own last lines, however noisily read."""
+    low = said.lower()
+    return len(said) >= MIN_REPEATED_LETTERS and any(
+        SequenceMatcher(None, low, line.lower(), autojunk=False).ratio() >= FOOTER_LIKENESS
+        for line in FORM_FOOTER
+    )
 
 
 def _repeatable(said: str) -> bool:
@@ -39,14 +63,24 @@ def reread_lines(
     chars: list[dict[str, Any]],
     deadline: Deadline,
 ) -> str:
-    """The text of the page image below `top_points`, one line of ink to a text line; `chars`
-    are the text layer's characters in the image's frame."""
+    """The text of the page image below `top_points`, one line of ink to a text line, but for
+    the form's footer (FORM_FOOTER) where the layer reads it last; `chars` are the text
+    layer's characters in the image's frame."""
     scale = dpi / 72.0
     offset = round(top_points * scale) + 2
     area = grey.crop((0, offset, grey.width, grey.height))
     ink = page_image.threshold(area)
     lines = page_image.text_lines(ink, dpi)
     said = [" ".join(text.split()) for text in _layer_lines(chars, lines, offset, scale)]
+    kept = len(lines)
+    while kept and _footer(said[kept - 1]):
+        kept -= 1
+    if kept < len(lines):
+        if kept == 0:
+            return ""
+        footer_top = lines[kept][1]
+        lines, said = lines[:kept], said[:kept]
+        area, ink = (image.crop((0, 0, area.width, footer_top)) for image in (area, ink))
     first_read: dict[str, tuple[int, int, int]] = {}  # what the layer says -> line, its size
     read_as: list[int] = []  # for each line, the line whose read it takes
     for index, (left, top, right, bottom) in enumerate(lines):

@@ -13,10 +13,12 @@ import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from enum import StrEnum
 from typing import Any, NamedTuple
 
 from pdfplumber.utils import extract_text
+from PIL import Image
 
 from consumers.limits import (
     MAX_SCAN_PAGE_PIXELS,
@@ -46,9 +48,11 @@ from consumers.parsing.scan import (
 )
 from consumers.parsing.scan.cells import (
     INK_MARGIN_PIXELS,
+    TEXT_DPI,
     Cell,
     Deadline,
     read_page_cells,
+    rescale,
 )
 from consumers.parsing.scan.layer import ScanPage
 
@@ -84,7 +88,8 @@ def cell_text(cell: Cell | None) -> str | None:
     if cell.tail is not None and cell.value:
         read = cell.value.rstrip("'!’`\"°*")  # what is left of a painted-out mark
     read = _PRINTED_DATE.sub(_checked_date, read)
-    lines = (" ".join(_TEXT_NOISE.sub("", line).split()) for line in read.splitlines())
+    split = read.splitlines()
+    lines = (_line_text(line, wrapped=index < len(split) - 1) for index, line in enumerate(split))
     text = ocr_labels.restore_labels(_unmatched_close("\n".join(line for line in lines if line)))
     text = ocr_labels.restore_agreed_label(text, cell.layer)
     text = _ROMAN.sub(lambda m: m[0].replace("l", "I"), text)
@@ -92,6 +97,19 @@ def cell_text(cell: Cell | None) -> str | None:
     text = _UNCHECKED.sub("[ ]", text)
     text = _OPEN_TICKER.sub(r"\1]", text)
     return text.replace("lf Amendment", "If Amendment")
+
+
+# A comma a wrapped line ends in, right after its word ("Partners Fund," / "LP"): text, where
+# a line's other trailing marks are the cell's ruling pieces.
+_WRAPPED_COMMA = re.compile(r"[A-Za-z0-9.)],$")
+
+
+def _line_text(line: str, wrapped: bool) -> str:
+    """A line of a text cell without the noise OCR leaves at its ends (_TEXT_NOISE)."""
+    text = " ".join(_TEXT_NOISE.sub("", line).split())
+    if wrapped and text and _WRAPPED_COMMA.search(line.rstrip()):
+        text += ","
+    return text
 
 
 def _unmatched_close(text: str) -> str:
@@ -256,12 +274,28 @@ def _resolve_text(field: str, cell: Cell, resolved: ResolvedCells) -> str:
     text = cell_text(cell) or ""
     marks = ocr_values.clean_mark(cell.mark) if cell.tail is not None else []
     if not _layer_agrees(text, cell.layer) and not _title_agrees_unspaced(field, text, cell.layer):
-        if field in _GATED_TEXT_FIELDS or cell.needs_layer:
+        if field in _GATED_TEXT_FIELDS or cell.needs_layer or _layer_reads_other(text, cell.layer):
+            if text:
+                resolved.withheld[_value_name(field)] = text
             text = ""
             resolved.unread.add(_value_name(field))
         else:
             resolved.unverified.add(_value_name(field))
     return text + _marks_text(marks)
+
+
+# Below this likeness to the layer's letters a re-read is no variant of what the layer read:
+# one of the two lost the text ("Soo" where the layer has "Common Stock").
+_MIN_VARIANT_LIKENESS = 0.5
+
+
+def _layer_reads_other(text: str, layer: str) -> bool:
+    """The layer reads letters in the cell that the re-read is far from: a re-read kept
+    unverified must at least be a variant of the layer's."""
+    said, read = (re.sub(r"[^a-z]", "", value.lower()) for value in (layer, text))
+    return bool(said) and (
+        SequenceMatcher(None, read, said, autojunk=False).ratio() < _MIN_VARIANT_LIKENESS
+    )
 
 
 def _title_agrees_unspaced(field: str, text: str, layer: str) -> bool:
@@ -299,7 +333,9 @@ def _resolve_agreed(
     if _figure_in_doubt(field, cell, value):
         resolved.unread.add(name)
         return _marks_text(marks)
-    if cell.strict and amount_or_date and not _sure_on_a_noisy_page(agreement):
+    if cell.needs_layer and amount_or_date and not _sure_on_a_noisy_page(agreement):
+        # Specks and blur alike make both re-reads agree on a misread digit (blur: "656,279"
+        # for 456,279): on a noisy page an amount needs the layer or the form's arithmetic.
         if field in checks.HELD_AMOUNTS:
             resolved.held[field] = value  # for the form's arithmetic to confirm (checks)
         resolved.unread.add(name)
@@ -346,7 +382,10 @@ def parse_scanned_pdf(pages: list[ScanPage], started: float, budget: float) -> F
         raise ParseError(Reason.OCR_LOW_CONFIDENCE, "no ruled table found in the page images")
     # a page had scanner speckle: its reads are trusted only with the layer's
     speckled = any(read.speckled for read in reads)
-    filing = reader.finish(_with_form_title("\n".join(t for read in reads for t in read.texts)))
+    text = _with_form_title("\n".join(t for read in reads for t in read.texts))
+    if not _FORM_TITLE.search(text[:_TITLE_CHARS]):
+        text = _title_from_header(reads, deadline) + text
+    filing = reader.finish(text)
     if not filing.lines and not (filing.form_type or "").startswith("3"):
         # Only a Form 3 may report no securities. A scanned Form 4 or 5 without a line is one
         # whose tables were not read (a heavily blurred scan), not a report of nothing.
@@ -392,6 +431,8 @@ class _PageRead:
     grids: int
     speckled: bool
     noisy: bool  # speckled or blurred: its reads stand only with the layer's
+    header: Image.Image | None = None  # the page image above its first grid
+    dpi: float = 0.0  # the page image's resolution
 
 
 # pdfplumber's table finding over the rulings found in the image (points).
@@ -431,7 +472,7 @@ def _read_page(page: ScanPage, reader: GridReader, deadline: Deadline) -> _PageR
     )
     ink = page_image.threshold(grey)
     horizontal, vertical = page_image.find_rulings(ink, dpi, grey)
-    grey = page_image.without_underlines(grey, ink, dpi)  # found: now only in the way
+    grey = page_image.without_underlines(grey, ink, dpi, blurred)  # found: now in the way
     if len(horizontal) < 2 or len(vertical) < 2:
         below = prose_text(prose.reread_lines(grey, dpi, 0.0, chars, deadline))
         return _PageRead([below], layer, 0, speckled, noisy)
@@ -447,6 +488,8 @@ def _read_page(page: ScanPage, reader: GridReader, deadline: Deadline) -> _PageR
     )
     tables.sort(key=lambda t: (t.bbox[1], t.bbox[0]))
     bottom = max((t.bbox[3] for t in tables), default=0.0)
+    top = round(tables[0].bbox[1] * dpi / 72.0) if tables else 0
+    header = grey.crop((0, 0, grey.width, top)) if top > 0 else None
     above = [c for c in chars if (c["top"] + c["bottom"]) / 2 <= bottom]
     texts = [
         layer_text(extract_text(above) if above else ""),
@@ -455,7 +498,7 @@ def _read_page(page: ScanPage, reader: GridReader, deadline: Deadline) -> _PageR
     rows = read_page_cells(chars, tables, grey, dpi, deadline, strict=speckled, needs_layer=noisy)
     for row in rows:
         reader.feed_row([cell_text(c) for c in row], cells=row)
-    return _PageRead(texts, layer, len(tables), speckled, noisy)
+    return _PageRead(texts, layer, len(tables), speckled, noisy, header, dpi)
 
 
 def scan_budget(pages: list[ScanPage], ceiling: float = SCAN_TIME_BUDGET_SECONDS) -> float:
@@ -490,23 +533,31 @@ def _leveled_chars(page: ScanPage, angle: float) -> list[dict[str, Any]]:
     return moved
 
 
-_STATEMENTS = (  # the heading each form prints under its title, longest first
-    ("ANNUAL STATEMENT OF CHANGES IN BENEFICIAL OWNERSHIP", "5"),
-    ("INITIAL STATEMENT OF BENEFICIAL OWNERSHIP", "3"),
-    ("STATEMENT OF CHANGES IN BENEFICIAL OWNERSHIP", "4"),
-)
+_TITLE_CHARS = 2000  # the grid reader looks for the form's title this far into the text
 
 
 def _with_form_title(text: str) -> str:
     """A scan's big "FORM 4" title is often lost by OCR; its printed heading says the same."""
-    head = text[:2000]
+    head = text[:_TITLE_CHARS]
     if _FORM_TITLE.search(head):
         return text
     letters = re.sub(r"[^A-Z]", "", head.upper())  # OCR splits and glues words ("CHANGESI N")
-    for heading, form in _STATEMENTS:
+    for heading, form in ocr_labels.STATEMENTS:
         if heading.replace(" ", "") in letters:
             return f"FORM {form}\n{text}"
     return text
+
+
+def _title_from_header(reads: list[_PageRead], deadline: Deadline) -> str:
+    """The form's title where the text layer has neither it nor its heading (blur): the first
+    page's header re-read, its heading matched nearly (ocr_labels.form_by_heading). The box
+    around the big title defeats tesseract, but the heading below it reads."""
+    first = next((read for read in reads if read.grids), None)
+    if first is None or first.header is None:
+        return ""
+    (read,) = deadline.read([rescale(first.header, first.dpi, TEXT_DPI)])
+    form = ocr_labels.form_by_heading(read.text)
+    return f"FORM {form}\n" if form else ""
 
 
 def prose_text(read: str) -> str:
