@@ -333,9 +333,7 @@ def _resolve_agreed(
     if _figure_in_doubt(field, cell, value):
         resolved.unread.add(name)
         return _marks_text(marks)
-    if cell.needs_layer and amount_or_date and not _sure_on_a_noisy_page(agreement):
-        # Specks and blur alike make both re-reads agree on a misread digit (blur: "656,279"
-        # for 456,279): on a noisy page an amount needs the layer or the form's arithmetic.
+    if cell.strict and amount_or_date and not _sure_on_a_noisy_page(agreement):
         if field in checks.HELD_AMOUNTS:
             resolved.held[field] = value  # for the form's arithmetic to confirm (checks)
         resolved.unread.add(name)
