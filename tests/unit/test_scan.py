@@ -751,13 +751,10 @@ def _prose_page(lines: list[str]) -> tuple[Image.Image, list[dict[str, object]]]
     return page, chars
 
 
-@pytest.mark.usefixtures("needs_tesseract")
-@pytest.mark.parametrize("changed", [False, True], ids=["repeated", "one-word-changed"])
-def test_a_line_the_layer_repeats_is_read_once_and_any_other_line_is_read(changed: bool) -> None:
-    last = _BOILERPLATE.replace("details", "records") if changed else _BOILERPLATE
-    lines = ["1. Sold at prices from $10.00 to $11.00", _BOILERPLATE]
-    lines += ["2. Sold at prices from $12.00 to $13.00", last]
-    page, chars = _prose_page(lines)
+def _reread_recorded(
+    page: Image.Image, chars: list[dict[str, object]]
+) -> tuple[str, list[Image.Image]]:
+    """reread_lines' text of a 150 dpi page, and the crops it sent tesseract."""
     seen: list[Image.Image] = []
 
     class Recorded(Deadline):
@@ -765,7 +762,17 @@ def test_a_line_the_layer_repeats_is_read_once_and_any_other_line_is_read(change
             seen.extend(crops)
             return super().read(crops, whitelist)
 
-    read = reread_lines(page, 150.0, 0.0, chars, Recorded(time.monotonic(), 60.0))
+    return reread_lines(page, 150.0, 0.0, chars, Recorded(time.monotonic(), 60.0)), seen
+
+
+@pytest.mark.usefixtures("needs_tesseract")
+@pytest.mark.parametrize("changed", [False, True], ids=["repeated", "one-word-changed"])
+def test_a_line_the_layer_repeats_is_read_once_and_any_other_line_is_read(changed: bool) -> None:
+    last = _BOILERPLATE.replace("details", "records") if changed else _BOILERPLATE
+    lines = ["1. Sold at prices from $10.00 to $11.00", _BOILERPLATE]
+    lines += ["2. Sold at prices from $12.00 to $13.00", last]
+    page, chars = _prose_page(lines)
+    read, seen = _reread_recorded(page, chars)
     texts = read.splitlines()
     assert len(texts) == 4 and texts[0].startswith("1.") and texts[2].startswith("2.")
     assert "details" in texts[1]
@@ -1132,14 +1139,7 @@ def test_the_forms_footer_below_its_signature_is_not_read_and_the_rest_is() -> N
     ]
     signature = "/s/ Jane Roe, Attorney-in-Fact 10/31/2023"
     page, chars = _prose_page(["1. Held by a family trust.", signature, *footer])
-    seen: list[Image.Image] = []
-
-    class Recorded(Deadline):
-        def read(self, crops, whitelist=None):
-            seen.extend(crops)
-            return super().read(crops, whitelist)
-
-    read = reread_lines(page, 150.0, 0.0, chars, Recorded(time.monotonic(), 60.0))
+    read, seen = _reread_recorded(page, chars)
     assert read.splitlines()[0].startswith("1. Held by") and "10/31/2023" in read
     assert "Reminder" not in read and "OMB" not in read
     assert len(seen) == 1 and seen[0].height < 3 * 34 * 300 / 150  # two lines, not five
@@ -1194,3 +1194,5 @@ def test_a_re_read_far_from_the_layers_letters_is_unread_not_unverified() -> Non
     )
     # nothing in the layer to be far from: unverified as before
     assert underlying("Common Stock", "")[0] == "Common Stock"
+    # a layer with fewer letters lost them: the re-read stays, unverified
+    assert underlying("Common Stock", "[eee\noc")[0] == "Common Stock"

@@ -334,7 +334,9 @@ def test_a_joint_filers_director_cell_holding_neither_x_nor_nothing_is_unread() 
     assert reader.joint_owner_flag_cells[1] == ["x", "", "CFO", ""]
 
 
-def test_a_row_of_printed_but_unread_value_cells_is_a_line_of_its_own() -> None:
+def _reader_of_unread_cells() -> GridReader:
+    """A reader past Table I's header whose resolver reads a "?" cell as printed but unread."""
+
     def resolver(fields: list[str | None], cells: Sequence[Any]) -> ResolvedCells:
         texts = [c if c != "?" else "" for c in cells]
         return ResolvedCells(
@@ -343,6 +345,11 @@ def test_a_row_of_printed_but_unread_value_cells_is_a_line_of_its_own() -> None:
 
     reader = GridReader("pdf", resolve_cells=resolver)
     reader.feed([_BOXES, _TABLE_I, _SUB])
+    return reader
+
+
+def test_a_row_of_printed_but_unread_value_cells_is_a_line_of_its_own() -> None:
+    reader = _reader_of_unread_cells()
     reader.feed_row(_SALE, cells=_SALE)
     unread = ["Common Stock", "?", "", "?", "", "?", "", "?", "?", "", ""]
     reader.feed_row(unread, cells=unread)
@@ -406,14 +413,7 @@ def test_a_relationship_box_read_with_nothing_checked_is_unread_not_no(
 
 
 def test_a_title_printed_but_unread_is_null_not_the_title_above() -> None:
-    def resolver(fields: list[str | None], cells: Sequence[Any]) -> ResolvedCells:
-        texts = [c if c != "?" else "" for c in cells]
-        return ResolvedCells(
-            texts, unread={f for f, c in zip(fields, cells, strict=True) if c == "?" and f}
-        )
-
-    reader = GridReader("pdf", resolve_cells=resolver)
-    reader.feed([_BOXES, _TABLE_I, _SUB])
+    reader = _reader_of_unread_cells()
     reader.feed_row(_SALE, cells=_SALE)
     spanned = ["", *_SALE[1:]]  # a title cell spanning this row and the one above
     reader.feed_row(spanned, cells=spanned)
@@ -431,15 +431,18 @@ def test_an_unread_title_read_as_the_title_above_is_that_title() -> None:
             return ResolvedCells(list(cells))
         # read as what follows the "?", but not confirmed
         return ResolvedCells(
-            ["", *cells[1:]], unread={"security_title"}, withheld={"security_title": title[1:]}
+            ["", *cells[1:]],
+            unread={"security_title"},
+            withheld={"security_title": tuple(title[1:].split("|"))},  # re-read | layer
         )
 
     reader = GridReader("pdf", resolve_cells=resolver)
     reader.feed([_BOXES, _TABLE_I, _SUB])
-    for title in ("Common Stock", "?Common  Stock", "?Class B Common Stock"):
+    titles = ("Common Stock", "?Common  Stock|[eee", "?Comnion Stock|Common Stock(1)")
+    for title in (*titles, "?Class B Common Stock|Class B Comrnon"):
         row = [title, *_SALE[1:]]
         reader.feed_row(row, cells=row)
-    first, second, third = reader.finish("FORM 4").lines
-    assert first.security_title == second.security_title == "Common Stock"
-    assert "security_title" not in second.unread_fields
-    assert third.security_title is None and "security_title" in third.unread_fields
+    first, second, third, fourth = reader.finish("FORM 4").lines
+    assert first.security_title == second.security_title == third.security_title
+    assert "security_title" not in second.unread_fields | third.unread_fields
+    assert fourth.security_title is None and "security_title" in fourth.unread_fields

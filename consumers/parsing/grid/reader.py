@@ -601,9 +601,10 @@ class ResolvedCells:
     held: dict[str, str] = dataclass_field(default_factory=dict)
     unread: set[str] = dataclass_field(default_factory=set)
     unverified: set[str] = dataclass_field(default_factory=set)
-    # Free text read but withheld (unread) for want of confirmation, by field: a title the
-    # line above prints the same confirms it (GridReader._place_row).
-    withheld: dict[str, str] = dataclass_field(default_factory=dict)
+    # Free text withheld (unread) for want of confirmation, by field: what each read made of
+    # it (a scan's re-read and layer). A title the line above prints as one of them is that
+    # title (GridReader._place_row).
+    withheld: dict[str, tuple[str, ...]] = dataclass_field(default_factory=dict)
 
 
 class CellResolver(Protocol):
@@ -783,8 +784,8 @@ class GridReader:
             resolved = self._resolve_cells(table.fields, cells)
             row = resolved.texts
         unread = resolved.unread if resolved else set()
-        withheld_title = resolved.withheld.get("security_title") if resolved else None
-        target = self._place_row(table, row, frozenset(unread & _LINE_FIELDS), withheld_title)
+        title_reads = resolved.withheld.get("security_title", ()) if resolved else ()
+        target = self._place_row(table, row, frozenset(unread & _LINE_FIELDS), title_reads)
         if target is None or resolved is None:
             return
         if resolved.held:
@@ -803,12 +804,12 @@ class GridReader:
         table: _Table,
         row: Row,
         unread: frozenset[str] = frozenset(),
-        withheld_title: str | None = None,
+        title_reads: tuple[str, ...] = (),
     ) -> TableLine | None:
         """The line a data row's values went into: a new line, or the one above it continues.
         `unread` are the row's cells printed but not read: a row with an unread value holds a
         line's values, so it is never taken for the wrapped text or spill of the line above.
-        `withheld_title` is what an unread title cell was read as, unconfirmed."""
+        `title_reads` are what each read made of an unread title cell, unconfirmed."""
         filled = {table.fields[i] for i, c in enumerate(row) if c not in (None, "")} | unread
         first_titled = "security_title" in filled and self._last_line(table) is None
         if filled and filled <= _TEXT_COLUMNS and not first_titled:
@@ -832,11 +833,12 @@ class GridReader:
             return None
         if line.security_title is None and last is not None:
             # A title cell spanning this row and the one above. A title printed but not read
-            # (a scan's) is the one above only when it was read as that, unconfirmed: the
-            # title above is another security's as often as not.
+            # (a scan's) is the one above only when a read of it says so: the title above is
+            # another security's as often as not.
             above = last.security_title
             if "security_title" not in unread or (
-                above is not None and one_line(withheld_title or "") == one_line(above)
+                above is not None
+                and any(one_line(split_marks(read)[0]) == one_line(above) for read in title_reads)
             ):
                 line.security_title = above
         for field in table.cut_off:

@@ -143,18 +143,19 @@ _ALPHANUMERIC = re.compile(r"[A-Za-z0-9]")
 _LEFT_RULING = re.compile(r"^[|lI\[](?=[A-Z(])")  # a cell's left rule read as "I" or "l"
 
 
+def _cell_line(value: str) -> str:
+    """A cell's text on one line, without the ruling fragments OCR reads at its edges."""
+    lines = (_LEFT_RULING.sub("", _TEXT_NOISE.sub("", line)) for line in value.splitlines())
+    return " ".join(_LAYER_NOISE.sub(" ", " ".join(lines)).split())
+
+
 def _layer_agrees(text: str, layer: str, spaced: bool = True) -> bool:
     """The re-read text is what the scan's own text layer says (ruling fragments aside; its
     spaces too, unless `spaced`)."""
     if not text:
         return True
-
-    def squeeze(value: str) -> str:
-        lines = (_LEFT_RULING.sub("", _TEXT_NOISE.sub("", line)) for line in value.splitlines())
-        return " ".join(_LAYER_NOISE.sub(" ", " ".join(lines)).split())
-
     # The layer glues a mark to the last word ("L.P2e)"): its final full stop may be lost.
-    said, read = squeeze(layer), squeeze(text).rstrip(".")
+    said, read = _cell_line(layer), _cell_line(text).rstrip(".")
     if not spaced:
         said, read = said.replace(" ", ""), read.replace(" ", "")
     # More words in the layer: the re-read lost a wrapped line ("Common" of "Common Stock").
@@ -275,8 +276,7 @@ def _resolve_text(field: str, cell: Cell, resolved: ResolvedCells) -> str:
     marks = ocr_values.clean_mark(cell.mark) if cell.tail is not None else []
     if not _layer_agrees(text, cell.layer) and not _title_agrees_unspaced(field, text, cell.layer):
         if field in _GATED_TEXT_FIELDS or cell.needs_layer or _layer_reads_other(text, cell.layer):
-            if text:
-                resolved.withheld[_value_name(field)] = text
+            resolved.withheld[_value_name(field)] = (text, _cell_line(cell.layer))
             text = ""
             resolved.unread.add(_value_name(field))
         else:
@@ -284,16 +284,17 @@ def _resolve_text(field: str, cell: Cell, resolved: ResolvedCells) -> str:
     return text + _marks_text(marks)
 
 
-# Below this likeness to the layer's letters a re-read is no variant of what the layer read:
-# one of the two lost the text ("Soo" where the layer has "Common Stock").
+# Below this likeness to the layer's letters a re-read is no variant of what the layer read.
 _MIN_VARIANT_LIKENESS = 0.5
 
 
 def _layer_reads_other(text: str, layer: str) -> bool:
-    """The layer reads letters in the cell that the re-read is far from: a re-read kept
-    unverified must at least be a variant of the layer's."""
+    """The layer reads more letters in the cell than the re-read, and the re-read is far from
+    them: the re-read lost the text ("Soo" where the layer has "Common Stock"), and is no
+    reading to keep unverified. (A layer with fewer letters is the one that lost them: a dark
+    scan's layer reads "[eee oc" for the "Common Stock" the re-read has right.)"""
     said, read = (re.sub(r"[^a-z]", "", value.lower()) for value in (layer, text))
-    return bool(said) and (
+    return len(said) > len(read) and (
         SequenceMatcher(None, read, said, autojunk=False).ratio() < _MIN_VARIANT_LIKENESS
     )
 
