@@ -1169,13 +1169,16 @@ def test_a_header_cell_the_layer_reads_as_its_label_alone_is_that_label() -> Non
 
 
 def test_a_comma_a_wrapped_line_ends_in_is_kept_and_a_ruling_piece_is_not() -> None:
-    def nature(whole: str) -> str | None:
-        cell = Cell(bbox=(0, 0, 1, 1), ink=(0, 0, 60, 30), layer=whole, whole=whole)
+    def nature(whole: str, layer: str | None = None) -> str | None:
+        said = whole if layer is None else layer
+        cell = Cell(bbox=(0, 0, 1, 1), ink=(0, 0, 60, 30), layer=said, whole=whole)
         return scan_reader.resolve_scan_cells(["nature_of_ownership"], [cell]).texts[0]
 
     assert nature("By Sequoia\nPartners Fund,\nLP") == "By Sequoia\nPartners Fund,\nLP"
     assert nature("By Sequoia\nPartners Fund |\nLP") == "By Sequoia\nPartners Fund\nLP"
     assert nature("By Sequoia\nPartners Fund, LP,") == "By Sequoia\nPartners Fund, LP"
+    # a speck read as a comma: the layer has none there
+    assert nature("By Common,\nTrust", "By Common\nTrust") == "By Common\nTrust"
 
 
 def test_a_re_read_far_from_the_layers_letters_is_unread_not_unverified() -> None:

@@ -89,7 +89,11 @@ def cell_text(cell: Cell | None) -> str | None:
         read = cell.value.rstrip("'!’`\"°*")  # what is left of a painted-out mark
     read = _PRINTED_DATE.sub(_checked_date, read)
     split = read.splitlines()
-    lines = (_line_text(line, wrapped=index < len(split) - 1) for index, line in enumerate(split))
+    commas = set(_WORD_BEFORE_COMMA.findall(cell.layer))  # the layer's: a speck reads as one too
+    lines = (
+        _line_text(line, commas if index < len(split) - 1 else set())
+        for index, line in enumerate(split)
+    )
     text = ocr_labels.restore_labels(_unmatched_close("\n".join(line for line in lines if line)))
     text = ocr_labels.restore_agreed_label(text, cell.layer)
     text = _ROMAN.sub(lambda m: m[0].replace("l", "I"), text)
@@ -101,13 +105,17 @@ def cell_text(cell: Cell | None) -> str | None:
 
 # A comma a wrapped line ends in, right after its word ("Partners Fund," / "LP"): text, where
 # a line's other trailing marks are the cell's ruling pieces.
-_WRAPPED_COMMA = re.compile(r"[A-Za-z0-9.)],$")
+_WRAPPED_COMMA = re.compile(r"([A-Za-z0-9.)]+),$")
+_WORD_BEFORE_COMMA = re.compile(r"([A-Za-z0-9.)]+),")
 
 
-def _line_text(line: str, wrapped: bool) -> str:
-    """A line of a text cell without the noise OCR leaves at its ends (_TEXT_NOISE)."""
+def _line_text(line: str, commas: set[str]) -> str:
+    """A line of a text cell without the noise OCR leaves at its ends (_TEXT_NOISE), but for
+    a comma after its last word that the layer reads there too (`commas`: the words the layer
+    has a comma after; none for a cell's last line)."""
     text = " ".join(_TEXT_NOISE.sub("", line).split())
-    if wrapped and text and _WRAPPED_COMMA.search(line.rstrip()):
+    wrapped = _WRAPPED_COMMA.search(line.rstrip())
+    if text and wrapped and wrapped[1] in commas and text.endswith(wrapped[1]):
         text += ","
     return text
 
