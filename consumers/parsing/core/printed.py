@@ -15,6 +15,9 @@ from consumers.parsing.core.errors import ParseError, Reason
 from consumers.parsing.core.model import Footnote, ReportingOwner, Signature
 from consumers.parsing.core.values import to_date, to_decimal
 
+# A form's title ("FORM 4") is looked for this far into its text: its first page's head.
+TITLE_SEARCH_CHARS = 2000
+
 _MARK = re.compile(r"\((\d{1,3})\)")
 
 

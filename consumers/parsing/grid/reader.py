@@ -27,6 +27,7 @@ from consumers.parsing.core.model import (
     TableName,
 )
 from consumers.parsing.core.printed import (
+    TITLE_SEARCH_CHARS,
     footnotes_in,
     one_line,
     parse_city_line,
@@ -915,7 +916,7 @@ class GridReader:
     def finish(self, text: str) -> Filing:
         """Complete with what lives outside the grids: form type, footnotes, remarks, signatures."""
         filing = self.filing
-        match = _FORM.search(text[:2000])
+        match = _FORM.search(text[:TITLE_SEARCH_CHARS])
         form = match[1] if match else self._form_by_date_label
         if form is None:
             raise ParseError(Reason.PDF_TABLE_UNREADABLE, "no FORM 3/4/5 title found")

@@ -23,6 +23,7 @@ from consumers.parsing.core.model import (
     TableLine,
 )
 from consumers.parsing.core.printed import (
+    TITLE_SEARCH_CHARS,
     one_line,
     parse_city_line,
     parse_printed_date,
@@ -204,7 +205,7 @@ def parse_form_text(raw: str, source_format: str = "text") -> Filing:
         )
     flat = "\n".join(lines)
     filing = Filing(source_format=source_format)
-    form = re.search(r"FORM\s*([345])\b", flat[:2000])
+    form = re.search(r"FORM\s*([345])\b", flat[:TITLE_SEARCH_CHARS])
     if form is None:
         raise ParseError(Reason.OCR_LOW_CONFIDENCE, "no FORM 3/4/5 title found")
     filing.form_type = form[1]

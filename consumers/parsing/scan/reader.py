@@ -35,7 +35,12 @@ from consumers.parsing.core.model import (
     Filing,
     footnote_ids_path,
 )
-from consumers.parsing.core.printed import footnotes_in, remarks_in, signatures_in
+from consumers.parsing.core.printed import (
+    TITLE_SEARCH_CHARS,
+    footnotes_in,
+    remarks_in,
+    signatures_in,
+)
 from consumers.parsing.grid.reader import AMOUNT_COLUMN_FIELDS, GridReader, ResolvedCells
 from consumers.parsing.grid.text import normalise
 from consumers.parsing.scan import (
@@ -390,7 +395,7 @@ def parse_scanned_pdf(pages: list[ScanPage], started: float, budget: float) -> F
     # a page had scanner speckle: its reads are trusted only with the layer's
     speckled = any(read.speckled for read in reads)
     text = _with_form_title("\n".join(t for read in reads for t in read.texts))
-    if not _FORM_TITLE.search(text[:_TITLE_CHARS]):
+    if not _FORM_TITLE.search(text[:TITLE_SEARCH_CHARS]):
         text = _title_from_header(reads, deadline) + text
     filing = reader.finish(text)
     if not filing.lines and not (filing.form_type or "").startswith("3"):
@@ -540,12 +545,9 @@ def _leveled_chars(page: ScanPage, angle: float) -> list[dict[str, Any]]:
     return moved
 
 
-_TITLE_CHARS = 2000  # the grid reader looks for the form's title this far into the text
-
-
 def _with_form_title(text: str) -> str:
     """A scan's big "FORM 4" title is often lost by OCR; its printed heading says the same."""
-    head = text[:_TITLE_CHARS]
+    head = text[:TITLE_SEARCH_CHARS]
     if _FORM_TITLE.search(head):
         return text
     letters = re.sub(r"[^A-Z]", "", head.upper())  # OCR splits and glues words ("CHANGESI N")
