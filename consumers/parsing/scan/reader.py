@@ -604,7 +604,7 @@ def _withhold_unverified(filing: Filing, layer: LayerText, strict: bool) -> Fili
     numbers = [int(i[1:]) for i in known | referenced if i[1:].isdigit()]
     expected = {f"F{n}" for n in range(1, max(numbers, default=0) + 1)} | referenced
     filing.provenance.unread.update(f"footnotes[{i}].text" for i in expected - known)
-    mark_box_reads(filing, layer.placed, strict)
+    _mark_box_reads(filing, layer.placed, strict)
     return filing
 
 
@@ -664,18 +664,11 @@ _BOX_DATES = ("period_of_report", "date_of_original_submission")
 _CITY_LINE_FIELDS = ("city", "state", "zip")
 
 
-# A shorter value found in the layer with its spaces dropped may be a chance run of letters.
-_RESPACED_MIN_CHARS = 8
-
-
-def mark_box_reads(filing: Filing, layer_text: str, strict: bool) -> None:
+def _mark_box_reads(filing: Filing, layer_text: str, strict: bool) -> None:
     """The header boxes are read once, from the re-read image: each value the scan's own text
     layer does not also contain is unverified (withheld, null and unread, when `strict`: a
-    noisy scan), and so is one the layer has with other spaces ("BOTHAROELOF" where it says
-    "BOTHA ROELOF"): two reads that disagree, one of them wrong. A box every form prints but
-    none was read is unread."""
+    noisy scan); a box every form prints but none was read is unread."""
     layer = _squeezed(layer_text)
-    unspaced_layer = layer.replace(" ", "")
     provenance = filing.provenance
     boxes = noisy.header_boxes(filing)
     for name in _BOX_DATES:
@@ -689,9 +682,7 @@ def mark_box_reads(filing: Filing, layer_text: str, strict: bool) -> None:
         value = getattr(holder, name)
         if not value or (isinstance(value, str) and _squeezed(value) in layer):
             continue
-        letters = _squeezed(value).replace(" ", "") if isinstance(value, str) else ""
-        respaced = len(letters) >= _RESPACED_MIN_CHARS and letters in unspaced_layer
-        if strict or respaced:
+        if strict:
             setattr(holder, name, None)
             provenance.unread.add(path)
         else:
