@@ -161,7 +161,7 @@ def _contradicted(reads: CellReads, value: str) -> bool:
     """The layer contradicts the value (layer_contradicts), and the tie-break reads that read
     anything (a short figure may come back empty at 600 dpi) do not all read it as the
     re-reads did."""
-    read = [figure_read(text) for text in reads.tie_breaks if figure_read(text)]
+    read = [figure for figure in map(figure_read, reads.tie_breaks) if figure]
     return layer_contradicts(reads.layer, value) and not (
         read and all(text == value for text in read)
     )

@@ -110,8 +110,8 @@ def cell_text(cell: Cell | None) -> str | None:
 
 # A comma a wrapped line ends in, right after its word ("Partners Fund," / "LP"): text, where
 # a line's other trailing marks are the cell's ruling pieces.
-_WRAPPED_COMMA = re.compile(r"([A-Za-z0-9.)]+),$")
 _WORD_BEFORE_COMMA = re.compile(r"([A-Za-z0-9.)]+),")
+_WRAPPED_COMMA = re.compile(_WORD_BEFORE_COMMA.pattern + "$")
 
 
 def _line_text(line: str, commas: set[str]) -> str:
@@ -394,10 +394,7 @@ def parse_scanned_pdf(pages: list[ScanPage], started: float, budget: float) -> F
         raise ParseError(Reason.OCR_LOW_CONFIDENCE, "no ruled table found in the page images")
     # a page had scanner speckle: its reads are trusted only with the layer's
     speckled = any(read.speckled for read in reads)
-    text = _with_form_title("\n".join(t for read in reads for t in read.texts))
-    if not _FORM_TITLE.search(text[:TITLE_SEARCH_CHARS]):
-        text = _title_from_header(reads, deadline) + text
-    filing = reader.finish(text)
+    filing = reader.finish(_with_form_title(reads, deadline))
     if not filing.lines and not (filing.form_type or "").startswith("3"):
         # Only a Form 3 may report no securities. A scanned Form 4 or 5 without a line is one
         # whose tables were not read (a heavily blurred scan), not a report of nothing.
@@ -545,8 +542,10 @@ def _leveled_chars(page: ScanPage, angle: float) -> list[dict[str, Any]]:
     return moved
 
 
-def _with_form_title(text: str) -> str:
-    """A scan's big "FORM 4" title is often lost by OCR; its printed heading says the same."""
+def _with_form_title(reads: list[_PageRead], deadline: Deadline) -> str:
+    """The pages' text, led by the form's title. A scan's big "FORM 4" is often lost by OCR;
+    its printed heading says the same, in the layer or else in a re-read of the header."""
+    text = "\n".join(t for read in reads for t in read.texts)
     head = text[:TITLE_SEARCH_CHARS]
     if _FORM_TITLE.search(head):
         return text
@@ -554,7 +553,7 @@ def _with_form_title(text: str) -> str:
     for heading, form in ocr_labels.STATEMENTS:
         if heading.replace(" ", "") in letters:
             return f"FORM {form}\n{text}"
-    return text
+    return _title_from_header(reads, deadline) + text
 
 
 def _title_from_header(reads: list[_PageRead], deadline: Deadline) -> str:
