@@ -22,6 +22,7 @@ from consumers.parsing.scan import reader as scan_reader
 from consumers.parsing.scan.cells import MARK_DPI, Cell, Deadline, rescale
 from consumers.parsing.scan.checks import (
     confirm_held,
+    confirm_held_dates,
     withhold_broken_chains,
     withhold_points_read_as_commas,
 )
@@ -719,6 +720,19 @@ def test_tightly_set_lines_are_parted_and_an_is_dots_stay_with_their_line() -> N
     assert lines[0][0] == 20 and lines[0][2] == 501
 
 
+def test_lines_run_together_by_noise_in_the_gap_between_them_are_parted() -> None:
+    page = Image.new("L", (1200, 80), 255)
+    draw = ImageDraw.Draw(page)
+    for top in (5, 18, 40):  # three lines of ink, 11 rows each; one row between the first two
+        draw.rectangle((20, top, 1100, top + 10), fill=0)
+    for x in range(30, 1100, 90):  # noise in that row: more ink than a blank row may hold
+        draw.point((x, 16), fill=0)
+        draw.point((x + 1, 17), fill=0)
+    lines = text_lines(page, 150.0)
+    assert len(lines) == 3
+    assert lines[0][1] == 5 and lines[0][3] <= 18 and lines[1][1] >= 16 and lines[1][3] == 29
+
+
 _BOILERPLATE = "Any holder may ask the issuer for details of each sale"
 
 
@@ -763,6 +777,22 @@ def _reread_recorded(
             return super().read(crops, whitelist)
 
     return reread_lines(page, 150.0, 0.0, chars, Recorded(time.monotonic(), 60.0)), seen
+
+
+@pytest.mark.usefixtures("needs_tesseract")
+def test_a_line_a_noisy_layer_reads_differently_each_time_is_still_read_once() -> None:
+    lines = ["1. Sold at prices from $10.00 to $11.00", _BOILERPLATE]
+    lines += ["2. Sold at prices from $12.00 to $13.00", _BOILERPLATE]
+    page, chars = _prose_page(lines)
+    misread = {"o": "a", "e": "c"}  # the layer's OCR of the second print, spoilt by noise
+    start = sum(len(line) for line in lines[:3])
+    for char in chars[start : start + 30]:
+        char["text"] = misread.get(str(char["text"]), char["text"])
+    read, seen = _reread_recorded(page, chars)
+    texts = read.splitlines()
+    assert len(texts) == 4 and "details" in texts[3]
+    lines_read = seen[0].height / (34 * 300 / 150)
+    assert len(seen) == 1 and 2.5 < lines_read <= 3.0
 
 
 @pytest.mark.usefixtures("needs_tesseract")
@@ -850,6 +880,65 @@ def test_a_zero_the_layer_read_as_the_letter_o_is_confirmed() -> None:
     for layer in ("", "6", "oz", "|o1"):
         assert not agreed_amount(CellReads(layer, "0", "0", "")).confirmed
     assert not agreed_amount(CellReads("o", "10", "10", "")).confirmed
+
+
+def test_a_zero_price_the_layer_read_with_an_s_for_its_dollar_is_confirmed() -> None:
+    for layer in ("|so.", "fso", "[so\n;", "$0", "gO"):
+        assert agreed_amount(CellReads(layer, "$0", "$0", "")).confirmed
+    for layer in ("so", "s6", "$10"):
+        assert not agreed_amount(CellReads(layer, "0", "0", "")).confirmed
+    assert not agreed_amount(CellReads("s10", "$0", "$0", "")).confirmed
+
+
+def test_a_left_ruling_read_as_an_opening_parenthesis_is_no_part_of_the_amount() -> None:
+    agreed = agreed_amount(CellReads("53,653", "(53,653", "(53,653", ""))
+    assert (agreed.value, agreed.confirmed) == ("53,653", True)
+    assert agreed_amount(CellReads("", "(53,653(1)", "(53,653", "(1)")).value == "53,653"
+    # a footnote mark alone keeps its parenthesis: it is no amount
+    assert agreed_amount(CellReads("(14)", "(14).", "(14).", "")).value is None
+
+
+def test_a_held_date_is_set_when_another_line_has_it_confirmed() -> None:
+    import datetime as dt
+
+    first, second, third, fourth = (_sale(n, "10", str(100 + 10 * n)) for n in (1, 2, 3, 4))
+    first.transaction_date = dt.date(2022, 4, 28)
+    filing = Filing(source_format="pdf", lines=[first, second, third, fourth])
+    filing.period_of_report = dt.date(2022, 4, 27)
+    for line in (second, third, fourth):
+        line.mark_unread("transaction_date")
+    confirm_held_dates(
+        filing,
+        [
+            (second, {"transaction_date": "04/28/2022"}),  # line 1 has it, confirmed
+            (third, {"transaction_date": "04/27/2022"}),  # box 3 says it
+            (fourth, {"transaction_date": "04/26/2022"}),  # nothing says it
+        ],
+    )
+    assert second.transaction_date == dt.date(2022, 4, 28)
+    assert third.transaction_date == dt.date(2022, 4, 27)
+    assert fourth.transaction_date is None
+    assert "transaction_date" not in second.unread_fields | third.unread_fields
+    assert "transaction_date" in fourth.unread_fields
+
+
+def test_a_text_cells_raised_mark_read_as_a_number_but_not_whole_is_an_unread_footnote() -> None:
+    def nature(mark: str) -> tuple[str | None, bool]:
+        cell = Cell(bbox=(0, 0, 1, 1), ink=(0, 0, 80, 16), tail=(60, 0, 80, 8), layer="by Trust")
+        cell.whole, cell.value, cell.mark = "by Trust(2)", "by Trust", mark
+        resolved = scan_reader.resolve_scan_cells(["nature_of_ownership"], [cell])
+        return resolved.texts[0], "footnote_ids.nature_of_ownership" in resolved.unread
+
+    assert nature("(2)") == ("by Trust(2)", False)
+    assert nature("2)") == ("by Trust", True)
+    assert nature(".") == ("by Trust", False)  # a speck, no mark
+
+
+def test_a_title_whose_layer_reads_the_left_ruling_as_an_i_is_confirmed() -> None:
+    cell = Cell(bbox=(0, 0, 1, 1), ink=(0, 0, 60, 30), layer="Common\niStock", needs_layer=True)
+    cell.whole = "Common\nStock"
+    resolved = scan_reader.resolve_scan_cells(["security_title"], [cell])
+    assert resolved.texts == ["Common\nStock"] and "security_title" not in resolved.unread
 
 
 def test_a_long_amount_both_re_reads_lost_the_separators_of_is_not_taken() -> None:

@@ -295,6 +295,16 @@ def test_table_ii_is_known_by_its_labels_when_the_title_label_lost_derivative() 
     assert line.table == "derivative" and line.conversion_or_exercise_price == Decimal("10.00")
 
 
+def test_a_conversion_price_label_that_lost_a_letter_is_no_price_column() -> None:
+    header = ["1. Title of Derivative Security (Instr. 3)"]
+    header += ["2.\nConversio\nor Exercise\nPrice of\nDerivative\nSecurity"]
+    header += ["3. Transaction Date (Month/Day/Year)"]
+    reader = GridReader("pdf")
+    reader.feed([_BOXES, header, ["Stock Option", "$6.13", "06/28/2021"]])
+    (line,) = reader.finish("FORM 4").lines
+    assert line.conversion_or_exercise_price == Decimal("6.13") and line.price_per_share is None
+
+
 @pytest.mark.parametrize(
     ("date_box", "form"),
     [

@@ -129,7 +129,8 @@ def _derivative_field(group: str, sub: str) -> str | None:
     differently (2. dates, 3. underlying, 4. conversion price, 5. ownership form)."""
     if "title of derivative" in group:
         return "security_title"
-    if "conversion or exercise" in group:
+    if "conversion or exercise" in group or "or exercise price" in group:
+        # a scan's "Conversio or Exercise Price of Derivative Security" is no price column
         return "conversion_or_exercise_price"
     if "deemed" in group:
         return "deemed_execution_date"

@@ -10,6 +10,10 @@ confirms it independently:
   direction and confirm the amounts;
 - the direction a code implies (S, F sell: D; P buys: A); a code confirmed elsewhere in the same
   table. (Direct/indirect is checked against the nature column's ink as the row is read.)
+- a noisy page's date that the layer does not confirm ("oa/2e/2022"), when another line's same
+  date column has that date confirmed, or it is the transaction date and the period of report
+  (box 3, confirmed by the layer) says it: the lines of one filing mostly share their dates
+  (confirm_held_dates, once the boxes are checked).
 """
 
 from __future__ import annotations
@@ -19,8 +23,14 @@ from decimal import Decimal
 from typing import Any
 
 from consumers.parsing.core.errors import ParseError
-from consumers.parsing.core.model import ACQUIRED_DISPOSED, Filing, TableLine, TableName
-from consumers.parsing.core.printed import parse_printed_number
+from consumers.parsing.core.model import (
+    ACQUIRED_DISPOSED,
+    DATE_LINE_FIELDS,
+    Filing,
+    TableLine,
+    TableName,
+)
+from consumers.parsing.core.printed import parse_printed_date, parse_printed_number
 from consumers.parsing.core.validation import owned_after_follows
 
 _DISPOSES = frozenset("SFD")  # codes that can only dispose ("D" is a disposition to the issuer)
@@ -29,6 +39,8 @@ _ACQUIRES = frozenset("PA")
 
 # Amounts a noisy page's layer did not confirm, held for the arithmetic to (see module doc).
 HELD_AMOUNTS = frozenset({"shares", "shares_owned_following"})
+# Dates a noisy page's layer did not confirm, held for another line's confirmed date to.
+HELD_DATES = DATE_LINE_FIELDS
 
 
 class _Held:
@@ -41,11 +53,12 @@ class _Held:
 
     def update(self, held: dict[str, str]) -> None:
         for field, text in held.items():
-            if field not in HELD_AMOUNTS:
+            parse = _HELD_PARSERS.get(field)
+            if parse is None:
                 self.values[field] = text
                 continue
             try:
-                self.values[field] = parse_printed_number(text, field)
+                self.values[field] = parse(text, field)
             except ParseError:
                 continue
 
@@ -59,16 +72,27 @@ class _Held:
                 setattr(self.line, field, self.values[field])
 
 
+_HELD_PARSERS: dict[str, Callable[[str, str], Any]] = {
+    **dict.fromkeys(HELD_AMOUNTS, parse_printed_number),
+    **dict.fromkeys(HELD_DATES, parse_printed_date),
+}
+
+
 def confirm_held(filing: Filing, held: list[tuple[TableLine, dict[str, str]]]) -> None:
     """Set each held value the filing's arithmetic or codes confirm; leave the rest null."""
+    by_line = _by_line(held)
+    _confirm_chains(filing, by_line)
+    _confirm_letters(filing, by_line.values())
+
+
+def _by_line(held: list[tuple[TableLine, dict[str, str]]]) -> dict[int, _Held]:
     by_line: dict[int, _Held] = {}
     for line, texts in held:
         if id(line) in by_line:
             by_line[id(line)].update(texts)
         else:
             by_line[id(line)] = _Held(line, texts)
-    _confirm_chains(filing, by_line)
-    _confirm_letters(filing, by_line.values())
+    return by_line
 
 
 def _holding(entry: _Held) -> tuple[Any, ...]:
@@ -178,6 +202,31 @@ def _confirm_chains(filing: Filing, by_line: dict[int, _Held]) -> None:
             if holds and entry.get("shares"):
                 before.confirm(["shares_owned_following"])
                 entry.confirm(["shares_owned_following", "shares", "acquired_disposed"])
+
+
+def confirm_held_dates(filing: Filing, held: list[tuple[TableLine, dict[str, str]]]) -> None:
+    """A held date that another line has, confirmed, in the same column, or a transaction date
+    the period of report says (call it once the boxes are checked against the layer): two
+    re-reads agreed on it, and a misread would have to land on a date the filing prints
+    elsewhere. What is set is no longer unread."""
+    confirmed = {
+        (field, getattr(line, field))
+        for line in filing.lines
+        for field in HELD_DATES
+        if getattr(line, field) is not None
+    }
+    if filing.period_of_report is not None:
+        confirmed.add(("transaction_date", filing.period_of_report))
+    for entry in _by_line(held).values():
+        fields = [
+            field
+            for field in HELD_DATES
+            if field in entry.values and (field, entry.values[field]) in confirmed
+        ]
+        entry.confirm(fields)
+        for field in fields:
+            if getattr(entry.line, field) is not None:
+                entry.line.clear_unread(field)
 
 
 def _confirm_letters(filing: Filing, entries: Iterable[_Held]) -> None:

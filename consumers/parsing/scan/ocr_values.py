@@ -152,9 +152,14 @@ def layer_contradicts(layer: str, value: str) -> bool:
 TIE_BREAK_DPIS = (600, 375)
 
 
+# The cell's left ruling read as an opening parenthesis ("(53,653"): no amount is printed after
+# one, and a footnote mark's own "(" is closed before any other opens ("(14)" stays).
+_RULING_AS_PAREN = re.compile(r"^\((?=[$\d])(?![^(]*\))")
+
+
 def figure_read(text: str) -> str:
     """A whitelisted read of a figure, its ruling bits, spaces and trailing mark pieces off."""
-    return _clean(text).rstrip("().")
+    return _RULING_AS_PAREN.sub("", _clean(text)).rstrip("().")
 
 
 def _contradicted(reads: CellReads, value: str) -> bool:
@@ -182,7 +187,7 @@ def agreed_amount(reads: CellReads) -> Agreement:
         return NO_AGREEMENT
     bare = value.lstrip("$")
     wanted = digits(bare)
-    whole = _DOLLAR.sub("", _clean(reads.whole))
+    whole = _DOLLAR.sub("", _RULING_AS_PAREN.sub("", _clean(reads.whole)))
     if not whole.startswith(bare) or _MORE_DIGITS.match(whole[len(bare) :]):
         return NO_AGREEMENT  # another value, or this one cut short by a mis-split mark
     if not reads.mark and whole[len(bare) : len(bare) + 1].isdigit():
@@ -196,7 +201,9 @@ def agreed_amount(reads: CellReads) -> Agreement:
         layer.startswith(wanted)
         and len(layer) - len(wanted) <= 2
         and _whole_digits(reads.layer) in (None, _whole_digits(bare))
-    ) or (bare == "0" and bool(_LONE_ZERO.match(reads.layer)))
+    ) or (
+        bare == "0" and bool((_DOLLAR_ZERO if value[0] == "$" else _LONE_ZERO).match(reads.layer))
+    )
     marks, read_twice = _split_marks(reads, wanted)
     return Agreement(value, marks, confirmed, marks_read_twice=read_twice)
 
@@ -234,6 +241,8 @@ def separator_in_doubt(value: str, layer: str) -> bool:
 # A lone zero as the layer's OCR reads it ("o", "O"), perhaps after the cell's left ruling
 # ("|o", "fo", "[0") and before a speck.
 _LONE_ZERO = re.compile(r"^\s*[|\[{(lIif]?\s*[0oO]\W*$")
+# "$0" as the layer's OCR reads it: its "$" as an "s" or a "g" too ("|so.", "fso", "[so").
+_DOLLAR_ZERO = re.compile(r"^\s*[|\[{(lIif]?\s*[$sSg§]\s*[0oO]\W*$")
 # An amount this many digits long is printed with thousands separators.
 _GROUPED_FROM_DIGITS = 5
 _SEPARATED = re.compile(r"\d[,.]\d")

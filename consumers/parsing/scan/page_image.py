@@ -420,11 +420,45 @@ def text_lines(image: Image.Image, resolution: float) -> list[tuple[int, int, in
             continue
         index += 1
     lines = []
-    for first, last in bands:
+    for first, last in _parted(
+        bands, [data.count(b"\x00", y * width, (y + 1) * width) for y in range(height)]
+    ):
         box = ink_box(image.crop((0, first, width, last + 1)))
         if box is not None:
             lines.append((box[0], first, box[2], last + 1))
     return lines
+
+
+# A band of ink this many times the block's usual line height is lines run together.
+RUN_TOGETHER_LINES = 1.7
+# A row with at most this share of its band's usual ink per row is the gap between two lines
+# that noise (a JPEG's blocks, specks) filled: a line's own rows between its ascenders and its
+# descenders carry far more.
+GAP_INK_SHARE = 0.2
+
+
+def _parted(bands: list[list[int]], row_ink: list[int]) -> list[list[int]]:
+    """The bands, each as tall as two lines or more parted at its emptiest row between them:
+    on a noisy scan no row between tightly set lines is free of ink."""
+    if not bands:
+        return bands
+    heights = sorted(last - first + 1 for first, last in bands)
+    usual = heights[(len(heights) - 1) // 2]  # the lower median: most bands are single lines
+    parted: list[list[int]] = []
+    pending = list(bands)
+    while pending:
+        first, last = pending.pop(0)
+        if last - first + 1 < RUN_TOGETHER_LINES * usual:
+            parted.append([first, last])
+            continue
+        inner = range(first + usual // 2, last - usual // 2 + 1)
+        rows = sorted(row_ink[first : last + 1])
+        gap = min(inner, key=lambda y: row_ink[y], default=None)
+        if gap is None or row_ink[gap] > GAP_INK_SHARE * rows[len(rows) // 2]:
+            parted.append([first, last])
+            continue
+        pending[:0] = [[first, gap - 1], [gap + 1, last]]
+    return parted
 
 
 def raised_tail(image: Image.Image, resolution: float, rise_points: float = 1.2) -> int | None:

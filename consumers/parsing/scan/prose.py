@@ -7,7 +7,12 @@ Tesseract's time is per character (about 2,700 a second here, whatever the scale
 page spent most of its budget reading one sentence again and again. A line is read once when
 the scan's text layer says exactly what it says for an earlier line, with enough letters and
 no digit (figures are what differs between such footnotes), and its ink is as wide and as tall
-to a pixel: two different lines would need the layer's OCR to misread one into the other.
+to a pixel. On a noisy scan the layer reads each print of a line differently ("Inc., any
+securlty holder of Testa" / "Ing, any Secunty holder of Testa"), so a line is also a repeat
+when the layer's text is merely like the earlier one's (REPEAT_LIKENESS). That costs no
+wrong value: a footnote's text stands only where the layer says exactly what was read
+(reader.withhold_unconfirmed_prose), so a repeat that is in fact another line is left
+unread, never taken for the earlier one.
 """
 
 from __future__ import annotations
@@ -39,6 +44,9 @@ FORM_FOOTER = (
 FOOTER_LIKENESS = 0.7  # a noisy layer's "Reminder: Reponoa rsentat e ine fr each class of..."
 MIN_REPEATED_LETTERS = 20  # a shorter line ("this footnote.") is cheap to read again anyway
 SAME_SIZE_PIXELS = 1  # two prints of one line differ in width and height by at most this
+# Two noisy layer reads of one printed line were measured this alike or more (JPEG and speckled
+# scans of the Tesla sale footnotes); lines of other words are rarely one pixel as wide.
+REPEAT_LIKENESS = 0.7
 
 
 def _footer(said: str) -> bool:
@@ -81,64 +89,80 @@ def reread_lines(
         footer_top = lines[kept][1]
         lines, said = lines[:kept], said[:kept]
         area, ink = (image.crop((0, 0, area.width, footer_top)) for image in (area, ink))
-    first_read: dict[str, tuple[int, int, int]] = {}  # what the layer says -> line, its size
-    read_as: list[int] = []  # for each line, the line whose read it takes
-    for index, (left, top, right, bottom) in enumerate(lines):
-        size = (right - left, bottom - top)
-        earlier = first_read.get(said[index])
-        if (
-            earlier is not None
-            and _repeatable(said[index])
-            and all(abs(a - b) <= SAME_SIZE_PIXELS for a, b in zip(earlier[1:], size, strict=True))
-        ):
-            read_as.append(earlier[0])
-            continue
-        first_read.setdefault(said[index], (index, *size))
-        read_as.append(index)
+    read_as = _read_as(lines, said)
     if all(read_as[index] == index for index in range(len(lines))):
         box = page_image.ink_box(ink)
         if box is None:
             return ""
         (read,) = deadline.read([rescale(area.crop(box), dpi, TEXT_DPI)])
         return read.text
-    # The repeats cut out (each with the gap below it) and the rest read as one block, since
-    # tesseract reads a short line alone worse than within its page; each repeat then takes
-    # the text read on its first print.
-    pieces: list[tuple[int, int]] = []  # rows of the area kept, top to bottom
-    start = lines[0][1]
-    for index, (_, top, _, _) in enumerate(lines):
-        if read_as[index] != index:
-            if top > start:
-                pieces.append((start, top))
-            start = lines[index + 1][1] if index + 1 < len(lines) else lines[index][3]
-    if lines[-1][3] > start:
-        pieces.append((start, lines[-1][3]))
+    # Each run of lines between repeats read as a block of its own, as printed: tesseract reads
+    # a short line alone worse than within its page, and one block of the lines left (the
+    # repeats cut out, or painted out) worse still, its short lines stacked at the left read as
+    # a column of their own ("1. The price" read ". The price"). Each repeat then takes the
+    # text read on its first print.
     left = min(line[0] for line in lines)
     right = max(line[2] for line in lines)
-    shown = Image.new("L", (right - left, sum(end - begin for begin, end in pieces)), 255)
-    row = 0
-    for begin, end in pieces:
-        shown.paste(area.crop((left, begin, right, end)), (0, row))
-        row += end - begin
-    (read,) = deadline.read([rescale(shown, dpi, TEXT_DPI)])
+    runs: list[tuple[int, int]] = []  # rows of the area, top to bottom
+    for index, (_, upper, _, lower) in enumerate(lines):
+        if read_as[index] != index:
+            continue
+        if runs and read_as[index - 1] == index - 1:
+            runs[-1] = (runs[-1][0], lower)
+        else:
+            runs.append((upper, lower))
+    crops = [
+        rescale(area.crop((left, upper, right, lower)), dpi, TEXT_DPI) for upper, lower in runs
+    ]
     factor = TEXT_DPI / dpi
-    placed = [(_area_row(pieces, middle / factor), text) for middle, text in read.lines]
+    placed = [
+        (upper + middle / factor, text)
+        for (upper, _), read in zip(runs, deadline.read(crops), strict=True)
+        for middle, text in read.lines
+    ]
     on_line: dict[int, list[str]] = {}
     for middle, text in placed:
         on_line.setdefault(_nearest_line(lines, middle), []).append(text)
-    for index, (_, top, _, bottom) in enumerate(lines):
+    for index, (_, upper, _, lower) in enumerate(lines):
         if read_as[index] != index:
-            placed.append(((top + bottom) / 2, " ".join(on_line.get(read_as[index], []))))
+            placed.append(((upper + lower) / 2, " ".join(on_line.get(read_as[index], []))))
     return "\n".join(text for _, text in sorted(placed, key=lambda entry: entry[0]) if text)
 
 
-def _area_row(pieces: list[tuple[int, int]], row: float) -> float:
-    """Where a row of the image of kept pieces lies in the area they were cut from."""
-    for begin, end in pieces:
-        if row < end - begin:
-            return begin + row
-        row -= end - begin
-    return float(pieces[-1][1]) + row
+def _read_as(lines: list[tuple[int, int, int, int]], said: list[str]) -> list[int]:
+    """For each line, the line whose read it takes: an earlier line read that it repeats (as
+    wide and as tall, its layer text alike and repeatable), or its own."""
+    first_reads: list[int] = []  # lines read for themselves that a later line may repeat
+    read_as: list[int] = []
+    for index, line in enumerate(lines):
+        earlier = (
+            next((e for e in first_reads if _repeats(lines[e], said[e], line, said[index])), None)
+            if _repeatable(said[index])
+            else None
+        )
+        if earlier is None:
+            first_reads.append(index)
+            earlier = index
+        read_as.append(earlier)
+    return read_as
+
+
+def _repeats(
+    first: tuple[int, int, int, int], said_first: str, line: tuple[int, int, int, int], said: str
+) -> bool:
+    """`line` prints what `first` does: its ink as wide and as tall, its layer text alike."""
+    sizes = ((box[2] - box[0], box[3] - box[1]) for box in (first, line))
+    if any(abs(a - b) > SAME_SIZE_PIXELS for a, b in zip(*sizes, strict=True)):
+        return False
+    if said == said_first:
+        return True
+    matcher = SequenceMatcher(None, said_first, said, autojunk=False)
+    return (
+        _repeatable(said_first)
+        and matcher.real_quick_ratio() >= REPEAT_LIKENESS
+        and matcher.quick_ratio() >= REPEAT_LIKENESS
+        and matcher.ratio() >= REPEAT_LIKENESS
+    )
 
 
 def _nearest_line(lines: list[tuple[int, int, int, int]], middle: float) -> int:

@@ -91,7 +91,7 @@ def cell_text(cell: Cell | None) -> str | None:
         return None
     read = cell.whole
     if cell.tail is not None and cell.value:
-        read = cell.value.rstrip("'!’`\"°*")  # what is left of a painted-out mark
+        read = cell.value.rstrip("'!’`\"°*¢©®")  # what is left of a painted-out mark
     read = _PRINTED_DATE.sub(_checked_date, read)
     split = read.splitlines()
     commas = set(_WORD_BEFORE_COMMA.findall(cell.layer))  # the layer's: a speck reads as one too
@@ -153,7 +153,8 @@ _LAYER_NOISE = re.compile(r"[\[\]|{}_—~]")
 _MORE_WORDS = re.compile(r"[A-Za-z]{2}")
 _WORDISH = re.compile(r"[A-Za-z0-9]{2}")
 _ALPHANUMERIC = re.compile(r"[A-Za-z0-9]")
-_LEFT_RULING = re.compile(r"^[|lI\[](?=[A-Z(])")  # a cell's left rule read as "I" or "l"
+_DIGIT = re.compile(r"\d")
+_LEFT_RULING = re.compile(r"^[|lIi!\[](?=[A-Z(])")  # a cell's left rule read as "I", "l", "i"
 
 
 def _cell_line(value: str) -> str:
@@ -287,6 +288,9 @@ def _resolve_text(field: str, cell: Cell, resolved: ResolvedCells) -> str:
     column, or any on a noisy page), or kept and marked unverified."""
     text = cell_text(cell) or ""
     marks = ocr_values.clean_mark(cell.mark) if cell.tail is not None else []
+    if cell.tail is not None and not marks and _DIGIT.search(cell.mark):
+        # a raised mark with a number, not read whole ("2)"): its footnote is there, unread
+        resolved.unread.add(footnote_ids_path(_value_name(field)))
     if not _layer_agrees(text, cell.layer) and not _title_agrees_unspaced(field, text, cell.layer):
         if field in _GATED_TEXT_FIELDS or cell.needs_layer or _layer_reads_other(text, cell.layer):
             resolved.withheld[_value_name(field)] = (text, _cell_line(cell.layer))
@@ -348,8 +352,8 @@ def _resolve_agreed(
         resolved.unread.add(name)
         return _marks_text(marks)
     if cell.strict and amount_or_date and not _sure_on_a_noisy_page(agreement):
-        if field in checks.HELD_AMOUNTS:
-            resolved.held[field] = value  # for the form's arithmetic to confirm (checks)
+        if field in checks.HELD_AMOUNTS or field in checks.HELD_DATES:
+            resolved.held[field] = value  # for the form's arithmetic or dates to confirm (checks)
         resolved.unread.add(name)
         return _marks_text(marks)
     # Two re-reads (different scales and alphabets) agreeing on a well-formed amount or
@@ -415,6 +419,7 @@ def parse_scanned_pdf(pages: list[ScanPage], started: float, budget: float) -> F
         "\n".join(read.layer.written for read in reads),
     )
     _withhold_unverified(filing, layer, strict=any(read.noisy for read in reads))
+    checks.confirm_held_dates(filing, reader.held)  # the period of report is checked by now
     noisy.withhold_misreads(filing)
     return filing
 
