@@ -953,6 +953,19 @@ def test_a_long_amount_both_re_reads_lost_the_separators_of_is_not_taken() -> No
     )
 
 
+def test_on_a_noisy_scan_a_point_between_two_words_is_a_speck() -> None:
+    lines = [_sale(1, "1", "1"), _sale(2, "1", "1"), _sale(3, "1", "1")]
+    for line, title in zip(
+        lines, ["Series.E Preferred Stock", "Series E Preferred Stock"], strict=False
+    ):
+        line.security_title = title
+    lines[2].nature_of_ownership = "By Smith Family Trust U.S.A."
+    filing = Filing(source_format="pdf", lines=lines, reporting_owners=[ReportingOwner()])
+    withhold_speckled(filing, unclear_boxes=set(), joint_owner_flag_cells=[])
+    assert [line.security_title for line in lines[:2]] == [None, "Series E Preferred Stock"]
+    assert lines[2].nature_of_ownership == "By Smith Family Trust U.S.A."
+
+
 def test_on_a_noisy_scan_text_the_specks_wrote_into_is_withheld() -> None:
     titles = ["Common Stock.", "Common - Stock", "Class A Common Stock Class A Common Stock"]
     titles += ["Class B. Common Stock", "ClassA Common Stock", "Common Steck"]

@@ -295,6 +295,28 @@ def test_table_ii_is_known_by_its_labels_when_the_title_label_lost_derivative() 
     assert line.table == "derivative" and line.conversion_or_exercise_price == Decimal("10.00")
 
 
+def test_a_title_less_row_does_not_fill_a_value_the_line_above_printed_but_not_read() -> None:
+    def resolve(fields: list[str | None], cells: Sequence[object]) -> ResolvedCells:
+        texts = [str(cell) for cell in cells]
+        resolved = ResolvedCells(texts)
+        if texts[8] == "?":  # the owned-after amount printed, not read
+            texts[8] = ""
+            resolved.unread.add("shares_owned_following")
+        return resolved
+
+    unread_owned = [*_SALE[:8], "?", *_SALE[9:]]
+    owned_only = ["", "", "", "", "", "", "", "", "8,000", "", ""]
+    for first, spilled in ((unread_owned, False), ([*_SALE[:8], "", "D", ""], True)):
+        reader = GridReader("pdf", resolve_cells=resolve)
+        rows = [_BOXES, _TABLE_I, _SUB, first, owned_only]
+        for row in rows:
+            reader.feed_row(row, cells=row if row in (first, owned_only) else None)
+        lines = reader.finish("FORM 4").lines
+        # a spill fills an empty field above; a value printed above but unread is not empty
+        assert len(lines) == (1 if spilled else 2)
+        assert lines[-1].shares_owned_following == Decimal(8000)
+
+
 def test_a_conversion_price_label_that_lost_a_letter_is_no_price_column() -> None:
     header = ["1. Title of Derivative Security (Instr. 3)"]
     header += ["2.\nConversio\nor Exercise\nPrice of\nDerivative\nSecurity"]

@@ -855,7 +855,8 @@ class GridReader:
 
     def _fill_last(self, table: _Table, row: Row) -> bool:
         """Put a title-less row's values into the empty fields of the line above; False (and
-        nothing changed) when that line already has any of them."""
+        nothing changed) when that line already has any of them, or had them printed but not
+        read (a scan's): such a row is the next line, not a spill."""
         last = self._last_line(table)
         assert last is not None
         spill = _line_from_cells(table, row, last.line)
@@ -866,7 +867,7 @@ class GridReader:
             for f in LINE_VALUE_FIELDS
             if f not in _TEXT_COLUMNS and getattr(spill, f) is not None
         }
-        if any(getattr(last, f) is not None for f in values):
+        if any(getattr(last, f) is not None or f in last.unread_fields for f in values):
             return False
         for field, value in values.items():
             setattr(last, field, value)

@@ -20,10 +20,11 @@ _LINE_TEXT_FIELDS = ("security_title", "nature_of_ownership", "underlying_securi
 # What specks leave in a text the text layer, OCR'd from the same noisy pixels, may agree with:
 # marks no title, name or nature prints, a mark standing alone between words, a full stop after
 # a lowercase word ("Stock.", "Growth. Fund"), after a closing parenthesis, after a class, or
-# after a word no one abbreviates ("by. Trust", "See. Footnote"). Also two words run together
-# where a speck took the space ("ClassA").
+# after a word no one abbreviates ("by. Trust", "See. Footnote"), or between a word and the
+# next ("Series.E"). Also two words run together where a speck took the space ("ClassA").
 _SPECKLED_TEXT = re.compile(
     r"[?!@'\"`;:|‘’“”]|\s[-.,:]\s|[a-z]{4}\.(?=\s|$)|\)\.$|\b(?:Class|Series)\s+\w\."
+    r"|[a-z]{2}\.[A-Z]"
     r"|[a-z]{2}[A-Z]\b|\b(?:[Bb]y|[Ss]ee|of|for|the|and|in|to|as)\.(?=\s)|\.\.|\s\.$"
 )
 # On any scan: marks no title, name or city is printed with (unlike "!" in "YAHOO!" or the

@@ -254,7 +254,15 @@ def _resolve_cell(field: str | None, cell: Cell | None, resolved: ResolvedCells)
     could not read, or read without confirmation."""
     if cell is None:
         return None
-    if cell.ink is None or field is None or field == "v" or _specks_only(field, cell):
+    if field is None or field == "v":
+        return ""
+    if cell.ink is None:
+        if _WORDISH.search(cell.layer):
+            # no ink found where the scanner's OCR read words (a blurred page's faint type):
+            # not known to be blank
+            resolved.unread.add(_value_name(field))
+        return ""
+    if _specks_only(field, cell):
         return ""
     if field == "direct_indirect" and _is_stroke(cell):
         # A sans-serif "I" is one upright stroke, which OCR reads as a ruling ("|"): held
