@@ -39,12 +39,13 @@ _ACQUIRES = frozenset("PA")
 
 # Amounts a noisy page's layer did not confirm, held for the arithmetic to (see module doc).
 HELD_AMOUNTS = frozenset({"shares", "shares_owned_following"})
-# Dates a noisy page's layer did not confirm, held for another line's confirmed date to.
+# Dates a noisy page's layer did not confirm, held for another line's or box 3's to confirm.
 HELD_DATES = DATE_LINE_FIELDS
 
 
 class _Held:
-    """A line's held values (field -> letter, or amount as a number), set once confirmed."""
+    """A line's held values (field -> letter, amount as a number, or date), set once
+    confirmed."""
 
     def __init__(self, line: TableLine, held: dict[str, str]) -> None:
         self.line = line
