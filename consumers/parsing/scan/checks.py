@@ -80,10 +80,20 @@ _HELD_PARSERS: dict[str, Callable[[str, str], Any]] = {
 
 
 def confirm_held(filing: Filing, held: list[tuple[TableLine, dict[str, str]]]) -> None:
-    """Set each held value the filing's arithmetic or codes confirm; leave the rest null."""
+    """Set each held value the filing's arithmetic or codes confirm; leave the rest null.
+    What is set is no longer unread."""
     by_line = _by_line(held)
     _confirm_chains(filing, by_line)
     _confirm_letters(filing, by_line.values())
+    _clear_confirmed(held)
+
+
+def _clear_confirmed(held: list[tuple[TableLine, dict[str, str]]]) -> None:
+    """A held field that has its value now was confirmed: it is no longer unread."""
+    for line, fields in held:
+        for field in fields:
+            if getattr(line, field) is not None:
+                line.clear_unread(field)
 
 
 def _by_line(held: list[tuple[TableLine, dict[str, str]]]) -> dict[int, _Held]:
@@ -225,9 +235,7 @@ def confirm_held_dates(filing: Filing, held: list[tuple[TableLine, dict[str, str
             if field in entry.values and (field, entry.values[field]) in confirmed
         ]
         entry.confirm(fields)
-        for field in fields:
-            if getattr(entry.line, field) is not None:
-                entry.line.clear_unread(field)
+    _clear_confirmed(held)
 
 
 def _confirm_letters(filing: Filing, entries: Iterable[_Held]) -> None:

@@ -396,9 +396,10 @@ def text_lines(image: Image.Image, resolution: float) -> list[tuple[int, int, in
     width, height = image.size
     data = image.tobytes()
     faint = width // 400
+    row_ink = [data.count(b"\x00", y * width, (y + 1) * width) for y in range(height)]
     bands: list[list[int]] = []
     for y in range(height):
-        if data.count(b"\x00", y * width, (y + 1) * width) <= faint:
+        if row_ink[y] <= faint:
             continue
         if bands and bands[-1][1] == y - 1:
             bands[-1][1] = y
@@ -421,9 +422,7 @@ def text_lines(image: Image.Image, resolution: float) -> list[tuple[int, int, in
             continue
         index += 1
     lines = []
-    for first, last in _parted(
-        bands, [data.count(b"\x00", y * width, (y + 1) * width) for y in range(height)]
-    ):
+    for first, last in _parted(bands, row_ink):
         box = ink_box(image.crop((0, first, width, last + 1)))
         if box is not None:
             lines.append((box[0], first, box[2], last + 1))

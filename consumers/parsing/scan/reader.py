@@ -153,7 +153,6 @@ _LAYER_NOISE = re.compile(r"[\[\]|{}_—~]")
 _MORE_WORDS = re.compile(r"[A-Za-z]{2}")
 _WORDISH = re.compile(r"[A-Za-z0-9]{2}")
 _ALPHANUMERIC = re.compile(r"[A-Za-z0-9]")
-_DIGIT = re.compile(r"\d")
 _LEFT_RULING = re.compile(r"^[|lIi!\[](?=[A-Z(])")  # a cell's left rule read as "I", "l", "i"
 
 
@@ -296,7 +295,7 @@ def _resolve_text(field: str, cell: Cell, resolved: ResolvedCells) -> str:
     column, or any on a noisy page), or kept and marked unverified."""
     text = cell_text(cell) or ""
     marks = ocr_values.clean_mark(cell.mark) if cell.tail is not None else []
-    if cell.tail is not None and not marks and _DIGIT.search(cell.mark):
+    if cell.tail is not None and not marks and ocr_values.digits(cell.mark):
         # a raised mark with a number, not read whole ("2)"): its footnote is there, unread
         resolved.unread.add(footnote_ids_path(_value_name(field)))
     if not _layer_agrees(text, cell.layer) and not _title_agrees_unspaced(field, text, cell.layer):
@@ -414,10 +413,6 @@ def parse_scanned_pdf(pages: list[ScanPage], started: float, budget: float) -> F
             Reason.PDF_TABLE_UNREADABLE, f"no table line read on a Form {filing.form_type}"
         )
     checks.confirm_held(filing, reader.held)
-    for line, held in reader.held:
-        for field in held:
-            if getattr(line, field) is not None:
-                line.clear_unread(field)  # confirmed by the form's own checks
     checks.withhold_points_read_as_commas(filing)
     if speckled:
         checks.withhold_broken_chains(filing)
