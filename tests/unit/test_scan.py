@@ -31,6 +31,7 @@ from consumers.parsing.scan.noisy import withhold_misreads, withhold_speckled
 from consumers.parsing.scan.ocr_labels import (
     column_label_alone,
     form_by_heading,
+    form_named_in,
     restore_agreed_label,
     restore_headings,
     restore_labels,
@@ -467,6 +468,15 @@ def test_a_direct_indirect_stroke_is_an_i_the_nature_column_must_confirm() -> No
     assert ownership(wide, by_trust) is None
 
 
+def test_a_footnote_mark_read_as_a_sign_is_an_unread_mark_not_text() -> None:
+    nature = Cell(
+        bbox=(0, 0, 1, 1), ink=(0, 0, 80, 16), whole="See Footnote®", layer="See Footnote®"
+    )
+    resolved = scan_reader.resolve_scan_cells(["nature_of_ownership"], [nature])
+    assert resolved.texts == ["See Footnote"]
+    assert resolved.unread == {"footnote_ids.nature_of_ownership"}
+
+
 def test_crops_are_kept_within_tesseracts_image_limits() -> None:
     from consumers.parsing.scan.tesseract import MAX_CROP_PIXELS, MAX_CROP_SIDE_PIXELS, bounded
 
@@ -599,12 +609,19 @@ def test_a_row_is_closed_where_walls_end_together_not_where_one_broken_ruling_en
     assert shared_ends(walls) == [100.0, 400.0]  # 250 and 251: one ruling noise broke
 
 
-def test_a_scanned_owners_city_line_not_read_whole_is_unread() -> None:
-    read = ReportingOwner(name="Doe John", city="PALO ALTO", state="CA", zip="94301")
-    partial = ReportingOwner(name="Roe Jane", city="PALO ALTO")
+def test_a_scanned_owners_lines_not_read_whole_are_unread() -> None:
+    read = ReportingOwner(
+        name="Doe John", street1="1 MAIN ST", city="PALO ALTO", state="CA", zip="94301"
+    )
+    partial = ReportingOwner(name="Roe Jane", city="PALO ALTO", is_officer=True, is_other=False)
     filing = Filing(source_format="pdf", reporting_owners=[read, partial])
-    scan_reader.mark_city_lines_unread(filing)
-    assert filing.provenance.unread == {"reporting_owners[1].state", "reporting_owners[1].zip"}
+    scan_reader.mark_owner_lines_unread(filing)
+    assert filing.provenance.unread == {
+        "reporting_owners[1].street1",
+        "reporting_owners[1].state",
+        "reporting_owners[1].zip",
+        "reporting_owners[1].officer_title",  # an officer's title is asked below the box
+    }
 
 
 def test_an_underline_is_painted_out_and_the_letters_on_it_kept() -> None:
@@ -1218,6 +1235,14 @@ def test_a_forms_heading_names_it_though_misread_and_annual_is_no_form_4() -> No
     assert form_by_heading("ANXXAL STATEMENT OF CHANGES IN BENEFICIAL OWNERSIOP") is None
     assert form_by_heading("STATEMENT OF CHANGES IN OWNERSHIP") is None
     assert form_by_heading("Washington, D.C. 20549") is None
+
+
+def test_a_page_names_its_form_by_heading_or_by_its_date_boxs_label() -> None:
+    assert form_named_in("ANNUAL STATEMENT OF CHANGESI N BENEFICIAL OWNERSHIP") == "5"
+    assert form_named_in("STATOEF MCHEANGNEST\n2. Date of Earliest Transaction (Mo") == "4"
+    assert form_named_in("2. Date of Event Requiring Statement") == "3"
+    assert form_named_in("3. Statement for Issuer's Fiscal Year Ended") == "5"
+    assert form_named_in("Washington, D.C. 20549 Date of Transaction") is None
 
 
 @pytest.mark.usefixtures("needs_tesseract")

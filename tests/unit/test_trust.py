@@ -160,6 +160,39 @@ def test_columns_cut_off_at_the_page_edge_are_unread_not_blank() -> None:
     assert score.wrong == 0 and score.missing == 0
 
 
+def test_table_ii_columns_whose_labels_were_not_read_leave_their_fields_unread() -> None:
+    header = [
+        "1. Title of Derivative Security (Instr. 3)",
+        "2. Conversion or Exercise Price of Derivative Security",
+        "3. Transaction Date (Month/Day/Year)",
+        "garbled",
+        "garbled",
+    ]
+    reader = GridReader("pdf")
+    reader.feed([_BOXES, header, ["Stock Option", "$6.13", "06/28/2021", "4,502", "0"]])
+    (line,) = reader.finish("FORM 4").lines
+    assert line.conversion_or_exercise_price == Decimal("6.13")
+    # a Form 4's Table II prints the amount, its direction and the amount owned after
+    assert {"shares", "acquired_disposed", "shares_owned_following"} <= line.unread_fields
+
+
+def test_a_title_spanning_two_lines_not_read_is_unread_on_both() -> None:
+    def unread_title(fields: list[str | None], cells: Sequence[Any]) -> ResolvedCells:
+        """A scan's resolver in small: a title cell read as "?" is printed but not read."""
+        resolved = ResolvedCells(["" if cell == "?" else cell for cell in cells])
+        if cells[0] == "?":
+            resolved.unread.add("security_title")
+        return resolved
+
+    reader = GridReader("pdf", resolve_cells=unread_title)
+    reader.feed([_BOXES, _TABLE_I, _SUB])
+    for row in (["?", *_SALE[1:]], [None, *_SALE[1:5], "2,000", *_SALE[6:]]):
+        reader.feed_row(row, cells=row)
+    first, second = reader.finish("FORM 4").lines
+    assert first.security_title is second.security_title is None
+    assert "security_title" in first.unread_fields and "security_title" in second.unread_fields
+
+
 def test_xml_records_carry_empty_provenance_and_scans_mark_what_they_could_not_read() -> None:
     xml = parse_document((PDFS / "000089924317024633.xml").read_bytes())
     for record in filing_records(xml):
@@ -340,14 +373,39 @@ def test_a_conversion_price_label_that_lost_a_letter_is_no_price_column() -> Non
 def test_a_form_whose_title_was_not_read_is_known_by_its_date_box(
     date_box: str | None, form: str | None
 ) -> None:
+    no_v = ["" if label == "V" else label for label in _SUB]  # no V column read either
     reader = GridReader("pdf")
-    reader.feed([[*_BOXES, *([date_box] if date_box else [])], _TABLE_I, _SUB, _SALE])
+    reader.feed([[*_BOXES, *([date_box] if date_box else [])], _TABLE_I, no_v, _SALE])
     if form is None:
         with pytest.raises(ParseError, match="no FORM"):
             reader.finish("UNITED STATES SECURITIES AND EXCHANGE COMMISSION")
         return
     filing = reader.finish("UNITED STATES SECURITIES AND EXCHANGE COMMISSION")
     assert filing.form_type == form
+
+
+def test_a_form_whose_title_and_date_box_were_lost_is_a_form_4_by_its_v_column() -> None:
+    reader = GridReader("pdf")  # only Form 4's Table I prints a V column
+    reader.feed([_BOXES, _TABLE_I, _SUB, _SALE])
+    assert reader.finish("UNITED STATES SECURITIES AND EXCHANGE COMMISSION").form_type == "4"
+
+
+def test_a_header_box_whose_label_was_garbled_beside_the_other_is_unread() -> None:
+    garbled_issuer = [_BOXES[0], "2 Issiet Nana and Troe or Tracer Syitcun\nExample Corp"]
+    reader = GridReader("pdf")
+    reader.feed([garbled_issuer, _TABLE_I, _SUB, _SALE])
+    filing = reader.finish("FORM 4")
+    assert filing.issuer.name is None
+    assert {"issuer.name", "issuer.trading_symbol"} <= filing.provenance.unread
+    (line,) = filing.lines
+    assert line.shares == Decimal(1000)
+
+
+def test_a_form_with_neither_header_box_found_is_refused() -> None:
+    reader = GridReader("pdf")
+    reader.feed([_TABLE_I, _SUB, _SALE])
+    with pytest.raises(ParseError, match="boxes 1 and 2"):
+        reader.finish("FORM 4")
 
 
 def test_a_joint_filers_director_cell_holding_neither_x_nor_nothing_is_unread() -> None:
@@ -404,10 +462,11 @@ def test_a_box_whose_label_was_read_but_not_its_value_is_null_and_unread() -> No
     filing = reader.finish("FORM 4")
     assert filing.reporting_owners[0].name is None
     assert "reporting_owners[0].name" in filing.provenance.unread
-    reader = GridReader("pdf")
-    reader.feed([["Doe John", _BOXES[1]]])
-    with pytest.raises(ParseError, match="box 1"):
-        reader.finish("FORM 4")
+    reader = GridReader("pdf")  # box 1's label garbled too, beside box 2: its value unread
+    reader.feed([["Doe John", _BOXES[1]], _TABLE_I, _SUB, _SALE])
+    filing = reader.finish("FORM 4")
+    assert filing.reporting_owners[0].name is None
+    assert "reporting_owners[0].name" in filing.provenance.unread
 
 
 def test_values_under_no_readable_table_header_refuse_the_filing() -> None:

@@ -168,6 +168,7 @@ _ALWAYS_PRINTED = {
     "derivative": frozenset(
         {
             "security_title",
+            "conversion_or_exercise_price",
             "exercise_date",
             "expiration_date",
             "underlying_security_title",
@@ -179,10 +180,18 @@ _ALWAYS_PRINTED = {
 }
 
 
+# What Form 4/5 prints besides in a table with transaction columns (and Table II's column 9,
+# the amount owned after).
+_TRANSACTION_PRINTED = frozenset(
+    {"transaction_code", "shares", "acquired_disposed", "price_per_share", "shares_owned_following"}
+)
+
+
 # The order each form prints its tables' columns in (Form 4, Form 5 without the V column,
 # Form 3). A column whose label OCR garbled beyond reading takes the field of its place, when
 # the table is that wide and every label read fits that order.
 _TRANSACTION_COLUMNS = ("transaction_date", "deemed_execution_date", "transaction_code")
+_TRANSACTION_COLUMNS_SET = frozenset(_TRANSACTION_COLUMNS)
 _OWNED_COLUMNS = ("shares_owned_following", "direct_indirect", "nature_of_ownership")
 _DERIVED_COLUMNS = (SHARES_ACQUIRED, SHARES_DISPOSED, "exercise_date", "expiration_date")
 _UNDERLYING_COLUMNS = ("underlying_security_title", "underlying_shares")
@@ -282,12 +291,21 @@ class _Table:
         self.has_sub_header = sub is not None
         self.rows_read = 0  # data rows read under this header
         printed = _ALWAYS_PRINTED[table]
-        if "transaction_code" in self.fields:  # Form 4/5's Table II: column 9 too
-            printed = printed | {"shares_owned_following"}
-        if "transaction_date" in self.fields:  # Form 4/5: the transaction's columns too
-            printed = printed | {"transaction_code", "shares", "price_per_share"}
-        read = set(self.fields) | ({"shares"} if AMOUNT_COLUMN_FIELDS & set(self.fields) else set())
+        if _TRANSACTION_COLUMNS_SET & set(self.fields):
+            # Form 4/5: the transaction's columns too, and Table II's column 9
+            printed = printed | _TRANSACTION_PRINTED
+        read = set(self.fields)
+        if AMOUNT_COLUMN_FIELDS & read:  # Table II's amount column says the direction
+            read |= {"shares", "acquired_disposed"}
         self.cut_off = sorted(printed - read)
+
+    @property
+    def form_by_columns(self) -> str | None:
+        """ "4" for Table I with a V column among its transaction columns: only Form 4 prints
+        one (Form 5's Table I has none, Form 3's no transaction columns)."""
+        if self.table == "non_derivative" and {"v", "transaction_date"} <= set(self.fields):
+            return "4"
+        return None
 
 
 def _line_from_cells(
@@ -632,6 +650,7 @@ class GridReader:
         self._unplaced_rows = 0
         self._boxes_seen: set[str] = set()  # "owner", "issuer": box labels read, values or not
         self._form_by_date_label: str | None = None  # the form its date box's label names
+        self._form_by_columns: str | None = None  # the form its tables' columns name
         self._name_box: str | None = None  # box 1 while it may continue in the next rows
         self._joint_owners: list[ReportingOwner] = []
         self._joint_owner_rows: list[tuple[list[str], list[str]]] = []  # (cell lines, flags)
@@ -734,6 +753,7 @@ class GridReader:
             return
         self._table = _Table(self._table.table, self._last_header, row)
         self._table.has_sub_header = printed
+        self._form_by_columns = self._form_by_columns or self._table.form_by_columns
 
     def _continue_name_box(self, cell: str) -> None:
         """Box 1 cut into rows by the printer: read the whole box again with this part."""
@@ -843,6 +863,8 @@ class GridReader:
                 and any(one_line(split_marks(read)[0]) == one_line(above) for read in title_reads)
             ):
                 line.security_title = above
+            if line.security_title is None and "security_title" in last.unread_fields:
+                line.mark_unread("security_title")  # the title above it spans, not read
         for field in table.cut_off:
             line.mark_unread(field)
         self._numbers[table.table] = number
@@ -919,7 +941,9 @@ class GridReader:
         """Complete with what lives outside the grids: form type, footnotes, remarks, signatures."""
         filing = self.filing
         match = _FORM.search(text[:TITLE_SEARCH_CHARS])
-        form = match[1] if match else self._form_by_date_label
+        # the title, else its date box's label, else its columns (title and boxes lost to a
+        # scan's dark band)
+        form = match[1] if match else self._form_by_date_label or self._form_by_columns
         if form is None:
             raise ParseError(Reason.PDF_TABLE_UNREADABLE, "no FORM 3/4/5 title found")
         amended = bool(match and match[2]) or filing.date_of_original_submission is not None
@@ -937,15 +961,14 @@ class GridReader:
                 for flag in _RELATIONSHIPS
                 if getattr(owner, flag) is None
             )
-        # A box whose label was read but not its value (a noisy scan) is null and unread; a
-        # box not found at all means the form was not read.
+        # A box whose label was read but not its value (a noisy scan) is null and unread, as
+        # is one whose label is garbled beside the other box read (the boxes' row was found);
+        # neither box found means the form was not read.
+        if not self._boxes_seen:
+            raise ParseError(Reason.PDF_TABLE_UNREADABLE, "boxes 1 and 2 (owner, issuer) not found")
         if not self._joint_owners and self._owner.name is None:
-            if "owner" not in self._boxes_seen:
-                raise ParseError(Reason.PDF_TABLE_UNREADABLE, "box 1 (reporting person) not found")
             filing.provenance.unread.add("reporting_owners[0].name")
         if filing.issuer.name is None:
-            if "issuer" not in self._boxes_seen:
-                raise ParseError(Reason.PDF_TABLE_UNREADABLE, "box 2 (issuer) not found")
             filing.provenance.unread.update({"issuer.name", "issuer.trading_symbol"})
         if not filing.lines and self._unplaced_rows:
             # Rows of dates and amounts but no table header read: emitting the filing with no

@@ -49,6 +49,7 @@ TITLE_FIELDS = ("security_title", "underlying_security_title")
 _LONG_TITLE_WORD_LETTERS = 6
 # What no title is on its own: the last line of a wrapped title whose first line was lost.
 _TITLE_TAILS = frozenset({"Stock"})
+_COMMA_IN_TITLE = re.compile(r",\s*[A-Z]")
 # A class or series letter ("Class A", "Series B-1"): the one word of a title that is no word.
 _CLASS_LETTER = re.compile(r"^[A-Z](?:-?\d)?$")
 _CLASSED = frozenset({"class", "series"})
@@ -93,12 +94,17 @@ def _misread_of(word: str, known: str) -> bool:
 
 def _misspelt_title(text: str | None) -> bool:
     """A word of the title is a misread of a title word without being one; or the title is
-    a wrapped title's last line alone ("Stock" of "Common Stock")."""
+    a wrapped title's last line alone ("Stock" of "Common Stock"); or a comma a speck made
+    before a capital ("Common, Stock": a title's one comma is before "par value")."""
     words = re.findall(r"[A-Za-z]{4,}", text or "")
-    return (text or "").strip() in _TITLE_TAILS or any(
-        word.lower() not in _TITLE_WORDS
-        and any(_misread_of(word.lower(), known) for known in _TITLE_WORDS)
-        for word in words
+    return (
+        (text or "").strip() in _TITLE_TAILS
+        or bool(_COMMA_IN_TITLE.search(text or ""))
+        or any(
+            word.lower() not in _TITLE_WORDS
+            and any(_misread_of(word.lower(), known) for known in _TITLE_WORDS)
+            for word in words
+        )
     )
 
 

@@ -268,10 +268,26 @@ STATEMENTS = (
     ("INITIAL STATEMENT OF BENEFICIAL OWNERSHIP", "3"),
     ("STATEMENT OF CHANGES IN BENEFICIAL OWNERSHIP", "4"),
 )
+# The label of the date box each form alone prints (box 2 of Form 3, box 3 of Forms 4 and 5).
+DATE_BOX_LABELS = (
+    ("DATE OF EVENT REQUIRING STATEMENT", "3"),
+    ("DATE OF EARLIEST TRANSACTION", "4"),
+    ("FISCAL YEAR ENDED", "5"),
+)
 # Letters a re-read may get wrong in a heading and still name its form: the three headings
 # are at least nine letters apart, and "ANNUAL" before the Form 4 heading is six.
 _HEADING_EDITS = 3
 _ANNUAL = "ANNUAL"
+
+
+def form_named_in(text: str) -> str | None:
+    """The form a page's text names by its heading or its date box's label, letter for letter
+    without spaces or marks (OCR splits and glues words: "CHANGESI N"); None if neither."""
+    letters = re.sub(r"[^A-Z]", "", text.upper())
+    for label, form in (*STATEMENTS, *DATE_BOX_LABELS):
+        if label.replace(" ", "") in letters:
+            return form
+    return None
 
 
 def form_by_heading(text: str) -> str | None:

@@ -149,6 +149,9 @@ _NATURE = "nature_of_ownership"
 _GATED_TEXT_FIELDS = frozenset({_NATURE})
 # A footnote mark as OCR may read it: "(1)", "(t)", "®", "©".
 _MARK_TEXT = re.compile(r"\(\S{1,2}\)|[®©]")
+# A raised "(8)" that OCR took for a sign, ending a text cell ("See Footnote®"): no title or
+# nature of ownership ends in one.
+_MARK_READ_AS_SIGN = re.compile(r"\s*[®©]+$")
 _LAYER_NOISE = re.compile(r"[\[\]|{}_—~]")
 _MORE_WORDS = re.compile(r"[A-Za-z]{2}")
 _WORDISH = re.compile(r"[A-Za-z0-9]{2}")
@@ -295,9 +298,12 @@ def _resolve_text(field: str, cell: Cell, resolved: ResolvedCells) -> str:
     column, or any on a noisy page), or kept and marked unverified."""
     text = cell_text(cell) or ""
     marks = ocr_values.clean_mark(cell.mark) if cell.tail is not None else []
-    if cell.tail is not None and not marks and ocr_values.digits(cell.mark):
-        # a raised mark with a number, not read whole ("2)"): its footnote is there, unread
+    bare = _MARK_READ_AS_SIGN.sub("", text)
+    if (cell.tail is not None and not marks and ocr_values.digits(cell.mark)) or bare != text:
+        # a raised mark not read whole ("2)", or "(8)" read as "®"): its footnote is there,
+        # unread
         resolved.unread.add(footnote_ids_path(_value_name(field)))
+        text = bare
     if not _layer_agrees(text, cell.layer) and not _title_agrees_unspaced(field, text, cell.layer):
         if field in _GATED_TEXT_FIELDS or cell.needs_layer or _layer_reads_other(text, cell.layer):
             resolved.withheld[_value_name(field)] = (text, _cell_line(cell.layer))
@@ -557,10 +563,9 @@ def _with_form_title(reads: list[_PageRead], deadline: Deadline) -> str:
     head = text[:TITLE_SEARCH_CHARS]
     if _FORM_TITLE.search(head):
         return text
-    letters = re.sub(r"[^A-Z]", "", head.upper())  # OCR splits and glues words ("CHANGESI N")
-    for heading, form in ocr_labels.STATEMENTS:
-        if heading.replace(" ", "") in letters:
-            return f"FORM {form}\n{text}"
+    form = ocr_labels.form_named_in(head)
+    if form is not None:
+        return f"FORM {form}\n{text}"
     return _title_from_header(reads, deadline) + text
 
 
@@ -572,7 +577,8 @@ def _title_from_header(reads: list[_PageRead], deadline: Deadline) -> str:
     if first is None or first.header is None:
         return ""
     (read,) = deadline.read([rescale(first.header, first.dpi, TEXT_DPI)])
-    form = ocr_labels.form_by_heading(read.text)
+    title = _FORM_TITLE.search(page_text(read.text))
+    form = title[1] if title else ocr_labels.form_by_heading(read.text)
     return f"FORM {form}\n" if form else ""
 
 
@@ -669,6 +675,7 @@ def keep_known_marks(filing: Filing, known: set[str]) -> set[str]:
 
 _BOX_DATES = ("period_of_report", "date_of_original_submission")
 _CITY_LINE_FIELDS = ("city", "state", "zip")
+_TITLED_RELATIONSHIPS = (("is_officer", "officer_title"), ("is_other", "other_text"))
 
 
 def _mark_box_reads(filing: Filing, layer_text: str, strict: bool) -> None:
@@ -694,23 +701,29 @@ def _mark_box_reads(filing: Filing, layer_text: str, strict: bool) -> None:
             provenance.unread.add(path)
         else:
             provenance.unverified.add(path)
-    mark_city_lines_unread(filing)
+    mark_owner_lines_unread(filing)
     if filing.period_of_report is None:
         provenance.unread.add("period_of_report")
     if filing.issuer.trading_symbol is None:
         provenance.unread.add("issuer.trading_symbol")
 
 
-def mark_city_lines_unread(filing: Filing) -> None:
+def mark_owner_lines_unread(filing: Filing) -> None:
     """One printed line holds an owner's city, state and zip: any of them null on a scan is a
     line not read whole, marked unread (a foreign address's blank state cannot be told from
-    a lost one)."""
-    filing.provenance.unread.update(
-        f"reporting_owners[{index}].{name}"
-        for index, owner in enumerate(filing.reporting_owners)
-        for name in _CITY_LINE_FIELDS
-        if getattr(owner, name) is None
-    )
+    a lost one). So is a null street (box 1 prints one), and a null title of an officer or
+    an "other" relationship the box checks (the form asks for it below the box)."""
+    unread = filing.provenance.unread
+    for index, owner in enumerate(filing.reporting_owners):
+        path = f"reporting_owners[{index}]"
+        unread.update(
+            f"{path}.{name}" for name in _CITY_LINE_FIELDS if getattr(owner, name) is None
+        )
+        if owner.street1 is None:
+            unread.add(f"{path}.street1")
+        for flag, title in _TITLED_RELATIONSHIPS:
+            if getattr(owner, flag) and getattr(owner, title) is None:
+                unread.add(f"{path}.{title}")
 
 
 def _squeezed(text: str) -> str:
