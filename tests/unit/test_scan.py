@@ -45,6 +45,7 @@ from consumers.parsing.scan.ocr_values import (
     agreed_marks_only,
     clean_mark,
     layer_contradicts,
+    layer_doubts_date,
     separator_in_doubt,
 )
 from consumers.parsing.scan.page_image import (
@@ -477,6 +478,16 @@ def test_a_footnote_mark_read_as_a_sign_is_an_unread_mark_not_text() -> None:
     assert resolved.unread == {"footnote_ids.nature_of_ownership"}
 
 
+def test_a_box_read_without_a_space_the_layer_has_takes_the_layers_spacing() -> None:
+    layer = "IBOTHA ROELOF Natera, Inc. [ NTRA ] BUILDING A SUITE 100 below) Class A"
+    assert scan_reader.spaced_as_in_layer("BOTHAROELOF", layer) is None  # "IBOTHA": no word
+    assert scan_reader.spaced_as_in_layer("BUILDING ASUITE 100", layer) == "BUILDING A SUITE 100"
+    assert scan_reader.spaced_as_in_layer("Natera,Inc.", layer) == "Natera, Inc."
+    # the layer dropping a space the re-read has keeps the re-read's
+    assert scan_reader.spaced_as_in_layer("Class A", "ClassA") == "Class A"
+    assert scan_reader.spaced_as_in_layer("BOTHA ROELOF", "BOTHA RUELOF") is None
+
+
 def test_crops_are_kept_within_tesseracts_image_limits() -> None:
     from consumers.parsing.scan.tesseract import MAX_CROP_PIXELS, MAX_CROP_SIDE_PIXELS, bounded
 
@@ -865,16 +876,22 @@ def test_a_line_whose_ownership_was_not_read_is_not_linked_past() -> None:
 
 def test_on_any_scan_a_title_misread_as_another_word_or_cut_to_its_tail_is_withheld() -> None:
     misread = ["Comnion Stock", "Stock", "- ock", "Class A Comrnon Stock", "Cornmon Stock"]
+    misread += ["Common, Stock", "Sic", "enn"]  # a speck's comma; no title word at all
     kept = ["Common Stock", "Stock Option (right to buy)", "Preferred Stock", "Restricted Stock"]
     kept += ["Limited Partnership Units", "Series B-1 Convertible Preferred Stock"]
+    kept += ["Class A Common Stock, par value $0.0001 per share"]
     titles = misread + kept
     lines = [_sale(n, "1", "1") for n in range(1, len(titles) + 1)]
     for line, title in zip(lines, titles, strict=True):
         line.security_title = title
-    filing = Filing(source_format="pdf", lines=lines, reporting_owners=[ReportingOwner()])
+    owner = ReportingOwner(city="REDMOND.", state="WA")  # a speck's full stop
+    filing = Filing(source_format="pdf", lines=lines, reporting_owners=[owner])
     withhold_misreads(filing)
     assert [line.security_title for line in lines] == [None] * len(misread) + kept
     assert all("security_title" in line.unread_fields for line in lines[: len(misread)])
+    assert owner.city is None and "reporting_owners[0].city" in filing.provenance.unread
+    assert all(line.underlying_security_title is None for line in lines)  # none printed
+    assert not any("underlying_security_title" in line.unread_fields for line in lines)
 
 
 def test_on_a_noisy_page_a_footnote_mark_read_once_is_unread() -> None:
@@ -1094,6 +1111,26 @@ def test_a_layer_figure_of_the_same_shape_with_other_digits_contradicts() -> Non
     reads_wrong = CellReads("10,711", "10,741", "10,741", "", tie_breaks=("10,711", "10,741"))
     assert agreed_amount(reads_wrong).value is None
     assert agreed_date(CellReads("|32/21/2021", "12/24/2021.", "12/24/2021", "")).value is None
+
+
+def test_a_date_the_layer_reads_otherwise_is_in_doubt_even_when_every_scale_agrees() -> None:
+    assert layer_doubts_date("[32/21/2021", "12/24/2021")
+    assert layer_doubts_date("2/21/2021,", "12/24/2021")  # lost the month's 1, and the day
+    assert layer_doubts_date("2/24/2021,", "12/24/2021")  # the 1 may be the cell's ruling
+    assert not layer_doubts_date("|12/24/2021", "12/24/2021")
+    assert not layer_doubts_date("i2/2u2021", "12/21/2021")  # no date read: nothing to say
+    # every scale read "12/24/2021" where the layer has "21": held for the filing to confirm
+    cell = Cell(
+        bbox=(0, 0, 1, 1),
+        ink=(0, 0, 60, 16),
+        layer="[32/21/2021",
+        whole="12/24/2021",
+        value="12/24/2021",
+        tie_breaks=("12/24/2021", "12/24/2021"),
+    )
+    resolved = scan_reader.resolve_scan_cells(["transaction_date"], [cell])
+    assert resolved.texts == [""] and resolved.held == {"transaction_date": "12/24/2021"}
+    assert "transaction_date" in resolved.unread
 
 
 def test_on_a_page_that_groups_thousands_a_figure_that_lost_a_separator_is_unread() -> None:

@@ -160,6 +160,27 @@ def test_columns_cut_off_at_the_page_edge_are_unread_not_blank() -> None:
     assert score.wrong == 0 and score.missing == 0
 
 
+def test_box_1s_captions_garbled_by_a_scan_still_part_name_street_and_city() -> None:
+    box = "\n".join(
+        [
+            "1. Name and Address of Reporting Person*",
+            "Hoffman Reid",
+            "(Lash (First) (Middle)",
+            "C/O MICROSOFT CORPORATION",
+            "ONE MICROSOFT WAY",
+            "(Sireei)",
+            "REDMOND WA 98052",
+            "(Ciy) (Stale) (Zp)",
+        ]
+    )
+    reader = GridReader("pdf")
+    reader.feed([[box, _BOXES[1]], _TABLE_I, _SUB, _SALE])
+    (owner,) = reader.finish("FORM 4").reporting_owners
+    assert owner.name == "Hoffman Reid"
+    assert owner.street1 == "C/O MICROSOFT CORPORATION ONE MICROSOFT WAY"
+    assert (owner.city, owner.state, owner.zip) == ("REDMOND", "WA", "98052")
+
+
 def test_table_ii_columns_whose_labels_were_not_read_leave_their_fields_unread() -> None:
     header = [
         "1. Title of Derivative Security (Instr. 3)",

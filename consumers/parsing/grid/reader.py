@@ -360,17 +360,45 @@ def _lines(cell: str) -> list[str]:
     return [line.strip() for line in cell.splitlines() if line.strip()]
 
 
+# Box 1's captions under its lines, as a scan's OCR may garble them ("(Lash (First) (Middle)",
+# "(Sireei)"): a line of nothing but one to three parenthesised words.
+_CAPTION_LINE = re.compile(r"^(?:\(?[A-Za-z]{2,8}\)?\s*){1,3}$")
+_CAPTIONS = {
+    "last": "(Last) (First) (Middle)",
+    "street": "(Street)",
+    "city": "(City) (State) (Zip)",
+}
+_MIN_CAPTION_LIKENESS = 0.6
+
+
+def _caption(line: str) -> str | None:
+    """Which of box 1's captions the line is ("last", "street", "city"), read exactly or
+    nearly; None for a line of the box's text."""
+    for name, caption in _CAPTIONS.items():
+        if line.startswith(caption.split()[0]):
+            return name
+    if "(" not in line or not _CAPTION_LINE.match(line):
+        return None
+    likeness = {
+        name: SequenceMatcher(None, line.lower(), caption.lower(), autojunk=False).ratio()
+        for name, caption in _CAPTIONS.items()
+    }
+    best = max(likeness, key=likeness.__getitem__)
+    return best if likeness[best] >= _MIN_CAPTION_LIKENESS else None
+
+
 def _parse_name_box(cell: str, owner: ReportingOwner) -> None:
     lines = _lines(cell)[1:]  # after "1. Name and Address of Reporting Person*"
     street: list[str] = []
     city: list[str] = []
     stage = "name"
     for line in lines:
-        if line.startswith("(Last)"):
+        caption = _caption(line)
+        if caption == "last":
             stage = "street"
-        elif line.startswith("(Street)"):
+        elif caption == "street":
             stage = "city"
-        elif line.startswith("(City)"):
+        elif caption == "city":
             if stage == "street" and len(street) > 1:
                 city.append(street.pop())  # no "(Street)" caption (EDGAR's HTML)
             break

@@ -53,8 +53,9 @@ _COMMA_IN_TITLE = re.compile(r",\s*[A-Z]")
 # A class or series letter ("Class A", "Series B-1"): the one word of a title that is no word.
 _CLASS_LETTER = re.compile(r"^[A-Z](?:-?\d)?$")
 _CLASSED = frozenset({"class", "series"})
-# A city the state or zip ran into ("PALO ALTO-CA", "PALO ALTO CA.94304").
-_CITY_RUN_ON = re.compile(r"\d|[-.,]\s*[A-Z]{2}$")
+# A city the state or zip ran into ("PALO ALTO-CA", "PALO ALTO CA.94304"), or ending in a speck's
+# full stop ("REDMOND.").
+_CITY_RUN_ON = re.compile(r"\d|[-.,]\s*[A-Z]{2}$|\.$")
 # More decimals than a price is printed with: a footnote mark glued on ("1101.41207").
 _MAX_PRICE_DECIMALS = 4
 
@@ -95,11 +96,15 @@ def _misread_of(word: str, known: str) -> bool:
 def _misspelt_title(text: str | None) -> bool:
     """A word of the title is a misread of a title word without being one; or the title is
     a wrapped title's last line alone ("Stock" of "Common Stock"); or a comma a speck made
-    before a capital ("Common, Stock": a title's one comma is before "par value")."""
-    words = re.findall(r"[A-Za-z]{4,}", text or "")
+    before a capital ("Common, Stock": a title's one comma is before "par value"); or it has
+    no title word at all ("Sic": 1 of the corpus's 2,623 titles has none)."""
+    if not text:
+        return False
+    words = re.findall(r"[A-Za-z]{4,}", text)
     return (
-        (text or "").strip() in _TITLE_TAILS
-        or bool(_COMMA_IN_TITLE.search(text or ""))
+        text.strip() in _TITLE_TAILS
+        or bool(_COMMA_IN_TITLE.search(text))
+        or not any(word.lower() in _TITLE_WORDS for word in re.findall(r"[A-Za-z]+", text))
         or any(
             word.lower() not in _TITLE_WORDS
             and any(_misread_of(word.lower(), known) for known in _TITLE_WORDS)

@@ -145,6 +145,15 @@ def layer_contradicts(layer: str, value: str) -> bool:
     return False
 
 
+def layer_doubts_date(layer: str, value: str) -> bool:
+    """The layer reads a date of the value's shape with other digits, also one that lost the
+    month's leading 1 ("2/21/2021" for "12/24/2021"): unlike an amount's, a date's doubt costs
+    little, as a date the filing prints elsewhere confirms it (checks.confirm_held_dates)."""
+    return layer_contradicts(layer, value) or (
+        value.startswith("1") and layer_contradicts(layer, value[1:])
+    )
+
+
 # Scales a contradicted value's crop is read at again (the re-reads are at 450 dpi): measured on
 # JPEG scans, where the two re-reads agreed on a misread digit ("10,741", "12/24/2021") that
 # the read at 600 dpi had as printed, as the layer did; where the layer was the one wrong

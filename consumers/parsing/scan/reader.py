@@ -364,6 +364,13 @@ def _resolve_agreed(
     if _figure_in_doubt(field, cell, value):
         resolved.unread.add(name)
         return _marks_text(marks)
+    if field in checks.HELD_DATES and ocr_values.layer_doubts_date(cell.layer, value):
+        # Every re-read's scale agreed against the layer ("12/24/2021" where the layer has
+        # "[32/21/2021"): a JPEG's blocks make a "1" a "4" at every scale. Held for another
+        # line's confirmed date in the column, or box 3, to confirm.
+        resolved.held[field] = value
+        resolved.unread.add(name)
+        return _marks_text(marks)
     if cell.strict and amount_or_date and not _sure_on_a_noisy_page(agreement):
         if field in checks.HELD_AMOUNTS or field in checks.HELD_DATES:
             resolved.held[field] = value  # for the form's arithmetic or dates to confirm (checks)
@@ -696,6 +703,9 @@ def _mark_box_reads(filing: Filing, layer_text: str, strict: bool) -> None:
         value = getattr(holder, name)
         if not value or (isinstance(value, str) and _squeezed(value) in layer):
             continue
+        if isinstance(value, str) and (spaced := spaced_as_in_layer(value, layer)) is not None:
+            setattr(holder, name, spaced)
+            continue
         if strict:
             setattr(holder, name, None)
             provenance.unread.add(path)
@@ -724,6 +734,20 @@ def mark_owner_lines_unread(filing: Filing) -> None:
         for flag, title in _TITLED_RELATIONSHIPS:
             if getattr(owner, flag) and getattr(owner, title) is None:
                 unread.add(f"{path}.{title}")
+
+
+def spaced_as_in_layer(value: str, layer: str) -> str | None:
+    """`value` as the layer has it letter for letter but for its spaces, with the more word
+    breaks of the two ("BOTHA ROELOF" for a re-read "BOTHAROELOF"): type set tight, or a speck
+    in the gap, drops a space, and OCR seldom adds one. None when the layer has no such text."""
+    letters = value.replace(" ", "")
+    if not letters:
+        return None
+    pattern = r"\s?".join(re.escape(letter) for letter in letters)
+    found = re.search(rf"(?<![A-Za-z0-9]){pattern}(?![A-Za-z0-9])", layer)
+    if found is None:
+        return None
+    return found[0] if found[0].count(" ") > value.count(" ") else value
 
 
 def _squeezed(text: str) -> str:
