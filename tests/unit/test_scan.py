@@ -486,6 +486,7 @@ def test_a_box_read_without_a_space_the_layer_has_takes_the_layers_spacing() -> 
     # the layer dropping a space the re-read has keeps the re-read's
     assert scan_reader.spaced_as_in_layer("Class A", "ClassA") == "Class A"
     assert scan_reader.spaced_as_in_layer("BOTHA ROELOF", "BOTHA RUELOF") is None
+    assert scan_reader.spaced_as_in_layer("98052-6399", "WA 9 8052-6399") == "98052-6399"
 
 
 def test_crops_are_kept_within_tesseracts_image_limits() -> None:
@@ -877,6 +878,7 @@ def test_a_line_whose_ownership_was_not_read_is_not_linked_past() -> None:
 def test_on_any_scan_a_title_misread_as_another_word_or_cut_to_its_tail_is_withheld() -> None:
     misread = ["Comnion Stock", "Stock", "- ock", "Class A Comrnon Stock", "Cornmon Stock"]
     misread += ["Common, Stock", "Sic", "enn"]  # a speck's comma; no title word at all
+    misread += ["Stock Option (right buy)"]  # lost the "to" of "(right to buy)"
     kept = ["Common Stock", "Stock Option (right to buy)", "Preferred Stock", "Restricted Stock"]
     kept += ["Limited Partnership Units", "Series B-1 Convertible Preferred Stock"]
     kept += ["Class A Common Stock, par value $0.0001 per share"]
@@ -892,6 +894,21 @@ def test_on_any_scan_a_title_misread_as_another_word_or_cut_to_its_tail_is_withh
     assert owner.city is None and "reporting_owners[0].city" in filing.provenance.unread
     assert all(line.underlying_security_title is None for line in lines)  # none printed
     assert not any("underlying_security_title" in line.unread_fields for line in lines)
+
+
+def test_an_unverified_title_stands_only_in_the_words_titles_are_written_in() -> None:
+    titles = ["Common Stark", "Resiriciea Stock Units", "Non-Qualified Stock Option (right to buy)"]
+    titles += ["Class B Common Stock"]
+    lines = [_sale(n, "1", "1") for n in range(1, len(titles) + 1)]
+    for line, title in zip(lines, titles, strict=True):
+        line.security_title = title
+        line.note_unverified("security_title")
+    withhold_misreads(Filing(source_format="pdf", lines=lines, reporting_owners=[ReportingOwner()]))
+    assert [line.security_title for line in lines] == [None, None, *titles[2:]]
+    confirmed = _sale(9, "1", "1")
+    confirmed.security_title = "Common Stark"  # the layer read it so too: not this rule's
+    withhold_misreads(Filing(source_format="pdf", lines=[confirmed]))
+    assert confirmed.security_title == "Common Stark"
 
 
 def test_on_a_noisy_page_a_footnote_mark_read_once_is_unread() -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from consumers.parsing.core.model import Filing
+from consumers.parsing.core.model import Filing, TableLine
 from consumers.parsing.grid.reader import JOINT_OWNER_FLAGS, is_x_mark
 from consumers.parsing.grid.text import one_line
 
@@ -45,6 +45,20 @@ _TITLE_WORDS = frozenset(
     )
 )
 TITLE_FIELDS = ("security_title", "underlying_security_title")
+# The words of security titles' prose besides (the corpus's 43 titles and the common kinds of
+# award, right and note): an unverified title, which no independent read backs, must be of
+# these ("Common Stark", "Resiriciea Stock Units" are not).
+_TITLE_PROSE = _TITLE_WORDS | frozenset(
+    re.findall(
+        r"\w+",
+        "to buy sell right non qualified qualifed incentive employee director par value per"
+        " redeemable due senior subordinated purchase american ads adss capital voting"
+        " exchangeable llc lp interest interests rsu rsus psu psus sar sars appreciation"
+        " grant based vested unvested profits ltip op operating call put exercise exercisable"
+        " conversion settled cash contingent trust beneficial holdings no securities are owned"
+        " beneficially",
+    )
+)
 # A title word this long or longer is misread when two letters off one ("Comnion").
 _LONG_TITLE_WORD_LETTERS = 6
 # What no title is on its own: the last line of a wrapped title whose first line was lost.
@@ -110,6 +124,30 @@ def _misspelt_title(text: str | None) -> bool:
             and any(_misread_of(word.lower(), known) for known in _TITLE_WORDS)
             for word in words
         )
+    )
+
+
+# "(right to buy)" that lost its "to" to OCR: titles' one formula, printed whole.
+_RIGHT_WITHOUT_TO = re.compile(r"\bright\s+(?:buy|sell)\b", re.IGNORECASE)
+
+
+def _title_misread(line: TableLine, field: str, text: str | None) -> bool:
+    """A title with specks in it (no title has "!", a quote or a lowercase full stop), a
+    misspelt one, one that lost a word of its formula, or an unverified one not written in
+    titles' words."""
+    return (
+        _speckled(text)
+        or _misspelt_title(text)
+        or bool(_RIGHT_WITHOUT_TO.search(text or ""))
+        or (field in line.unverified_fields and not _of_title_prose(text))
+    )
+
+
+def _of_title_prose(text: str | None) -> bool:
+    """Each word of `text` is one titles are written in, or a class or series letter."""
+    return all(
+        word.lower() in _TITLE_PROSE or bool(_CLASS_LETTER.match(word))
+        for word in re.findall(r"[A-Za-z]+", text or "")
     )
 
 
@@ -191,8 +229,7 @@ def withhold_misreads(filing: Filing) -> None:
     for line in filing.lines:
         for field in _LINE_TEXT_FIELDS:
             text = getattr(line, field)
-            title = field in TITLE_FIELDS  # no title has "!", a quote or a lowercase full stop
-            if _misread(text) or (title and (_speckled(text) or _misspelt_title(text))):
+            if _misread(text) or (field in TITLE_FIELDS and _title_misread(line, field, text)):
                 line.withhold(field)
     provenance = filing.provenance
     for path, holder, name in header_boxes(filing):

@@ -736,6 +736,9 @@ def mark_owner_lines_unread(filing: Filing) -> None:
                 unread.add(f"{path}.{title}")
 
 
+_SPACE_IN_FIGURE = re.compile(r"(?<=\d) (?=\d)")
+
+
 def spaced_as_in_layer(value: str, layer: str) -> str | None:
     """`value` as the layer has it letter for letter but for its spaces, with the more word
     breaks of the two ("BOTHA ROELOF" for a re-read "BOTHAROELOF"): type set tight, or a speck
@@ -747,7 +750,8 @@ def spaced_as_in_layer(value: str, layer: str) -> str | None:
     found = re.search(rf"(?<![A-Za-z0-9]){pattern}(?![A-Za-z0-9])", layer)
     if found is None:
         return None
-    return found[0] if found[0].count(" ") > value.count(" ") else value
+    spaced = _SPACE_IN_FIGURE.sub("", found[0])  # "9 8052-6399": a number is not two words
+    return spaced if spaced.count(" ") > value.count(" ") else value
 
 
 def _squeezed(text: str) -> str:
