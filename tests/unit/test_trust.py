@@ -160,6 +160,34 @@ def test_columns_cut_off_at_the_page_edge_are_unread_not_blank() -> None:
     assert score.wrong == 0 and score.missing == 0
 
 
+def test_rows_under_a_header_whose_labels_were_all_lost_are_lines_of_unread_values() -> None:
+    # a blurred Table II: its title column's label garbled past reading, the rest too
+    garbled = [
+        "1. Title of\nSeasity",
+        "=/2./Price of",
+        "unetSareet",
+        "3A. Ocemed",
+        "6. Exercisatic",
+    ]
+    rows = [
+        ["Stock Option", "$6.13", "06/28/2021", "", "M"],
+        ["Stock Option", "$7.00", "", "", "M"],
+    ]
+    reader = GridReader("pdf")
+    reader.feed([_BOXES, garbled, *rows])
+    filing = reader.finish("FORM 4")
+    assert [line.security_title for line in filing.lines] == ["Stock Option", "Stock Option"]
+    for line in filing.lines:  # two lines, as printed: neither taken for the other's wrap
+        assert line.table == "derivative"
+        assert {"transaction_date", "shares", "underlying_shares"} <= line.unread_fields
+    reader = GridReader("pdf")  # a Form 3 prints no transaction columns
+    reader.feed([_BOXES, garbled, rows[0]])
+    (line,) = reader.finish("FORM 3").lines
+    assert (
+        "transaction_date" not in line.unread_fields and "underlying_shares" in line.unread_fields
+    )
+
+
 def test_box_1s_captions_garbled_by_a_scan_still_part_name_street_and_city() -> None:
     box = "\n".join(
         [
@@ -212,6 +240,10 @@ def test_a_title_spanning_two_lines_not_read_is_unread_on_both() -> None:
     first, second = reader.finish("FORM 4").lines
     assert first.security_title is second.security_title is None
     assert "security_title" in first.unread_fields and "security_title" in second.unread_fields
+    reader = GridReader("pdf")  # a table's first line with no title read: nothing spans it
+    reader.feed([_BOXES, _TABLE_I, _SUB, ["", *_SALE[1:]]])
+    (line,) = reader.finish("FORM 4").lines
+    assert line.security_title is None and "security_title" in line.unread_fields
 
 
 def test_xml_records_carry_empty_provenance_and_scans_mark_what_they_could_not_read() -> None:

@@ -287,6 +287,8 @@ class _Table:
         self.table = table
         classify = _derivative_field if table == "derivative" else _non_derivative_field
         self.fields = _by_place(table, [classify(g, s) for g, s in _column_labels(header, sub)])
+        if self.fields and self.fields[0] is None:
+            self.fields[0] = "security_title"  # every form's tables print the title first
         self.width = len(header)
         self.has_sub_header = sub is not None
         self.rows_read = 0  # data rows read under this header
@@ -298,6 +300,16 @@ class _Table:
         if AMOUNT_COLUMN_FIELDS & read:  # Table II's amount column says the direction
             read |= {"shares", "acquired_disposed"}
         self.cut_off = sorted(printed - read)
+        # Form 3 has none: which form it is is known only once its title is found
+        self.has_transaction_columns = bool(_TRANSACTION_COLUMNS_SET & read)
+
+    def unplaced_ink(self, row: Row) -> bool:
+        """The row has letters or figures in a column whose label was not read, while some
+        field the form prints was not placed: a line of values, not wrapped text."""
+        return bool(self.cut_off) and any(
+            field is None and cell and _ALPHANUMERIC.search(cell)
+            for field, cell in zip(self.fields, row, strict=False)
+        )
 
     @property
     def form_by_columns(self) -> str | None:
@@ -309,9 +321,14 @@ class _Table:
 
 
 def _line_from_cells(
-    table: _Table, cells: Row, number: int, unread: frozenset[str] = frozenset()
+    table: _Table,
+    cells: Row,
+    number: int,
+    unread: frozenset[str] = frozenset(),
+    unplaced_ink: bool = False,
 ) -> TableLine | None:
-    """The row's line; None when it holds nothing, read or `unread` (printed, not read)."""
+    """The row's line; None when it holds nothing, read or `unread` (printed, not read), or
+    `unplaced_ink` (values in columns not placed)."""
     values: dict[str, str] = {}
     footnotes: dict[str, list[str]] = {}
     for field, cell in zip(table.fields, cells, strict=False):
@@ -327,7 +344,7 @@ def _line_from_cells(
             values[field] = one_line(text)
         if marks:
             footnotes.setdefault(field, []).extend(marks)
-    if not values and not footnotes and not unread & _VALUE_COLUMNS:
+    if not values and not footnotes and not unread & _VALUE_COLUMNS and not unplaced_ink:
         return None
     is_transaction = bool({"transaction_code", "transaction_date"} & (set(values) | unread))
     line = TableLine(
@@ -453,6 +470,7 @@ def _parse_relationship_box(cell: str, owner: ReportingOwner) -> None:
 # --- the whole form --------------------------------------------------------------------------
 
 _TEXT_COLUMNS = frozenset({"security_title", "nature_of_ownership", "underlying_security_title"})
+_ALPHANUMERIC = re.compile(r"[A-Za-z0-9]")
 _LINE_FIELDS = frozenset(LINE_VALUE_FIELDS)
 _VALUE_COLUMNS = _LINE_FIELDS - _TEXT_COLUMNS
 _SUB_LABELS = frozenset(
@@ -679,6 +697,9 @@ class GridReader:
         self._boxes_seen: set[str] = set()  # "owner", "issuer": box labels read, values or not
         self._form_by_date_label: str | None = None  # the form its date box's label names
         self._form_by_columns: str | None = None  # the form its tables' columns name
+        # Lines of a table none of whose transaction columns was placed: on a Form 4 or 5 they
+        # were printed, not read.
+        self._lines_without_transaction_columns: list[TableLine] = []
         self._name_box: str | None = None  # box 1 while it may continue in the next rows
         self._joint_owners: list[ReportingOwner] = []
         self._joint_owner_rows: list[tuple[list[str], list[str]]] = []  # (cell lines, flags)
@@ -829,13 +850,16 @@ class GridReader:
         table = self._table
         assert table is not None
         table.rows_read += 1
+        unplaced_ink = table.unplaced_ink(row)
         resolved = None
         if self._resolve_cells is not None and cells is not None:
             resolved = self._resolve_cells(table.fields, cells)
             row = resolved.texts
         unread = resolved.unread if resolved else set()
         title_reads = resolved.withheld.get("security_title", ()) if resolved else ()
-        target = self._place_row(table, row, frozenset(unread & _LINE_FIELDS), title_reads)
+        target = self._place_row(
+            table, row, frozenset(unread & _LINE_FIELDS), title_reads, unplaced_ink
+        )
         if target is None or resolved is None:
             return
         if resolved.held:
@@ -855,14 +879,16 @@ class GridReader:
         row: Row,
         unread: frozenset[str] = frozenset(),
         title_reads: tuple[str, ...] = (),
+        unplaced_ink: bool = False,
     ) -> TableLine | None:
         """The line a data row's values went into: a new line, or the one above it continues.
         `unread` are the row's cells printed but not read: a row with an unread value holds a
-        line's values, so it is never taken for the wrapped text or spill of the line above.
-        `title_reads` are what each read made of an unread title cell, unconfirmed."""
+        line's values, so it is never taken for the wrapped text or spill of the line above;
+        nor is one with `unplaced_ink` (_Table.unplaced_ink). `title_reads` are what each read
+        made of an unread title cell, unconfirmed."""
         filled = {table.fields[i] for i, c in enumerate(row) if c not in (None, "")} | unread
         first_titled = "security_title" in filled and self._last_line(table) is None
-        if filled and filled <= _TEXT_COLUMNS and not first_titled:
+        if filled and filled <= _TEXT_COLUMNS and not first_titled and not unplaced_ink:
             # only wrapped text (a row cut by a page break, or spilled title lines): it
             # continues the line above, it is not a line of its own; but a table's first titled
             # row is a line even when its values are unread (numbering must not shift)
@@ -874,13 +900,15 @@ class GridReader:
         # a title cell spanning both rows.
         spilled = (
             filled and "security_title" not in filled and last is not None
-        ) and not unread & _VALUE_COLUMNS
+        ) and not (unread & _VALUE_COLUMNS or unplaced_ink)
         if spilled and self._fill_last(table, row):
             return last
         number = self._numbers[table.table] + 1
-        line = _line_from_cells(table, row, number, unread)
+        line = _line_from_cells(table, row, number, unread, unplaced_ink)
         if line is None:
             return None
+        if not table.has_transaction_columns:
+            self._lines_without_transaction_columns.append(line)
         if line.security_title is None and last is not None:
             # A title cell spanning this row and the one above. A title printed but not read
             # (a scan's) is the one above only when a read of it says so: the title above is
@@ -893,6 +921,8 @@ class GridReader:
                 line.security_title = above
             if line.security_title is None and "security_title" in last.unread_fields:
                 line.mark_unread("security_title")  # the title above it spans, not read
+        elif line.security_title is None:
+            line.mark_unread("security_title")  # a table's first line prints its title
         for field in table.cut_off:
             line.mark_unread(field)
         self._numbers[table.table] = number
@@ -976,6 +1006,11 @@ class GridReader:
             raise ParseError(Reason.PDF_TABLE_UNREADABLE, "no FORM 3/4/5 title found")
         amended = bool(match and match[2]) or filing.date_of_original_submission is not None
         filing.form_type = form + ("/A" if amended else "")
+        if form != "3":
+            for line in self._lines_without_transaction_columns:
+                for field in _TRANSACTION_PRINTED | {"transaction_date"}:
+                    if getattr(line, field) is None:
+                        line.note_unread(field)
         filing.reporting_owners = self._joint_owners or [self._owner]
         for index, owner in enumerate(filing.reporting_owners):
             if all(getattr(owner, flag) is False for flag in _RELATIONSHIPS):
