@@ -898,9 +898,9 @@ class GridReader:
         # No title of its own: either a spill of the line above (a wrapped amount) that fills
         # its empty fields, or, when it holds values that line already has, the next line under
         # a title cell spanning both rows.
-        spilled = (
-            filled and "security_title" not in filled and last is not None
-        ) and not (unread & _VALUE_COLUMNS or unplaced_ink)
+        spilled = (filled and "security_title" not in filled and last is not None) and not (
+            unread & _VALUE_COLUMNS or unplaced_ink
+        )
         if spilled and self._fill_last(table, row):
             return last
         number = self._numbers[table.table] + 1
