@@ -180,6 +180,13 @@ def test_rows_under_a_header_whose_labels_were_all_lost_are_lines_of_unread_valu
     for line in filing.lines:  # two lines, as printed: neither taken for the other's wrap
         assert line.table == "derivative"
         assert {"transaction_date", "shares", "underlying_shares"} <= line.unread_fields
+    # a blank row's specks read as letters ("ee", "sta") under a title the layer did not
+    # confirm: no title word, so no line
+    reader = GridReader("pdf", resolve_cells=_unread_title)
+    reader.feed([_BOXES, garbled])
+    speckled = ["?", "(a", "ed", "", "sta"]
+    reader.feed_row(speckled, cells=speckled)
+    assert not reader.finish("FORM 4").lines
     reader = GridReader("pdf")  # a Form 3 prints no transaction columns
     reader.feed([_BOXES, garbled, rows[0]])
     (line,) = reader.finish("FORM 3").lines
@@ -225,15 +232,16 @@ def test_table_ii_columns_whose_labels_were_not_read_leave_their_fields_unread()
     assert {"shares", "acquired_disposed", "shares_owned_following"} <= line.unread_fields
 
 
-def test_a_title_spanning_two_lines_not_read_is_unread_on_both() -> None:
-    def unread_title(fields: list[str | None], cells: Sequence[Any]) -> ResolvedCells:
-        """A scan's resolver in small: a title cell read as "?" is printed but not read."""
-        resolved = ResolvedCells(["" if cell == "?" else cell for cell in cells])
-        if cells[0] == "?":
-            resolved.unread.add("security_title")
-        return resolved
+def _unread_title(fields: list[str | None], cells: Sequence[Any]) -> ResolvedCells:
+    """A scan's resolver in small: a title cell read as "?" is printed but not read."""
+    resolved = ResolvedCells(["" if cell == "?" else cell for cell in cells])
+    if cells[0] == "?":
+        resolved.unread.add("security_title")
+    return resolved
 
-    reader = GridReader("pdf", resolve_cells=unread_title)
+
+def test_a_title_spanning_two_lines_not_read_is_unread_on_both() -> None:
+    reader = GridReader("pdf", resolve_cells=_unread_title)
     reader.feed([_BOXES, _TABLE_I, _SUB])
     for row in (["?", *_SALE[1:]], [None, *_SALE[1:5], "2,000", *_SALE[6:]]):
         reader.feed_row(row, cells=row)

@@ -15,6 +15,18 @@ from consumers.parsing.core.errors import ParseError, Reason
 from consumers.parsing.core.model import Footnote, ReportingOwner, Signature
 from consumers.parsing.core.values import to_date, to_decimal
 
+# The words security titles are made of: a title word one letter off one of these ("Steck",
+# "Stack") is a misread the layer may share, not another word; a row whose title cell has
+# none of them is no line of a table (a noisy page's specks read as "ee").
+TITLE_WORDS = frozenset(
+    re.findall(
+        r"\w+",
+        "class common stock option options preferred restricted units unit warrant warrants"
+        " shares share ordinary right rights performance series convertible notes depositary"
+        " deferred phantom limited partnership interests membership award awards equity",
+    )
+)
+
 # A form's title ("FORM 4") is looked for this far into its text: its first page's head.
 TITLE_SEARCH_CHARS = 2000
 

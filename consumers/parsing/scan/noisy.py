@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from consumers.parsing.core.model import Filing, TableLine
+from consumers.parsing.core.printed import TITLE_WORDS
 from consumers.parsing.grid.reader import JOINT_OWNER_FLAGS, is_x_mark
 from consumers.parsing.grid.text import one_line
 
@@ -34,21 +35,11 @@ _MISREAD_TEXT = re.compile(r"[?@`;|=<>_{}\[\]~^\\“”]|[a-z]{2}[A-Z]\b|\.\.|\s
 # A trading symbol: capitals (a class after a point or hyphen); a bracket read into it ("CMMB J",
 # "| MDB") is not one.
 _TICKER = re.compile(r"^[A-Z][A-Z0-9]*(?:[.-][A-Z0-9]+)?$")
-# The words security titles are made of: a title word one letter off one of these ("Steck",
-# "Stack") is a misread the layer may share, not another word.
-_TITLE_WORDS = frozenset(
-    re.findall(
-        r"\w+",
-        "class common stock option options preferred restricted units unit warrant warrants"
-        " shares share ordinary right rights performance series convertible notes depositary"
-        " deferred phantom limited partnership interests membership award awards equity",
-    )
-)
 TITLE_FIELDS = ("security_title", "underlying_security_title")
 # The words of security titles' prose besides (the corpus's 43 titles and the common kinds of
 # award, right and note): an unverified title, which no independent read backs, must be of
 # these ("Common Stark", "Resiriciea Stock Units" are not).
-_TITLE_PROSE = _TITLE_WORDS | frozenset(
+_TITLE_PROSE = TITLE_WORDS | frozenset(
     re.findall(
         r"\w+",
         "to buy sell right non qualified qualifed incentive employee director par value per"
@@ -118,10 +109,10 @@ def _misspelt_title(text: str | None) -> bool:
     return (
         text.strip() in _TITLE_TAILS
         or bool(_COMMA_IN_TITLE.search(text))
-        or not any(word.lower() in _TITLE_WORDS for word in re.findall(r"[A-Za-z]+", text))
+        or not any(word.lower() in TITLE_WORDS for word in re.findall(r"[A-Za-z]+", text))
         or any(
-            word.lower() not in _TITLE_WORDS
-            and any(_misread_of(word.lower(), known) for known in _TITLE_WORDS)
+            word.lower() not in TITLE_WORDS
+            and any(_misread_of(word.lower(), known) for known in TITLE_WORDS)
             for word in words
         )
     )
@@ -156,7 +147,7 @@ def of_title_words(text: str) -> bool:
     letter after its word), with no mark between them: "Class A Common Stock"."""
     words = text.split()
     return bool(words) and all(
-        word.lower() in _TITLE_WORDS
+        word.lower() in TITLE_WORDS
         or (index > 0 and words[index - 1].lower() in _CLASSED and bool(_CLASS_LETTER.match(word)))
         for index, word in enumerate(words)
     )
