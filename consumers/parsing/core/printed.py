@@ -27,6 +27,12 @@ TITLE_WORDS = frozenset(
     )
 )
 
+
+def has_title_word(text: str | None) -> bool:
+    """`text` has a word security titles are made of (TITLE_WORDS)."""
+    return any(word.lower() in TITLE_WORDS for word in re.findall(r"[A-Za-z]+", text or ""))
+
+
 # A form's title ("FORM 4") is looked for this far into its text: its first page's head.
 TITLE_SEARCH_CHARS = 2000
 

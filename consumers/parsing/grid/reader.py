@@ -28,8 +28,8 @@ from consumers.parsing.core.model import (
 )
 from consumers.parsing.core.printed import (
     TITLE_SEARCH_CHARS,
-    TITLE_WORDS,
     footnotes_in,
+    has_title_word,
     one_line,
     parse_city_line,
     parse_printed_date,
@@ -308,10 +308,9 @@ class _Table:
         """The row has letters or figures in a column whose label was not read, while some
         field the form prints was not placed, and its title cell reads a word titles are made
         of: a line of values, not wrapped text (nor specks read as "ee" in a blank row)."""
-        title = row[0] if row else None
         return (
             bool(self.cut_off)
-            and any(word.lower() in TITLE_WORDS for word in re.findall(r"[A-Za-z]+", title or ""))
+            and has_title_word(row[0] if row else None)
             and any(
                 field is None and cell and _ALPHANUMERIC.search(cell)
                 for field, cell in zip(self.fields, row, strict=False)

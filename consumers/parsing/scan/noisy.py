@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from consumers.parsing.core.model import Filing, TableLine
-from consumers.parsing.core.printed import TITLE_WORDS
+from consumers.parsing.core.printed import TITLE_WORDS, has_title_word
 from consumers.parsing.grid.reader import JOINT_OWNER_FLAGS, is_x_mark
 from consumers.parsing.grid.text import one_line
 
@@ -109,7 +109,7 @@ def _misspelt_title(text: str | None) -> bool:
     return (
         text.strip() in _TITLE_TAILS
         or bool(_COMMA_IN_TITLE.search(text))
-        or not any(word.lower() in TITLE_WORDS for word in re.findall(r"[A-Za-z]+", text))
+        or not has_title_word(text)
         or any(
             word.lower() not in TITLE_WORDS
             and any(_misread_of(word.lower(), known) for known in TITLE_WORDS)
