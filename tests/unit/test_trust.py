@@ -187,6 +187,13 @@ def test_rows_under_a_header_whose_labels_were_all_lost_are_lines_of_unread_valu
     speckled = ["?", "(a", "ed", "", "sta"]
     reader.feed_row(speckled, cells=speckled)
     assert not reader.finish("FORM 4").lines
+    # figures in those columns are a line's, its title lost to blur or not
+    reader = GridReader("pdf", resolve_cells=_unread_title)
+    reader.feed([_BOXES, garbled])
+    blurred = ["?", "a", "lv2ezoz1", "", "11.0160"]
+    reader.feed_row(blurred, cells=blurred)
+    (line,) = reader.finish("FORM 4").lines
+    assert {"security_title", "transaction_date", "underlying_shares"} <= line.unread_fields
     reader = GridReader("pdf")  # a Form 3 prints no transaction columns
     reader.feed([_BOXES, garbled, rows[0]])
     (line,) = reader.finish("FORM 3").lines

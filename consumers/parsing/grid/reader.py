@@ -305,16 +305,16 @@ class _Table:
         self.has_transaction_columns = bool(_TRANSACTION_COLUMNS_SET & read)
 
     def unplaced_ink(self, row: Row) -> bool:
-        """The row has letters or figures in a column whose label was not read, while some
-        field the form prints was not placed, and its title cell reads a word titles are made
-        of: a line of values, not wrapped text (nor specks read as "ee" in a blank row)."""
-        return (
-            bool(self.cut_off)
-            and has_title_word(row[0] if row else None)
-            and any(
-                field is None and cell and _ALPHANUMERIC.search(cell)
-                for field, cell in zip(self.fields, row, strict=False)
-            )
+        """The row has figures in a column whose label was not read, or letters there and a
+        word titles are made of in its title cell, while some field the form prints was not
+        placed: a line of values, not wrapped text (nor a blank row's specks read as "ee")."""
+        if not self.cut_off:
+            return False
+        unplaced = [cell or "" for field, cell in zip(self.fields, row, strict=False) if not field]
+        if any(_FIGURE.search(cell) for cell in unplaced):
+            return True
+        return has_title_word(row[0] if row else None) and any(
+            _ALPHANUMERIC.search(cell) for cell in unplaced
         )
 
     @property
@@ -477,6 +477,7 @@ def _parse_relationship_box(cell: str, owner: ReportingOwner) -> None:
 
 _TEXT_COLUMNS = frozenset({"security_title", "nature_of_ownership", "underlying_security_title"})
 _ALPHANUMERIC = re.compile(r"[A-Za-z0-9]")
+_FIGURE = re.compile(r"\d\d")
 _LINE_FIELDS = frozenset(LINE_VALUE_FIELDS)
 _VALUE_COLUMNS = _LINE_FIELDS - _TEXT_COLUMNS
 _SUB_LABELS = frozenset(
