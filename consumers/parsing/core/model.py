@@ -57,6 +57,10 @@ class ReportingOwner:
     non_us_address: bool | None = None  # X0609 on; null when the form has no such flag
 
 
+# The text the form asks for below a checked relationship: an officer's title, the "other".
+RELATIONSHIP_TEXT = {"is_officer": "officer_title", "is_other": "other_text"}
+
+
 @dataclass(slots=True)
 class Footnote:
     id: str

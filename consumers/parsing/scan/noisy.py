@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from consumers.parsing.core.model import Filing, TableLine
+from consumers.parsing.core.model import RELATIONSHIP_TEXT, Filing, TableLine
 from consumers.parsing.core.printed import TITLE_WORDS, has_title_word
 from consumers.parsing.grid.reader import JOINT_OWNER_FLAGS, is_x_mark
 from consumers.parsing.grid.text import one_line
@@ -238,9 +238,6 @@ def _misread(text: str | None) -> bool:
     return text is not None and (bool(_MISREAD_TEXT.search(text)) or _read_twice(text))
 
 
-_DESCRIBED = {"is_officer": "officer_title", "is_other": "other_text"}
-
-
 def _withhold_joint_flags(filing: Filing, flag_cells: list[list[str]]) -> None:
     """A joint filer's relationship stands on a noisy page only when its cell reads as an X
     (with clean words after it, for an officer's title or other text): a blank cell may have
@@ -250,7 +247,7 @@ def _withhold_joint_flags(filing: Filing, flag_cells: list[list[str]]) -> None:
             mark, _, said = one_line(cell).partition(" ")
             if is_x_mark(mark) and not _speckled(said):
                 continue
-            described = _DESCRIBED.get(flag)
+            described = RELATIONSHIP_TEXT.get(flag)
             paths = [flag] + ([described] if described and getattr(owner, described) else [])
             for name in paths:
                 setattr(owner, name, None)

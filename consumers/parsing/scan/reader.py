@@ -32,6 +32,7 @@ from consumers.parsing.core.model import (
     DATE_LINE_FIELDS,
     DECIMAL_LINE_FIELDS,
     LETTER_FIELDS,
+    RELATIONSHIP_TEXT,
     Filing,
     footnote_ids_path,
 )
@@ -682,7 +683,6 @@ def keep_known_marks(filing: Filing, known: set[str]) -> set[str]:
 
 _BOX_DATES = ("period_of_report", "date_of_original_submission")
 _CITY_LINE_FIELDS = ("city", "state", "zip")
-_TITLED_RELATIONSHIPS = (("is_officer", "officer_title"), ("is_other", "other_text"))
 
 
 def _mark_box_reads(filing: Filing, layer_text: str, strict: bool) -> None:
@@ -731,7 +731,7 @@ def mark_owner_lines_unread(filing: Filing) -> None:
         )
         if owner.street1 is None:
             unread.add(f"{path}.street1")
-        for flag, title in _TITLED_RELATIONSHIPS:
+        for flag, title in RELATIONSHIP_TEXT.items():
             if getattr(owner, flag) and getattr(owner, title) is None:
                 unread.add(f"{path}.{title}")
 
